@@ -1,0 +1,89 @@
+"""The `drillconsole` command line: thin wrappers over the engine, log and report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from drillconsole import __version__
+
+
+class UserError(click.ClickException):
+    """A mistake by the user: one line on stderr, exit 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"drillconsole: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="drillconsole")
+def main() -> None:
+    """Reproducible model rollback drills from the terminal."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check playbooks: `ok FILE`, or one line per problem (FILE:LINE: field: message)."""
+    from drillconsole.playbook.loader import validate_files
+
+    sys.exit(validate_files(files))
+
+
+@main.command()
+@click.argument("log", type=click.Path(path_type=Path))
+def verify(log: Path) -> None:
+    """Check a session log's hash chain."""
+    from drillconsole.log.reader import verify_command
+
+    sys.exit(verify_command(log))
+
+
+def _run_options(func):  # type: ignore[no-untyped-def]
+    options = [
+        click.option("--role", default=None, help="Show only this role's checklist (console)."),
+        click.option("--theme", default=None, help="Theme name (console)."),
+        click.option("--speed", default=1.0, type=float, show_default=True, help="Simulated time speed-up."),
+        click.option("--seed", default=None, type=int, help="Override the playbook's seed."),
+        click.option("--log-dir", default=None, type=click.Path(path_type=Path), help="Where session logs go."),
+        click.option("--headless", is_flag=True, help="Run without the console."),
+        click.option("--virtual-clock", is_flag=True, help="Headless: run as fast as the CPU allows."),
+        click.option("--auto", is_flag=True, help="Headless: play every role as the playbook intends."),
+        click.option("--script", default=None, type=click.Path(path_type=Path), help="Headless: timed operator inputs (YAML)."),
+        click.option("--resume", default=None, type=click.Path(path_type=Path), help="Continue the drill of this session log."),
+        click.option("--allow-production", is_flag=True, help="Allow a production playbook."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("playbook", type=click.Path(path_type=Path))
+@_run_options
+def run(playbook: Path, **options: object) -> None:
+    """Run a drill from PLAYBOOK (the console, or --headless)."""
+    from drillconsole.launch import launch
+
+    sys.exit(launch(playbook, **options))  # type: ignore[arg-type]
+
+
+@main.command()
+@_run_options
+def demo(**options: object) -> None:
+    """Run the bundled demo drill (--headless: --auto --virtual-clock)."""
+    from drillconsole.launch import launch
+    from drillconsole.resources import bundled_playbook
+
+    if options["headless"] and not options["script"]:
+        options["auto"] = True
+        options["virtual_clock"] = True
+    sys.exit(launch(bundled_playbook("demo"), **options))  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,449 @@
+"""Drill state: a fold over session-log events (`apply(state, event) -> state`).
+
+The live console, crash-resume and replay all rebuild state with this one
+function, so they agree by construction. For speed `apply` updates the state in
+place and returns it; `DrillState.copy()` gives an independent snapshot.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from drillconsole.log.events import Event
+from drillconsole.playbook.models import PHASES, Phase, Playbook
+from drillconsole.sim.causes import note_target_change
+
+HISTORY = 600
+"""Samples kept per signal (sparklines, confidence windows)."""
+
+STEP_SETTLED = frozenset({"succeeded", "skipped", "undone"})
+STATE_RANK = {"ok": 0, "warn": 1, "critical": 2, "stale": 3, "error": 3}
+
+
+@dataclass
+class SignalView:
+    """What is known of one signal."""
+
+    history: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    value: float | None = None
+    last_t: float | None = None
+    state: str = "ok"
+    state_since: float = 0.0
+    warn_since: float | None = None
+    critical_since: float | None = None
+    misses: int = 0
+    last_error: str | None = None
+
+
+@dataclass
+class TriggerView:
+    """One trigger: whether it is firing and when its condition began."""
+
+    active: bool = False
+    breach_since: float | None = None
+    fired: list[float] = field(default_factory=list)
+    cleared: list[float] = field(default_factory=list)
+
+
+@dataclass
+class StepView:
+    """One step's progress."""
+
+    status: str = "pending"  # pending running succeeded failed skipped undone
+    attempts: int = 0
+    started_t: float | None = None
+    ended_t: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    will_retry: bool = False
+    skip_reason: str | None = None
+    actor: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_t is None or self.ended_t is None:
+            return None
+        return self.ended_t - self.started_t
+
+
+@dataclass
+class GateView:
+    """The approval gate of one step."""
+
+    status: str = "none"  # none requested approved rejected expired
+    requested_t: float | None = None
+    requested_by: str | None = None
+    expires_t: float | None = None
+    approver: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class CheckView:
+    """A checklist item's state."""
+
+    checked: bool = False
+    by: str | None = None
+    t: float | None = None
+    late: bool = False
+
+
+@dataclass
+class DrillState:
+    """Everything the console shows and the engine decides on."""
+
+    playbook: Playbook
+    seq: int = -1
+    t: float = 0.0
+    started: bool = False
+    ended: bool = False
+    outcome: str | None = None
+    end_reason: str | None = None
+    seed: int = 0
+    phase: Phase = Phase.baseline
+    phase_t: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, SignalView] = field(default_factory=dict)
+    triggers: dict[str, TriggerView] = field(default_factory=dict)
+    fired_order: list[tuple[float, str]] = field(default_factory=list)
+    injected: dict[str, float] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None
+    checklist: dict[tuple[str, str], CheckView] = field(default_factory=dict)
+    steps: dict[str, StepView] = field(default_factory=dict)
+    gates: dict[str, GateView] = field(default_factory=dict)
+    verifications: list[dict[str, Any]] = field(default_factory=list)
+    fidelity: list[dict[str, Any]] = field(default_factory=list)
+    registry: dict[str, dict[str, str]] = field(default_factory=dict)
+    flags: dict[str, dict[str, dict[str, bool]]] = field(default_factory=dict)
+    target_changes: list[float] = field(default_factory=list)
+    causes: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    escalated: set[tuple[str, str]] = field(default_factory=set)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    comms: list[dict[str, Any]] = field(default_factory=list)
+    lessons: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    source_errors: int = 0
+    resumed: int = 0
+
+    @classmethod
+    def initial(cls, playbook: Playbook) -> DrillState:
+        """State before the first event: everything pending, targets at their playbook values."""
+        state = cls(playbook=playbook, seed=playbook.drill.seed)
+        state.signals = {s.id: SignalView() for s in playbook.signals}
+        state.triggers = {t.id: TriggerView() for t in playbook.triggers}
+        state.steps = {s.id: StepView() for s in playbook.steps}
+        state.gates = {s.id: GateView() for s in playbook.steps if s.gate}
+        state.checklist = {(rid, item.id): CheckView() for rid, item in playbook.checklist_items()}
+        for tid, target in playbook.targets.items():
+            if target.type == "registry":
+                state.registry[tid] = {target.alias: playbook.drill.versions.suspect}
+            else:
+                segments = ["*", *target.segments]
+                state.flags[tid] = {name: {seg: value for seg in segments} for name, value in target.flags.items()}
+        return state
+
+    def copy(self) -> DrillState:
+        """An independent snapshot (the playbook is shared; it is immutable)."""
+        clone = copy.copy(self)
+        memo = {id(self.playbook): self.playbook}
+        for name in self.__dataclass_fields__:
+            if name != "playbook":
+                setattr(clone, name, copy.deepcopy(getattr(self, name), memo))
+        return clone
+
+    # --- derived views ----------------------------------------------------
+
+    @property
+    def first_trigger_t(self) -> float | None:
+        return self.fired_order[0][0] if self.fired_order else None
+
+    def live_version(self, target_id: str | None = None) -> str | None:
+        tid = self.playbook.target_of_type("registry", target_id)
+        if tid is None or tid not in self.registry:
+            return None
+        alias = self.playbook.targets[tid].alias
+        return self.registry[tid].get(alias)
+
+    def flag_on(self, flag: str, segment: str | None = None, target_id: str | None = None) -> bool:
+        tid = self.playbook.target_of_type("flags", target_id)
+        values = self.flags.get(tid or "", {}).get(flag)
+        if values is None:
+            return False
+        return values.get(segment or "*", values.get("*", False))
+
+    def phase_reached(self, phase: Phase) -> bool:
+        return PHASES.index(self.phase) >= PHASES.index(phase)
+
+    def item_due_t(self, role: str, item_id: str) -> float | None:
+        item = next(i for i in self.playbook.roles[role].checklist if i.id == item_id)
+        entered = self.phase_t.get(item.phase.value)
+        if entered is None or item.within is None:
+            return None
+        return entered + item.within
+
+
+# --- the fold ----------------------------------------------------------------
+
+
+def apply(state: DrillState, event: Event) -> DrillState:
+    """Fold one event into the state (in place) and return it."""
+    state.seq = event.seq
+    state.t = event.t
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(state, event.t, event.data, event.actor)
+    return state
+
+
+def fold(playbook: Playbook, events: list[Event], until_seq: int | None = None) -> DrillState:
+    """State after the events (up to and including `until_seq`)."""
+    state = DrillState.initial(playbook)
+    for event in events:
+        if until_seq is not None and event.seq > until_seq:
+            break
+        apply(state, event)
+    return state
+
+
+def _started(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.started = True
+    s.seed = d.get("seed", s.seed)
+
+
+def _resumed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.resumed += 1
+
+
+def _ended(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.ended = True
+    s.outcome = d.get("outcome")
+    s.end_reason = d.get("reason")
+
+
+def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    pb = s.playbook
+    for sid, value in d["values"].items():
+        view = s.signals.get(sid)
+        if view is None:
+            continue
+        view.last_t = t
+        view.misses = 0
+        view.last_error = None
+        if value is None:
+            continue
+        view.value = value
+        view.history.append((t, value))
+        bands = pb.signal(sid).bands
+        if bands.warn is not None:
+            view.warn_since = (view.warn_since if view.warn_since is not None else t) if bands.warn.breached(value) else None
+        if bands.critical is not None:
+            breached = bands.critical.breached(value)
+            view.critical_since = (view.critical_since if view.critical_since is not None else t) if breached else None
+    for trig in pb.triggers:
+        if trig.kind != "threshold" or trig.signal not in d["values"]:
+            continue
+        value = d["values"][trig.signal]
+        if value is None:
+            continue
+        tv = s.triggers[trig.id]
+        breached = value > trig.above if trig.above is not None else value < trig.below  # type: ignore[operator]
+        tv.breach_since = (tv.breach_since if tv.breach_since is not None else t) if breached else None
+
+
+def _signal_state(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.signals[d["signal"]]
+    view.state = d["state"]
+    view.state_since = t
+
+
+def _source_error(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.signals.get(d["signal"])
+    if view is not None:
+        view.misses = d.get("misses", view.misses + 1)
+        view.last_error = d.get("error")
+    s.source_errors += 1
+
+
+def _injected(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.injected[d["injection"]] = t
+
+
+def _fired(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    tv = s.triggers[d["trigger"]]
+    tv.active = True
+    tv.fired.append(t)
+    s.fired_order.append((t, d["trigger"]))
+
+
+def _cleared(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    tv = s.triggers[d["trigger"]]
+    tv.active = False
+    tv.cleared.append(t)
+
+
+def _phase(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.phase = Phase(d["phase"])
+    s.phase_t.setdefault(d["phase"], t)
+
+
+def _decision(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.decision = {**d, "t": t, "actor": actor}
+    step = s.playbook.decision_step
+    if step is not None:
+        view = s.steps[step.id]
+        view.status, view.ended_t, view.actor = "succeeded", t, actor
+        view.started_t = view.started_t if view.started_t is not None else t
+        view.result = {"option": d["option"]}
+
+
+def _checked(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.checklist[(d["role"], d["item"])]
+    view.checked, view.by, view.t, view.late = True, actor, t, bool(d.get("late"))
+
+
+def _unchecked(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.checklist[(d["role"], d["item"])] = CheckView()
+
+
+def _gate_requested(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.gates[d["step"]] = GateView("requested", t, actor, d.get("expires_t"))
+
+
+def _gate_approved(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    gate = s.gates[d["step"]]
+    gate.status, gate.approver = "approved", actor
+
+
+def _gate_rejected(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    gate = s.gates[d["step"]]
+    gate.status, gate.approver, gate.reason = "rejected", actor, d.get("reason")
+
+
+def _gate_expired(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.gates[d["step"]].status = "expired"
+
+
+def _step_started(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.steps[d["step"]]
+    view.status, view.started_t, view.ended_t = "running", t, None
+    view.attempts, view.error, view.will_retry, view.actor = d.get("attempt", view.attempts + 1), None, False, actor
+
+
+def _step_succeeded(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.steps[d["step"]]
+    view.status, view.ended_t = "succeeded", t
+    view.result = d.get("result") or {}
+    _apply_target_change(s, t, view.result)
+
+
+def _step_failed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.steps[d["step"]]
+    if d.get("undo"):
+        view.error = d.get("error")
+        return
+    view.status, view.ended_t, view.error, view.will_retry = "failed", t, d.get("error"), bool(d.get("will_retry"))
+    gate = s.gates.get(d["step"])
+    if gate is not None and gate.status == "approved" and not view.will_retry:
+        # An approval covers one run with its automatic retries; a manual retry is approved anew.
+        s.gates[d["step"]] = GateView()
+
+
+def _step_skipped(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.steps[d["step"]]
+    view.status, view.ended_t, view.skip_reason, view.actor = "skipped", t, d.get("reason"), actor
+
+
+def _step_undone(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    view = s.steps[d["step"]]
+    view.status = "undone"
+    _apply_target_change(s, t, d.get("result") or {})
+
+
+def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> None:
+    tid = result.get("target")
+    if tid is None:
+        return
+    if "alias" in result and tid in s.registry:
+        s.registry[tid][result["alias"]] = result["to"]
+        s.target_changes.append(t)
+        note_target_change(s, t)
+    elif "flag" in result and tid in s.flags:
+        values = s.flags[tid].setdefault(result["flag"], {"*": False})
+        segment = result.get("segment")
+        if segment is None:
+            for key in list(values):
+                values[key] = result["to"]
+        else:
+            values[segment] = result["to"]
+        s.target_changes.append(t)
+        note_target_change(s, t)
+
+
+def _verify_passed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.verifications.append({**d, "t": t, "passed": True})
+
+
+def _verify_failed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.verifications.append({**d, "t": t, "passed": False})
+
+
+def _fidelity(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.fidelity.append({**d, "t": t})
+
+
+def _escalation(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.escalations.append({**d, "t": t})
+    s.escalated.add((d["escalation"], d["subject"]))
+
+
+def _note(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.notes.append({**d, "t": t, "actor": actor})
+
+
+def _comms(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.comms.append({**d, "t": t, "actor": actor})
+
+
+def _lesson(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.lessons.append({**d, "t": t, "actor": actor})
+
+
+def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.actions.append({**d, "t": t, "actor": actor})
+
+
+_HANDLERS = {
+    "session.started": _started,
+    "session.resumed": _resumed,
+    "session.ended": _ended,
+    "signal.sample": _sample,
+    "signal.state": _signal_state,
+    "source.error": _source_error,
+    "scenario.injected": _injected,
+    "trigger.fired": _fired,
+    "trigger.cleared": _cleared,
+    "phase.entered": _phase,
+    "decision.made": _decision,
+    "checklist.checked": _checked,
+    "checklist.unchecked": _unchecked,
+    "gate.requested": _gate_requested,
+    "gate.approved": _gate_approved,
+    "gate.rejected": _gate_rejected,
+    "gate.expired": _gate_expired,
+    "step.started": _step_started,
+    "step.succeeded": _step_succeeded,
+    "step.failed": _step_failed,
+    "step.skipped": _step_skipped,
+    "step.undone": _step_undone,
+    "verify.passed": _verify_passed,
+    "verify.failed": _verify_failed,
+    "fidelity.measured": _fidelity,
+    "escalation.raised": _escalation,
+    "note.added": _note,
+    "comms.sent": _comms,
+    "review.lesson": _lesson,
+    "review.action": _action_item,
+}

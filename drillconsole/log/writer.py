@@ -1,0 +1,244 @@
+"""The append-only, hash-chained session-log writer: durable events fsynced at once, samples batched."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from drillconsole.clock import utc_stamp
+from drillconsole.log.events import DURABLE_TYPES, Event, canonical, sha256_hex
+from drillconsole.log.reader import LogError, read_log
+from drillconsole.secrets import Redactor
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+SYNC_INTERVAL = 1.0
+"""Seconds a non-durable event may stay un-fsynced (checked on each append)."""
+
+
+def plain(value: Any, scrub: bool = False) -> Any:
+    """A JSON-safe copy: string keys, lists, non-finite floats as None, odd objects as text."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if scrub else value
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {plain(k if isinstance(k, str) else str(k), scrub): plain(v, scrub) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v, scrub) for v in value]
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return plain(float(value))
+    return plain(str(value), scrub)
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Take an exclusive lock so two processes never append to one log (best effort)."""
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise LogError(f"{path}: in use by another drillconsole process") from None
+    except OSError:  # file systems without locks
+        pass
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make a new file's directory entry durable (ignored where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _end_cleanly(fd: int, path: Path) -> None:
+    """Drop trailing blank lines and end the last line with a newline, so appends start a fresh line."""
+    size = os.fstat(fd).st_size
+    with open(path, "rb") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - 4096)
+            f.seek(start)
+            kept = f.read(end - start).rstrip()
+            if kept:
+                end = start + len(kept)
+                break
+            end = start
+        f.seek(end)
+        if f.read(2) == b"\n":
+            return
+    os.ftruncate(fd, end)
+    os.write(fd, b"\n")
+    os.fsync(fd)
+
+
+class SessionLog:
+    """An open session log: appends hash-chained events, fsyncing the durable ones before returning."""
+
+    def __init__(
+        self, path: Path, fd: int, next_seq: int, last_hash: str,
+        redactor: Redactor | None = None, wall: Callable[[], str] = utc_stamp,
+        monotonic: Callable[[], float] = time.monotonic, sync_interval: float = SYNC_INTERVAL,
+        existing: list[Event] | None = None,
+    ) -> None:
+        self.path = path
+        self.next_seq = next_seq
+        self.last_hash = last_hash
+        self.existing: list[Event] = existing or []
+        self.fsyncs = 0
+        self._fd: int | None = fd
+        self._size = os.fstat(fd).st_size
+        self._redactor = redactor
+        self._wall = wall
+        self._monotonic = monotonic
+        self._interval = sync_interval
+        self._dirty_since: float | None = None
+        self._failed: str | None = None
+        self._mutex = threading.Lock()
+
+    @classmethod
+    def create(
+        cls, path: Path, playbook_hash: str, redactor: Redactor | None = None,
+        wall: Callable[[], str] = utc_stamp, monotonic: Callable[[], float] = time.monotonic,
+        sync_interval: float = SYNC_INTERVAL,
+    ) -> SessionLog:
+        """Start a new log whose chain is anchored on the playbook hash; never overwrites a file."""
+        if not isinstance(playbook_hash, str) or not playbook_hash:
+            raise ValueError("playbook_hash must be the sha256 hex of the playbook bytes")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        _lock(fd, path)
+        _sync_dir(path.parent)
+        return cls(path, fd, 0, playbook_hash, redactor, wall, monotonic, sync_interval)
+
+    @classmethod
+    def open_for_append(
+        cls, path: Path, redactor: Redactor | None = None,
+        wall: Callable[[], str] = utc_stamp, monotonic: Callable[[], float] = time.monotonic,
+        sync_interval: float = SYNC_INTERVAL,
+    ) -> SessionLog:
+        """Reopen an intact log to resume a drill; raises LogError naming the first bad line otherwise."""
+        path = Path(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        _lock(fd, path)
+        try:
+            report = read_log(path)
+            if not report.ok:
+                raise LogError(f"{path}:{report.bad_line}: {report.problem}; cannot resume")
+            _end_cleanly(fd, path)
+        except BaseException:
+            os.close(fd)
+            raise
+        last = report.events[-1]
+        return cls(path, fd, last.seq + 1, last.hash, redactor, wall, monotonic, sync_interval, report.events)
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() has been called."""
+        return self._fd is None
+
+    def append(self, t: float, type: str, actor: str, data: dict[str, Any] | None = None) -> Event:
+        """Redact, chain, write and (for durable types) fsync one event; returns it as written."""
+        if data is not None and not isinstance(data, dict):
+            raise TypeError("event data must be a dict")
+        if not math.isfinite(t):
+            raise ValueError(f"event time must be finite, got {t!r}")
+        with self._mutex:
+            if self._fd is None:
+                raise ValueError(f"session log {self.path} is closed")
+            if self._failed:
+                raise OSError(f"session log {self.path} is unusable: {self._failed}")
+            clean = plain(data or {})
+            if self._redactor is not None:
+                clean = self._redactor.deep(clean)
+            event = Event(self.next_seq, self._wall(), round(float(t), 3), type, actor, clean, self.last_hash)
+            anchor = clean.get("playbook_hash")
+            if event.seq == 0 and type == "session.started" and anchor is not None and anchor != event.prev:
+                raise ValueError("session.started playbook_hash differs from the hash the log was created with")
+            try:
+                body = canonical(event.body())
+            except UnicodeEncodeError:
+                event = replace(event, data=plain(clean, scrub=True))
+                body = canonical(event.body())
+            event = replace(event, hash=sha256_hex(body))
+            self._write(canonical(event.to_dict()) + b"\n")
+            self.next_seq += 1
+            self.last_hash = event.hash
+            now = self._monotonic()
+            if self._dirty_since is None:
+                self._dirty_since = now
+            if type in DURABLE_TYPES or now - self._dirty_since >= self._interval:
+                self._fsync()
+            return event
+
+    def _write(self, line: bytes) -> None:
+        """Write a whole line; on failure cut the file back so no partial line remains."""
+        assert self._fd is not None
+        view, done = memoryview(line), 0
+        try:
+            while done < len(line):
+                done += os.write(self._fd, view[done:])
+        except OSError as exc:
+            if done:
+                try:
+                    os.ftruncate(self._fd, self._size)
+                except OSError:
+                    self._failed = f"partial line left after write error: {exc}"
+            raise
+        self._size += len(line)
+
+    def _fsync(self) -> None:
+        """fsync the file; a failed fsync makes the log unusable (the kernel may have dropped data)."""
+        assert self._fd is not None
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._failed = f"fsync failed: {exc}"
+            raise
+        self.fsyncs += 1
+        self._dirty_since = None
+
+    def sync(self) -> None:
+        """fsync now if anything was written since the last fsync."""
+        with self._mutex:
+            if self._fd is not None and self._dirty_since is not None and not self._failed:
+                self._fsync()
+
+    def close(self) -> None:
+        """Sync and close; calling it again does nothing."""
+        with self._mutex:
+            if self._fd is None:
+                return
+            try:
+                if self._dirty_since is not None and not self._failed:
+                    self._fsync()
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> SessionLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

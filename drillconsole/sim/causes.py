@@ -1,0 +1,48 @@
+"""Whether each scenario injection's cause is present, and how much of it is in effect.
+
+Kept in the fold (not in the simulator) so that resume and replay see exactly
+what the live drill saw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from drillconsole.playbook.models import Injection
+
+if TYPE_CHECKING:
+    from drillconsole.engine.state import DrillState
+
+
+def cause_holds(state: DrillState, injection: Injection) -> bool:
+    """Whether the injection's cause is present in the live target state."""
+    cause = injection.cause
+    if cause is None:
+        return True
+    if cause.version is not None and state.live_version(cause.target) != cause.version:
+        return False
+    if cause.flag is not None and not state.flag_on(cause.flag, cause.segment, cause.target):
+        return False
+    return True
+
+
+def activity(state: DrillState, injection: Injection, t: float) -> float:
+    """How much of the injection is in effect at t (0..1): it fades over `recede` once its cause is gone."""
+    last = state.causes.get(injection.id)
+    if last is None:
+        return 1.0
+    t0, level, holds = last
+    rate = (t - t0) / injection.recede if injection.recede > 0 else math.inf
+    return min(1.0, level + rate) if holds else max(0.0, level - rate)
+
+
+def note_target_change(state: DrillState, t: float) -> None:
+    """Record, for every caused injection, whether its cause still holds after a change at t."""
+    for injection in state.playbook.scenario:
+        if injection.cause is None:
+            continue
+        holds = cause_holds(state, injection)
+        last = state.causes.get(injection.id)
+        if (last[2] if last else True) != holds:
+            state.causes[injection.id] = (t, activity(state, injection, t), holds)
