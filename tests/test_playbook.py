@@ -16,7 +16,6 @@ from drillconsole.playbook.loader import (
     load_playbook,
     load_playbook_text,
     playbook_bytes_hash,
-    validate_files,
 )
 from drillconsole.playbook.schema import build_schema, schema_text
 from drillconsole.resources import playbooks_dir
@@ -131,16 +130,59 @@ def test_problem_and_error_text() -> None:
     assert str(error) == "a.yaml:3: x.y: bad"
 
 
-def test_yaml_syntax_error_has_its_line() -> None:
-    assert problems(edit(("    title: Precision", "    title: [Precision"))) == [
-        "pb.yaml:23: invalid YAML: expected ',' or ']', but got ':'"
-        " (while parsing a flow sequence on line 22)"
-    ]
-
-
 def test_top_level_must_be_a_mapping() -> None:
     assert problems("- a\n- b\n") == ["pb.yaml:1: the top level must be a mapping, not a list"]
     assert problems("") == ["pb.yaml:1: empty playbook (expected a mapping with drill, roles, signals, steps)"]
+
+
+OWNER_IS_APPROVER = ("    owner: tech_lead", "    owner: commander")
+
+# (old, new, the one problem line): one edit of VALID, one located problem.
+SINGLE_PROBLEM = [
+    ("    title: Precision", "    title: [Precision",
+     "pb.yaml:23: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 22)"),
+    ("      to: v1", "      to: v1\n      form: v2",
+     "pb.yaml:61: steps[1].action.form: unknown key 'form' (did you mean 'from'?)"),
+    ("        below: 0.9", "        below: low",
+     "pb.yaml:28: signals[0].bands.warn.below: expected a number, got 'low'"),
+    ("    for: 1m", "    for: 5 minutes",
+     "pb.yaml:38: triggers[0].for: unparseable duration '5 minutes' (use e.g. 30s, 2m, 1h, 1m30s)"),
+    ("    kind: simulated\n    versions", "    kind: simulatd\n    versions",
+     "pb.yaml:18: targets.registry.kind: unknown kind 'simulatd' (did you mean 'simulated'?)"),
+    ("    undo: restore", "    undo: restor",
+     "pb.yaml:64: steps[1].undo: expected 'restore' or a mapping, got 'restor'"),
+    ("    undo: restore", "    undo:\n      type: flag.set\n      flag: x\n      value: false",
+     "pb.yaml:64: steps[1].undo.target: missing required field"),
+    ("      to: v1", "      to: v1\n      to: v2",
+     "pb.yaml:61: steps[1].action.to: duplicate key 'to' (first on line 60)"),
+    ("      - id: hold", "      - id: rollback", "pb.yaml:50: steps[0].options[1].id: duplicate option id 'rollback'"),
+    ("  - id: registry-rollback", "  - id: decide", "pb.yaml:52: steps[1].id: duplicate step id 'decide'"),
+    ("signals:\n", "signals:\n  - id: precision\n    title: Again\n    source: {kind: simulated, baseline: 1}\n",
+     "pb.yaml:24: signals[1].id: duplicate signal id 'precision'"),
+    ("      approver: commander", "      approver: cto", "pb.yaml:62: steps[1].gate.approver: unknown role 'cto'"),
+    ("      approver: commander", "      approver: [commander, cto]",
+     "pb.yaml:62: steps[1].gate.approver[1]: unknown role 'cto'"),
+    ("    owner: tech_lead", "    owner: tech-lead",
+     "pb.yaml:55: steps[1].owner: unknown role 'tech-lead' (did you mean 'tech_lead'?)"),
+    ("    signal: precision", "    signal: precison",
+     "pb.yaml:36: triggers[0].signal: unknown signal 'precison' (did you mean 'precision'?)"),
+    ("    undo: restore", "    undo: restore\n    when: {failed: nope}",
+     "pb.yaml:65: steps[1].when.failed: unknown step 'nope'"),
+    ("      target: registry", "      target: reg", "pb.yaml:59: steps[1].action.target: unknown target 'reg'"),
+    ("    proposes: rollback", "    proposes: abort",
+     "pb.yaml:39: triggers[0].proposes: unknown decision option 'abort'"),
+    ("    undo: restore", "    undo: restore\n    when:\n      decision: [rollback, partial]",
+     "pb.yaml:66: steps[1].when.decision[1]: unknown decision option 'partial'"),
+    ("      to: v1", "      to: v9", "pb.yaml:60: steps[1].action.to: unknown version 'v9'"),
+    (*OWNER_IS_APPROVER, "pb.yaml:62: steps[1].gate.approver: two-person gate: approver 'commander' is the step owner"),
+    ("  - id: decide\n", "  - id: decide\n    when: {failed: registry-rollback}\n",
+     "pb.yaml:42: steps[0].when.failed: step 'registry-rollback' comes later"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "line"), SINGLE_PROBLEM)
+def test_single_problem_is_located(old: str, new: str, line: str) -> None:
+    assert problems(edit((old, new))) == [line]
 
 
 def test_unknown_key_suggests_the_field() -> None:
@@ -148,125 +190,21 @@ def test_unknown_key_suggests_the_field() -> None:
         "pb.yaml:1: drill.model: missing required field",
         "pb.yaml:4: drill.modle: unknown key 'modle' (did you mean 'model'?)",
     ]
-    assert problems(edit(("      to: v1", "      to: v1\n      form: v2"))) == [
-        "pb.yaml:61: steps[1].action.form: unknown key 'form' (did you mean 'from'?)"
+
+
+def test_gate_approvers() -> None:
+    tech_lead = ("      approver: commander", "      approver: tech_lead")
+    assert problems(edit(OWNER_IS_APPROVER, tech_lead)) == [
+        "pb.yaml:62: steps[1].gate.approver: role 'tech_lead' lacks approve_gate authority"
     ]
-
-
-def test_wrong_type() -> None:
-    assert problems(edit(("        below: 0.9", "        below: low"))) == [
-        "pb.yaml:28: signals[0].bands.warn.below: expected a number, got 'low'"
-    ]
-
-
-def test_unparseable_duration() -> None:
-    assert problems(edit(("    for: 1m", "    for: 5 minutes"))) == [
-        "pb.yaml:38: triggers[0].for: unparseable duration '5 minutes' (use e.g. 30s, 2m, 1h, 1m30s)"
-    ]
-
-
-def test_union_tags_stay_out_of_paths() -> None:
-    assert problems(edit(("    kind: simulated\n    versions", "    kind: simulatd\n    versions"))) == [
-        "pb.yaml:18: targets.registry.kind: unknown kind 'simulatd' (did you mean 'simulated'?)"
-    ]
-    assert problems(edit(("    undo: restore", "    undo: restor"))) == [
-        "pb.yaml:64: steps[1].undo: expected 'restore' or a mapping, got 'restor'"
-    ]
-    undo = "    undo:\n      type: flag.set\n      flag: x\n      value: false"
-    assert problems(edit(("    undo: restore", undo))) == [
-        "pb.yaml:64: steps[1].undo.target: missing required field"
-    ]
-
-
-def test_duplicate_mapping_key() -> None:
-    assert problems(edit(("      to: v1", "      to: v1\n      to: v2"))) == [
-        "pb.yaml:61: steps[1].action.to: duplicate key 'to' (first on line 60)"
-    ]
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "line"),
-    [
-        (
-            "      - id: hold",
-            "      - id: rollback",
-            "pb.yaml:50: steps[0].options[1].id: duplicate option id 'rollback'",
-        ),
-        ("  - id: registry-rollback", "  - id: decide", "pb.yaml:52: steps[1].id: duplicate step id 'decide'"),
-    ],
-)
-def test_duplicate_ids(old: str, new: str, line: str) -> None:
-    assert problems(edit((old, new))) == [line]
-
-
-def test_duplicate_signal_id() -> None:
-    second = "signals:\n  - id: precision\n    title: Again\n    source: {kind: simulated, baseline: 1}\n"
-    assert problems(edit(("signals:\n", second))) == ["pb.yaml:24: signals[1].id: duplicate signal id 'precision'"]
-
-
-def test_approver_without_authority() -> None:
-    owner = ("    owner: tech_lead", "    owner: commander")
-    text = edit(owner, ("      approver: commander", "      approver: tech_lead"))
-    assert problems(text) == ["pb.yaml:62: steps[1].gate.approver: role 'tech_lead' lacks approve_gate authority"]
-
-
-def test_two_person_gate_approver_is_owner() -> None:
-    owner = ("    owner: tech_lead", "    owner: commander")
-    assert problems(edit(owner)) == [
-        "pb.yaml:62: steps[1].gate.approver: two-person gate: approver 'commander' is the step owner"
-    ]
-    assert problems(edit(owner, ("      approver: commander", "      approver: [commander]"))) == [
+    assert problems(edit(OWNER_IS_APPROVER, ("      approver: commander", "      approver: [commander]"))) == [
         "pb.yaml:62: steps[1].gate.approver[0]: two-person gate: approver 'commander' is the step owner"
     ]
     one_person = ("      phrase: roll back", "      phrase: roll back\n      two_person: false")
-    load_playbook_text(edit(owner, one_person), "x")
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "line"),
-    [
-        ("      approver: commander", "      approver: cto", "pb.yaml:62: steps[1].gate.approver: unknown role 'cto'"),
-        (
-            "      approver: commander",
-            "      approver: [commander, cto]",
-            "pb.yaml:62: steps[1].gate.approver[1]: unknown role 'cto'",
-        ),
-        (
-            "    owner: tech_lead",
-            "    owner: tech-lead",
-            "pb.yaml:55: steps[1].owner: unknown role 'tech-lead' (did you mean 'tech_lead'?)",
-        ),
-        (
-            "    signal: precision",
-            "    signal: precison",
-            "pb.yaml:36: triggers[0].signal: unknown signal 'precison' (did you mean 'precision'?)",
-        ),
-        (
-            "    undo: restore",
-            "    undo: restore\n    when: {failed: nope}",
-            "pb.yaml:65: steps[1].when.failed: unknown step 'nope'",
-        ),
-        ("      target: registry", "      target: reg", "pb.yaml:59: steps[1].action.target: unknown target 'reg'"),
-        (
-            "    proposes: rollback",
-            "    proposes: abort",
-            "pb.yaml:39: triggers[0].proposes: unknown decision option 'abort'",
-        ),
-        (
-            "    undo: restore",
-            "    undo: restore\n    when:\n      decision: [rollback, partial]",
-            "pb.yaml:66: steps[1].when.decision[1]: unknown decision option 'partial'",
-        ),
-        ("      to: v1", "      to: v9", "pb.yaml:60: steps[1].action.to: unknown version 'v9'"),
-    ],
-)
-def test_unknown_references(old: str, new: str, line: str) -> None:
-    assert problems(edit((old, new))) == [line]
+    load_playbook_text(edit(OWNER_IS_APPROVER, one_person), "x")
 
 
 def test_step_rules() -> None:
-    later = ("  - id: decide\n", "  - id: decide\n    when: {failed: registry-rollback}\n")
-    assert problems(edit(later)) == ["pb.yaml:42: steps[0].when.failed: step 'registry-rollback' comes later"]
     not_registry = edit(("targets:\n  registry:", FLAGS_TARGET), ("      target: registry", "      target: flags"))
     assert problems(not_registry) == ["pb.yaml:64: steps[1].action.target: target 'flags' is not a registry"]
     action = "    kind: action\n    action:\n      type: registry.set_alias\n      target: registry\n      to: v1\n"
@@ -311,17 +249,6 @@ def test_files_hash_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError) as info:
         load_playbook(tmp_path / "absent.yaml")
     assert str(info.value) == f"{tmp_path / 'absent.yaml'}:1: cannot read file: No such file or directory"
-
-
-def test_validate_files_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(VALID, encoding="utf-8")
-    bad.write_text(edit(("    for: 1m", "    for: 5 minutes")), encoding="utf-8")
-    assert validate_files([good]) == 0
-    assert validate_files([good, bad]) == 2
-    out = capsys.readouterr().out.splitlines()
-    assert out == [f"ok {good}", f"ok {good}", f"{bad}:38: triggers[0].for: unparseable duration '5 minutes' "
-                   "(use e.g. 30s, 2m, 1h, 1m30s)"]
 
 
 def _validate_cli(*files: Path) -> subprocess.CompletedProcess[str]:
