@@ -165,6 +165,15 @@ class Engine(CommandsMixin):
         start = self.now()
         for signal in self.playbook.signals:
             self._next_poll[signal.id] = math.ceil(start / signal.interval - 1e-9) * signal.interval
+        owns_http = self.http is None and any(not s.synchronous for s in self.sources.values())
+        if owns_http:
+            import httpx
+
+            # One shared client for every source and action; each request sets its own timeout.
+            self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+        for sid, source in self.sources.items():
+            if not source.synchronous and hasattr(source, "backfill"):
+                self._spawn(self._backfill(sid, source))
         try:
             while not self.state.ended:
                 if self.clock.virtual and self._tasks:
@@ -178,6 +187,9 @@ class Engine(CommandsMixin):
                 task.cancel()
             for source in self.sources.values():
                 await source.close()
+            if owns_http:
+                await self.http.aclose()
+                self.http = None
             self.log.sync()
         return self.state.outcome
 
@@ -251,6 +263,19 @@ class Engine(CommandsMixin):
         else:
             self.record_source_error(sid, error, self.now())
         self.wake()
+
+    async def _backfill(self, sid: str, source: Any) -> None:
+        try:
+            points = await source.backfill()
+        except SourceError as exc:
+            self.record_source_error(sid, f"backfill: {exc}", self.now())
+            return
+        if points and not self.state.ended:
+            self.record_backfill(sid, points)
+
+    def record_backfill(self, sid: str, points: list[tuple[float, float]]) -> None:
+        """Log history from before the drill (drill times ≤ 0) so sparklines start full; bands ignore it."""
+        self.emit("signal.sample", ENGINE, {"values": {}, "history": {sid: [[round(t, 3), v] for t, v in points]}})
 
     def record_samples(self, values: dict[str, float | None], now: float) -> None:
         """Log samples, then band states and triggers that change because of them."""

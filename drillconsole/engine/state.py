@@ -225,6 +225,9 @@ def _ended(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
 
 def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     pb = s.playbook
+    for sid, points in d.get("history", {}).items():
+        if sid in s.signals:
+            s.signals[sid].history.extend((pt, pv) for pt, pv in points)
     for sid, value in d["values"].items():
         view = s.signals.get(sid)
         if view is None:

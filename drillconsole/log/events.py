@@ -8,7 +8,8 @@ session.started    playbook, playbook_hash, drill, title, model, seed, environme
                    signals[{id, title, unit, bands}]
 session.resumed    from_seq, at_t
 session.ended      outcome (restored | failed | aborted), reason
-signal.sample      values{signal: float | null}   (all signals polled at that instant)
+signal.sample      values{signal: float | null} (all signals polled at that instant);
+                   optional history{signal: [[t, value], ...]} backfilled from before the drill (t ≤ 0)
 signal.state       signal, state (ok|warn|critical|stale|error), prev, value
 scenario.injected  injection, signal, kind, transient, delta
 trigger.fired      trigger, signal, value, proposes, detail{...}
