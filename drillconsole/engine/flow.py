@@ -7,32 +7,34 @@ from drillconsole.playbook.models import PHASES, Phase, Step
 
 
 def applicable(state: DrillState, step: Step) -> bool | None:
-    """True/False whether the step applies; None while that cannot be known yet."""
+    """Whether the step applies: any one of its `when` conditions holding is enough; None while undecided."""
     when = step.when
     if when is None:
         return True
+    verdicts: list[bool | None] = []
     if when.decision:
-        if state.decision is None:
-            return None
-        if state.decision["option"] not in when.decision:
-            return False
+        verdicts.append(None if state.decision is None else state.decision["option"] in when.decision)
     if when.failed is not None:
         ref = state.steps[when.failed]
         if ref.status == "failed" and not ref.will_retry:
-            return True
-        if ref.status in STEP_SETTLED:
-            return False
-        return None
-    return True
+            verdicts.append(True)
+        else:
+            verdicts.append(False if ref.status in STEP_SETTLED else None)
+    if any(v is True for v in verdicts):
+        return True
+    return None if any(v is None for v in verdicts) else False
 
 
 def not_applicable_reason(state: DrillState, step: Step) -> str:
     """Why a step is skipped by the engine."""
     when = step.when
     assert when is not None
-    if when.decision and state.decision and state.decision["option"] not in when.decision:
-        return f"not applicable: decision was {state.decision['option']}"
-    return f"not needed: {when.failed} did not fail"
+    reasons = []
+    if when.decision and state.decision:
+        reasons.append(f"decision was {state.decision['option']}")
+    if when.failed is not None:
+        reasons.append(f"{when.failed} did not fail")
+    return "not applicable: " + " and ".join(reasons)
 
 
 def handled_failure(state: DrillState, step: Step) -> bool:

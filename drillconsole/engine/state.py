@@ -143,6 +143,7 @@ class DrillState:
             else:
                 segments = ["*", *target.segments]
                 state.flags[tid] = {name: {seg: value for seg in segments} for name, value in target.flags.items()}
+        note_target_change(state, 0.0, initial=True)
         return state
 
     def copy(self) -> DrillState:

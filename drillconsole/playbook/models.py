@@ -552,6 +552,8 @@ class FidelityCheck(Model):
 
 
 class When(Model):
+    """A step applies when any one of these conditions holds."""
+
     decision: list[str] = []
     """Run only if the decision taken is one of these options."""
     failed: str | None = None

@@ -37,12 +37,15 @@ def activity(state: DrillState, injection: Injection, t: float) -> float:
     return min(1.0, level + rate) if holds else max(0.0, level - rate)
 
 
-def note_target_change(state: DrillState, t: float) -> None:
+def note_target_change(state: DrillState, t: float, *, initial: bool = False) -> None:
     """Record, for every caused injection, whether its cause still holds after a change at t."""
     for injection in state.playbook.scenario:
         if injection.cause is None:
             continue
         holds = cause_holds(state, injection)
+        if initial:
+            state.causes[injection.id] = (t, 1.0 if holds else 0.0, holds)
+            continue
         last = state.causes.get(injection.id)
         if (last[2] if last else True) != holds:
             state.causes[injection.id] = (t, activity(state, injection, t), holds)
