@@ -45,6 +45,7 @@ def prepare(
     speed: float = 1.0,
     resume: Path | None = None,
     players: list[Any] | None = None,
+    allow_production: bool = False,
 ) -> Prepared:
     """Load and check everything, open the log, and build the engine (raises LaunchError)."""
     from drillconsole.engine.engine import Engine
@@ -60,6 +61,8 @@ def prepare(
         raise LaunchError("\n".join(str(p) for p in exc.problems)) from None
     if speed <= 0:
         raise LaunchError(f"--speed must be positive, not {speed:g}")
+    if playbook.drill.environment == "production" and not allow_production:
+        raise LaunchError(f"{playbook_path} acts on production: pass --allow-production (and confirm) to run it")
     digest = playbook_bytes_hash(playbook_path)
     redactor = Redactor()
     for text in _secret_bearing_strings(playbook):
@@ -141,10 +144,9 @@ def _headless(playbook_path: Path, options: dict[str, Any]) -> int:
         raise LaunchError("a headless run needs --auto or --script FILE")
     prepared = prepare(
         playbook_path, seed=options.get("seed"), log_dir=options.get("log_dir"),
-        virtual_clock=bool(options.get("virtual_clock")), speed=options.get("speed") or 1.0,
-        resume=options.get("resume"), players=players,
+        virtual_clock=bool(options.get("virtual_clock")), speed=_speed(options),
+        resume=options.get("resume"), players=players, allow_production=bool(options.get("allow_production")),
     )
-    _production_guard(prepared.playbook, options, interactive=False)
     engine = prepared.engine
     try:
         asyncio.run(engine.run())
@@ -160,11 +162,9 @@ def _headless(playbook_path: Path, options: dict[str, Any]) -> int:
     return 0 if engine.state.outcome == "restored" else 1
 
 
-def _production_guard(playbook: Playbook, options: dict[str, Any], *, interactive: bool) -> None:
-    if playbook.drill.environment != "production":
-        return
-    if not options.get("allow_production"):
-        raise LaunchError("this playbook acts on production: pass --allow-production (and confirm) to run it")
+def _speed(options: dict[str, Any]) -> float:
+    speed = options.get("speed")
+    return 1.0 if speed is None else float(speed)
 
 
 def _console(playbook_path: Path, options: dict[str, Any]) -> int:

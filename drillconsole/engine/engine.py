@@ -93,6 +93,8 @@ class Engine(CommandsMixin):
         self._next_poll: dict[str, float] = {}
         self._last_error_t: dict[str, float] = {}
         self.rejected: list[str] = []
+        self._begun = False
+        self._owns_http = False
 
     # --- events -------------------------------------------------------------
 
@@ -157,41 +159,57 @@ class Engine(CommandsMixin):
                      "error": "interrupted: the session stopped while the step ran", "will_retry": False},
                 )
 
-    async def run(self) -> str | None:
-        """Run until the drill ends; return its outcome."""
+    async def run(self, until: float | None = None) -> str | None:
+        """Run until the drill ends (or, for tests and tools, until drill time `until`); return the outcome."""
+        if not self._begun:
+            self._begin()
+        try:
+            while not self.state.ended:
+                if self.clock.virtual and self._tasks:
+                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                self._wake.clear()
+                t_next = self._next_time()
+                if until is not None and t_next > until:
+                    await self.clock.sleep_until(until, self._wake)
+                    if self.clock.now() >= until:
+                        return None
+                    continue
+                await self.clock.sleep_until(t_next, self._wake)
+                if not self.state.ended:
+                    self.tick(self.now())
+        except BaseException:
+            await self._finish()
+            raise
+        await self._finish()
+        return self.state.outcome
+
+    def _begin(self) -> None:
+        self._begun = True
         if not self.state.started or self.existing:
             self.start()
             self.existing = []
         start = self.now()
         for signal in self.playbook.signals:
             self._next_poll[signal.id] = math.ceil(start / signal.interval - 1e-9) * signal.interval
-        owns_http = self.http is None and any(not s.synchronous for s in self.sources.values())
-        if owns_http:
+        if self.http is None and any(not s.synchronous for s in self.sources.values()):
             import httpx
 
             # One shared client for every source and action; each request sets its own timeout.
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+            self._owns_http = True
         for sid, source in self.sources.items():
             if not source.synchronous and hasattr(source, "backfill"):
                 self._spawn(self._backfill(sid, source))
-        try:
-            while not self.state.ended:
-                if self.clock.virtual and self._tasks:
-                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
-                self._wake.clear()
-                await self.clock.sleep_until(self._next_time(), self._wake)
-                if not self.state.ended:
-                    self.tick(self.now())
-        finally:
-            for task in list(self._tasks):
-                task.cancel()
-            for source in self.sources.values():
-                await source.close()
-            if owns_http:
-                await self.http.aclose()
-                self.http = None
-            self.log.sync()
-        return self.state.outcome
+
+    async def _finish(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for source in self.sources.values():
+            await source.close()
+        if self._owns_http and self.http is not None:
+            await self.http.aclose()
+            self.http = None
+        self.log.sync()
 
     def wake(self) -> None:
         """Make the run loop look again (a command arrived, a task finished)."""

@@ -60,13 +60,13 @@ def next_step(state: DrillState) -> Step | None:
 
 def blocker(state: DrillState, step: Step) -> str | None:
     """Why the step cannot run now, or None if it can."""
-    if not state.phase_reached(step.phase):
-        return f"step {step.id} belongs to phase {step.phase.value}; the drill is in {state.phase.value}"
     for earlier in state.playbook.steps:
         if earlier.id == step.id:
             break
         if not settled(state, earlier):
             return f"step {step.id} waits for step {earlier.id} ({state.steps[earlier.id].status})"
+    if not state.phase_reached(step.phase):
+        return f"step {step.id} belongs to phase {step.phase.value}; the drill is in {state.phase.value}"
     ok = applicable(state, step)
     if ok is None:
         return f"step {step.id} depends on {'the decision' if step.when and step.when.decision else 'an earlier step'}"

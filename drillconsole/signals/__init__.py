@@ -18,7 +18,9 @@ class UnsupportedSource(Exception):
 
 
 def build_sources(playbook: Playbook, target: SimulatedTarget, context: object | None = None) -> dict[str, SignalSource]:
-    """One source per signal of the playbook."""
+    """One source per signal of the playbook; remote sources use `context.http` (the engine's client) when they poll."""
+    from drillconsole.signals.http_json import HttpJsonSignal
+    from drillconsole.signals.prometheus import PrometheusSignal
     from drillconsole.signals.simulated import SimulatedSignal
 
     sources: dict[str, SignalSource] = {}
@@ -26,13 +28,10 @@ def build_sources(playbook: Playbook, target: SimulatedTarget, context: object |
         kind = signal.source.kind
         if kind == "simulated":
             sources[signal.id] = SimulatedSignal(signal, target)
+        elif kind == "prometheus":
+            sources[signal.id] = PrometheusSignal(signal, context)
+        elif kind == "http_json":
+            sources[signal.id] = HttpJsonSignal(signal, context)
         else:
-            factory = _REMOTE.get(kind)
-            if factory is None:
-                raise UnsupportedSource(f"signal '{signal.id}': source kind '{kind}' is not supported yet")
-            sources[signal.id] = factory(signal, context)
+            raise UnsupportedSource(f"signal '{signal.id}': source kind '{kind}' is not supported")
     return sources
-
-
-_REMOTE: dict[str, object] = {}
-"""Remote source factories by kind, registered by their modules."""

@@ -1,0 +1,98 @@
+"""What the HTTP executors share: secrets resolved at use, one client, one-line errors, redacted excerpts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from drillconsole.actions.base import ActionContext, ActionError
+from drillconsole.secrets import MissingSecret, Redactor, resolve, resolve_deep
+
+EXCERPT_BYTES = 2048
+"""Largest response body excerpt kept in a step result."""
+
+
+def resolved(ctx: ActionContext, url: str, headers: dict[str, str], body: Any = None) -> tuple[str, dict[str, str], Any]:
+    """URL, headers and body with `${env:NAME}` resolved now; a missing variable is an ActionError naming it."""
+    try:
+        return resolve(url, ctx.env), resolve_deep(dict(headers), ctx.env), resolve_deep(body, ctx.env)
+    except MissingSecret as exc:
+        raise ActionError(str(exc)) from None
+
+
+@asynccontextmanager
+async def client(ctx: ActionContext) -> AsyncIterator[httpx.AsyncClient]:
+    """The engine's shared client, or a short-lived one when the drill has no remote source."""
+    if ctx.http is not None:
+        yield ctx.http
+        return
+    async with httpx.AsyncClient(follow_redirects=False) as own:
+        yield own
+
+
+def transport_error(exc: Exception) -> str:
+    """A short reason for a failed request (the exception text may carry the URL, so it is not used whole)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection closed by the server"
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return "not a usable http(s) URL"
+    return type(exc).__name__
+
+
+async def send(
+    http: httpx.AsyncClient, method: str, url: str, shown: str, *, headers: dict[str, str],
+    timeout: float, json: Any = None, params: dict[str, str] | None = None,
+) -> httpx.Response:
+    """One request with an explicit timeout; ActionError saying what failed (URL shown masked)."""
+    try:
+        kwargs: dict[str, Any] = {"headers": headers, "params": params, "timeout": httpx.Timeout(timeout)}
+        if json is not None:
+            kwargs["json"] = json
+        return await http.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise ActionError(f"{method} {shown}: timed out after {timeout:g}s") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ActionError(f"{method} {shown}: {transport_error(exc)}") from None
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Collapse whitespace and cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def excerpt(response: httpx.Response, redactor: Redactor, limit: int = EXCERPT_BYTES) -> str:
+    """At most `limit` bytes of the body as text, with every known secret value redacted."""
+    raw = response.content[:limit]
+    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    if len(response.content) > limit:
+        text += "…"
+    return redactor.text(text)
+
+
+def json_of(response: httpx.Response, what: str) -> Any:
+    """The decoded JSON body, or ActionError naming what was expected."""
+    try:
+        return response.json()
+    except ValueError:
+        raise ActionError(f"{what}: answer is not JSON (HTTP {response.status_code})") from None
+
+
+def error_detail(response: httpx.Response, redactor: Redactor) -> str:
+    """`HTTP 500: message` with the server's message (JSON `message`/`error`, or text) on one line."""
+    detail = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            detail = str(body.get("message") or body.get("error") or "")
+    except ValueError:
+        detail = response.text[:300]
+    detail = redactor.text(one_line(detail, 160)) if detail.strip() else ""
+    return f"HTTP {response.status_code}" + (f": {detail}" if detail else "")

@@ -1,0 +1,196 @@
+"""The `http_json` source: GET a URL and pick a number out of the JSON answer.
+
+Also home of `fetch_json`, the one GET-with-retries that every remote source
+uses: an explicit timeout per request, a few quick retries on transport errors
+and 5xx/429 answers, all inside one poll and inside the signal's interval, so
+a slow service never makes polls stack (the engine never overlaps them either).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+import httpx
+
+from drillconsole.playbook.models import HttpJsonSource, Signal
+from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
+from drillconsole.signals.base import SourceError
+
+RETRY_SHARE = 0.8
+"""Share of the poll interval that one poll (first attempt and retries) may use."""
+BACKOFF = 0.1
+"""First pause between attempts; doubles after each retry."""
+MAX_ATTEMPTS = 3
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BODY = 4 * 1024 * 1024
+"""A JSON answer larger than this is refused rather than parsed."""
+
+
+class RemoteSource:
+    """What the remote sources share: the engine's HTTP client, the budget of one poll, closing."""
+
+    synchronous = False
+
+    def __init__(self, signal: Signal, context: object | None) -> None:
+        self.signal = signal
+        self._context = context
+        self._own_http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The engine's shared client (created when the drill runs), or a private one outside an engine."""
+        shared = getattr(self._context, "http", None)
+        if shared is not None:
+            return shared
+        if self._own_http is None:
+            self._own_http = httpx.AsyncClient(follow_redirects=False)
+        return self._own_http
+
+    def budget(self) -> float:
+        """Real seconds one poll may take in all, retries included (a share of the interval)."""
+        speed = getattr(getattr(self._context, "clock", None), "speed", 1.0) or 1.0
+        return self.signal.interval / speed * RETRY_SHARE
+
+    def sample(self, state: object, t: float) -> float:  # pragma: no cover - remote sources are polled
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        if self._own_http is not None:
+            await self._own_http.aclose()
+            self._own_http = None
+
+
+def resolved(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """URL and headers with `${env:NAME}` resolved now; a missing variable is a SourceError naming it."""
+    try:
+        return resolve(url), resolve_deep(dict(headers))
+    except MissingSecret as exc:
+        raise SourceError(str(exc)) from None
+
+
+async def fetch_json(
+    http: httpx.AsyncClient, url: str, shown_url: str, *, headers: dict[str, str],
+    params: dict[str, str] | None = None, timeout: float, budget: float,
+) -> Any:
+    """GET and decode JSON with retries inside `budget` seconds; SourceError (one line, no secrets) on failure."""
+    deadline = time.monotonic() + max(budget, 0.0)
+    pause, attempt, last = BACKOFF, 0, "no attempt"
+    while True:
+        attempt += 1
+        # The first attempt always gets the full timeout; retries only what is left of the budget.
+        limit = timeout if attempt == 1 else min(timeout, deadline - time.monotonic())
+        try:
+            response = await http.get(url, headers=headers, params=params, timeout=httpx.Timeout(limit))
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise SourceError(f"GET {shown_url}: not a usable http(s) URL") from None
+        except httpx.TimeoutException:
+            last = f"timed out after {limit:.3g}s"
+        except httpx.HTTPError as exc:
+            last = _transport_error(exc)
+        else:
+            if response.status_code in RETRY_STATUSES:
+                last = f"HTTP {response.status_code}"
+            else:
+                return _decode(response, shown_url)
+        left = deadline - time.monotonic()
+        if attempt >= MAX_ATTEMPTS or left < pause + 0.05:
+            tries = f" ({attempt} attempts)" if attempt > 1 else ""
+            raise SourceError(f"GET {shown_url}: {last}{tries}")
+        await asyncio.sleep(pause)
+        pause *= 2
+
+
+def _transport_error(exc: httpx.HTTPError) -> str:
+    """A short reason for a failed request; the exception text can carry the URL, so it is not used whole."""
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection closed by the server"
+    return type(exc).__name__
+
+
+def _decode(response: httpx.Response, shown_url: str) -> Any:
+    if len(response.content) > MAX_BODY:
+        raise SourceError(f"GET {shown_url}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
+    try:
+        body = response.json()
+    except ValueError:
+        if response.status_code >= 400:
+            raise SourceError(f"GET {shown_url}: HTTP {response.status_code}") from None
+        raise SourceError(f"GET {shown_url}: answer is not JSON") from None
+    if response.status_code >= 400:
+        detail = body.get("error") if isinstance(body, dict) else None
+        extra = f": {one_line(str(detail))}" if detail else ""
+        raise SourceError(f"GET {shown_url}: HTTP {response.status_code}{extra}")
+    return body
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """Collapse whitespace and cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def pick(document: Any, path: str) -> Any:
+    """The value at a dotted path (`a.b.0.c`; list indices may be negative); SourceError if absent."""
+    value, walked = document, []
+    for part in path.split("."):
+        walked.append(part)
+        if isinstance(value, dict):
+            if part not in value:
+                raise SourceError(f"no `{'.'.join(walked)}` in the answer")
+            value = value[part]
+        elif isinstance(value, list):
+            try:
+                value = value[int(part)]
+            except ValueError:
+                raise SourceError(f"`{'.'.join(walked[:-1]) or '$'}` is a list; `{part}` is not an index") from None
+            except IndexError:
+                raise SourceError(f"`{'.'.join(walked)}`: index out of range (list of {len(value)})") from None
+        else:
+            raise SourceError(f"`{'.'.join(walked[:-1])}` is {_kind(value)}, not an object or list")
+    return value
+
+
+def as_number(value: Any, where: str) -> float:
+    """The value as a finite float; SourceError for anything else (booleans and numeric strings included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SourceError(f"`{where}` is {_kind(value)}, not a number")
+    number = float(value)
+    if math.isnan(number):
+        raise SourceError(f"`{where}` is NaN")
+    if math.isinf(number):
+        raise SourceError(f"`{where}` is {'+' if number > 0 else '-'}Inf")
+    return number
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class HttpJsonSignal(RemoteSource):
+    """Polls a JSON endpoint; the signal's value is the number at the configured dotted path."""
+
+    def __init__(self, signal: Signal, context: object | None = None) -> None:
+        assert isinstance(signal.source, HttpJsonSource)
+        super().__init__(signal, context)
+        self.source = signal.source
+        self._shown = mask(self.source.url)
+
+    async def poll(self) -> float:
+        url, headers = resolved(self.source.url, self.source.headers)
+        body = await fetch_json(self.http, url, self._shown, headers=headers, timeout=self.source.timeout, budget=self.budget())
+        return as_number(pick(body, self.source.path), self.source.path)

@@ -1,0 +1,110 @@
+"""The review: headline times, then lessons learned and action items before the log closes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Select, Static
+
+from drillconsole.durations import format_duration
+from drillconsole.engine.commands import CommandError
+from drillconsole.engine.summary import headline
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ReviewScreen(Screen[None]):
+    """Records lessons and action items with the engine; Close ends the session."""
+
+    BINDINGS = [("ctrl+s", "close", "Close the drill")]
+
+    def __init__(self, engine: Any, role: str, *, blink: bool = True) -> None:
+        super().__init__()
+        self._engine = engine
+        self._role = role
+        self._blink = blink
+
+    def compose(self) -> ComposeResult:
+        s = self._engine.state
+        h = headline(s)
+        tone = "band-ok" if h.outcome == "restored" else "band-critical"
+        roles = [(f"{role.title} ({rid})", rid) for rid, role in s.playbook.roles.items()]
+        with VerticalScroll(id="review"):
+            yield Static(f"[b]Review — {escape(s.playbook.drill.title)}[/b]", classes="title")
+            yield Static(
+                f"Outcome [b ${tone}]{escape(h.outcome or 'unfinished')}[/]"
+                + (f" ({escape(s.end_reason)})" if s.end_reason and h.outcome != "restored" else "")
+                + f"\nTime to detect    [b]{format_duration(h.time_to_detect)}[/b]"
+                + f"\nTime to decision  [b]{format_duration(h.time_to_decision)}[/b]"
+                + f"\nTime to rollback  [b]{format_duration(h.time_to_rollback)}[/b]",
+                id="headline",
+            )
+            yield Static(f"[b]Lessons learned[/b] (recorded as {escape(self._role)})")
+            with Horizontal(classes="field"):
+                yield Input(placeholder="what we learned", id="lesson")
+                yield Button("Add lesson", id="add-lesson")
+            yield Static("", id="lessons")
+            yield Static("[b]Action items[/b]")
+            with Horizontal(classes="field"):
+                yield Input(placeholder="what to do", id="action-text")
+                yield Select(roles, value=roles[0][1], allow_blank=False, id="action-owner")
+                yield Input(placeholder="due YYYY-MM-DD", id="action-due", max_length=10)
+                yield Button("Add item", id="add-action")
+            yield Static("", id="actions")
+            yield Button("Close the drill (Ctrl+S)", variant="primary", id="close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self._blink
+        self.query_one("#lesson", Input).focus()
+        self._list()
+
+    def _list(self) -> None:
+        s = self._engine.state
+        self.query_one("#lessons", Static).update(
+            "\n".join(f"  • {escape(x['text'])}" for x in s.lessons) or "  [dim]none yet[/dim]")
+        self.query_one("#actions", Static).update(
+            "\n".join(f"  • {escape(x['text'])} — {escape(x['owner'])}, due {escape(x['due'])}" for x in s.actions)
+            or "  [dim]none yet[/dim]")
+
+    @on(Input.Submitted, "#lesson")
+    @on(Button.Pressed, "#add-lesson")
+    def _add_lesson(self) -> None:
+        field = self.query_one("#lesson", Input)
+        try:
+            self._engine.lesson(self._role, field.value)
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        field.value = ""
+        self._list()
+
+    @on(Input.Submitted, "#action-text, #action-due")
+    @on(Button.Pressed, "#add-action")
+    def _add_action(self) -> None:
+        text, due = self.query_one("#action-text", Input), self.query_one("#action-due", Input)
+        owner = str(self.query_one("#action-owner", Select).value)
+        if not DATE.match(due.value.strip()):
+            self.notify("an action item needs a due date as YYYY-MM-DD", severity="error")
+            due.focus()
+            return
+        try:
+            self._engine.action_item(self._role, text.value, owner, due.value.strip())
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        text.value, due.value = "", ""
+        text.focus()
+        self._list()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        """Finish the review; the app closes the log and exits."""
+        self.dismiss(None)

@@ -1,0 +1,80 @@
+"""Alerts: fired triggers with the decision they propose, pending gates, and who is late."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import Static
+
+from drillconsole.durations import format_duration
+from drillconsole.engine.state import DrillState
+from drillconsole.ui.present import clock
+
+ESCALATIONS_SHOWN = 3
+"""Most recent escalations listed."""
+
+
+class Alerts(Static):
+    """A short list; empty means nothing needs anyone's attention."""
+
+    DEFAULT_CSS = """
+    Alerts {
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+        border: round $band-critical;
+        border-title-color: $band-critical;
+        &.-quiet { border: round $panel-lighten-2; border-title-color: $text-muted; }
+    }
+    """
+
+    def __init__(self, state: DrillState, **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self._state = state
+        self._shown: str | None = None
+        self.border_title = "Alerts"
+
+    def show(self, now: float) -> None:
+        """Repaint when the alerts changed."""
+        lines = self._lines(now)
+        markup = "\n".join(lines) if lines else "[dim]no alerts[/dim]"
+        self.set_class(not lines, "-quiet")
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup)
+
+    def _lines(self, now: float) -> list[str]:
+        s, pb = self._state, self._state.playbook
+        lines: list[str] = []
+        for trig in pb.triggers:
+            tv = s.triggers[trig.id]
+            if not tv.active:
+                continue
+            proposes = f" → proposes [b]{escape(trig.proposes)}[/b]" if trig.proposes else ""
+            decided = f" (decided {escape(s.decision['option'])})" if s.decision else ""
+            lines.append(f"[b $band-critical]✖ TRIGGER[/] {escape(trig.title or trig.id)} {clock(tv.fired[-1])}{proposes}{decided}")
+        if s.fired_order and s.decision is None and not s.ended:
+            lines.append(f"[b $band-warn]▲ DECISION[/] needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)")
+        for sid, gate in s.gates.items():
+            if gate.status == "requested" and gate.expires_t is not None:
+                lines.append(f"[b $band-warn]🔒 GATE[/] {escape(sid)} awaits approval, expires in "
+                             f"{format_duration(max(0.0, gate.expires_t - now))} (key a)")
+        open_escalations = [e for e in s.escalations if not self._resolved(e)]
+        for esc in open_escalations[-ESCALATIONS_SHOWN:]:
+            late = ", ".join(esc.get("late_roles", [])) or "?"
+            message = esc.get("message") or esc.get("subject", "")
+            lines.append(f"[b $late]⏰ ESCALATION[/] {clock(esc['t'])} {escape(message)} — late: [b]{escape(late)}[/b]")
+        return lines
+
+    def _resolved(self, esc: dict[str, object]) -> bool:
+        """Whether what an escalation was about has been dealt with since."""
+        s, subject = self._state, str(esc.get("subject", ""))
+        if esc.get("kind") == "checklist" and "/" in subject:
+            role, item = subject.split("/", 1)
+            check = s.checklist.get((role, item))
+            return check is None or check.checked
+        if esc.get("kind") == "decision":
+            return s.decision is not None
+        if esc.get("kind") == "gate":
+            gate = s.gates.get(subject.removeprefix("gate ").split("@")[0])
+            return gate is None or gate.status != "requested"
+        return False

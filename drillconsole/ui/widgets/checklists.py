@@ -1,0 +1,123 @@
+"""Role checklists: one tab per role (or only the `--role` one); late and due-soon items stand out."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, TabbedContent, TabPane
+
+from drillconsole.durations import format_clock, format_duration
+from drillconsole.engine.state import DrillState
+from drillconsole.playbook.models import ChecklistItem
+from drillconsole.ui.messages import RoleViewChanged
+from drillconsole.ui.tones import tone
+
+DUE_SOON = 20.0
+"""Drill seconds before its due time from which an unchecked item is marked due soon."""
+
+
+def pane_id(role: str) -> str:
+    """A DOM id for a role's tab (playbook ids may hold dots)."""
+    return "role-" + role.replace(".", "_")
+
+
+class ChecklistTable(DataTable[object]):
+    """The items of one role: mark, item, phase, due, status."""
+
+    def __init__(self, role: str, items: list[ChecklistItem], **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.role = role
+        self._items = items
+        self._cells: dict[tuple[str, str], object] = {}
+
+    def on_mount(self) -> None:
+        for key, label in (("mark", " "), ("item", "Item"), ("phase", "Phase"), ("due", "Due"), ("status", "Status")):
+            self.add_column(label, key=key)
+        for item in self._items:
+            self.add_row("☐", item.text, item.phase.value, "", "", key=item.id)
+
+    @property
+    def item_id(self) -> str | None:
+        """The highlighted item."""
+        if self.row_count == 0:
+            return None
+        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    def set_cell(self, item: str, column: str, value: object) -> None:
+        """Update a cell in place when its value changed."""
+        if self._cells.get((item, column)) != value:
+            self._cells[(item, column)] = value
+            self.update_cell(item, column, value)
+
+
+class Checklists(TabbedContent):
+    """The checklists the console shows; the active tab is the role the console acts as."""
+
+    DEFAULT_CSS = """
+    Checklists { height: 1fr; }
+    Checklists ChecklistTable { height: 1fr; }
+    """
+
+    def __init__(self, state: DrillState, roles: list[str], **kwargs: object) -> None:
+        super().__init__(initial=pane_id(roles[0]), **kwargs)  # type: ignore[arg-type]
+        self._state = state
+        self.roles = roles
+        self._theme = ""
+
+    def compose(self) -> ComposeResult:
+        for role in self.roles:
+            title = self._state.playbook.roles[role].title
+            with TabPane(title, id=pane_id(role)):
+                items = list(self._state.playbook.roles[role].checklist)
+                yield ChecklistTable(role, items, id=f"checklist-{pane_id(role)}")
+
+    def table(self, role: str) -> ChecklistTable:
+        """The table of a role."""
+        return self.query_one(f"#checklist-{pane_id(role)}", ChecklistTable)
+
+    @property
+    def role(self) -> str:
+        """The role of the active tab."""
+        return next((r for r in self.roles if pane_id(r) == self.active), self.roles[0])
+
+    def show_role(self, role: str) -> None:
+        """Switch to a role's tab."""
+        if role in self.roles:
+            self.active = pane_id(role)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self.post_message(RoleViewChanged(self.role))
+
+    def show(self, now: float) -> None:
+        """Refresh marks, due times and statuses in place."""
+        s, app = self._state, self.app
+        repaint = self._theme != app.theme
+        self._theme = app.theme
+        for role in self.roles:
+            table = self.table(role)
+            if table.row_count < len(table._items):
+                continue  # not mounted yet
+            if repaint:
+                table._cells.clear()
+            for item in s.playbook.roles[role].checklist:
+                check = s.checklist[(role, item.id)]
+                due = s.item_due_t(role, item.id)
+                table.set_cell(item.id, "mark", Text("☑" if check.checked else "☐", style=tone(app, "band-ok") if check.checked else ""))
+                table.set_cell(item.id, "due", format_clock(due) if due is not None else (f"+{format_duration(item.within)}" if item.within else ""))
+                table.set_cell(item.id, "status", self._status(check.checked, check.by, check.t, check.late, due, now))
+
+    def _status(self, checked: bool, by: str | None, t: float | None, late: bool, due: float | None, now: float) -> Text:
+        app = self.app
+        if checked:
+            text = f"✓ {by} {format_clock(t or 0)}" + (" late" if late else "")
+            return Text(text, style=tone(app, "late") if late else tone(app, "band-ok"))
+        if due is None:
+            return Text("")
+        if now > due:
+            return Text(f"⏰ LATE {format_duration(now - due)}", style=tone(app, "late", bold=True))
+        if due - now <= DUE_SOON:
+            return Text(f"⏳ due in {format_duration(due - now)}", style=tone(app, "due-soon", bold=True))
+        return Text(f"due in {format_duration(due - now)}")

@@ -1,0 +1,73 @@
+"""The header bar: drill, model versions, environment, drill clock, phase, outcome, pause."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.markup import escape
+from textual.widgets import Static
+
+from drillconsole.durations import format_clock
+from drillconsole.engine.state import DrillState
+
+
+@dataclass(frozen=True)
+class HeaderFacts:
+    """What the header shows besides the drill state."""
+
+    now: float
+    paused: bool
+    speed: float
+    role: str | None
+
+
+class DrillHeader(Static):
+    """Two lines: what is drilled and where, then where the drill stands."""
+
+    DEFAULT_CSS = """
+    DrillHeader {
+        dock: top;
+        height: 2;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    def __init__(self, state: DrillState, **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self._state = state
+        self._shown = ""
+
+    def show(self, facts: HeaderFacts) -> None:
+        """Repaint only when the text changed."""
+        markup = self._markup(facts)
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup)
+
+    def _markup(self, facts: HeaderFacts) -> str:
+        s, drill = self._state, self._state.playbook.drill
+        env = drill.environment
+        env_badge = (
+            "[bold reverse $production] PRODUCTION [/]" if env == "production" else f"[$accent]{escape(env)}[/]"
+        )
+        versions = drill.versions
+        live = s.live_version()
+        live_text = f"live [b]v{escape(live)}[/b]" if live else "live —"
+        line1 = f"[b]{escape(drill.title)}[/b]  {env_badge}"
+        parts = [
+            f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe · {live_text}",
+            f"[b]{format_clock(facts.now)}[/b]",
+            f"phase [b]{s.phase.value}[/b]",
+        ]
+        if facts.role:
+            parts.append(f"as [b]{escape(facts.role)}[/b]")
+        if facts.speed != 1.0:
+            parts.append(f"{facts.speed:g}×")
+        if facts.paused:
+            parts.append("[bold reverse $band-warn] ⏸ PAUSED [/]")
+        if s.ended:
+            tone = "band-ok" if s.outcome == "restored" else "band-critical"
+            parts.append(f"[bold ${tone}]outcome {escape(s.outcome or '?')}[/]")
+        return line1 + "\n" + " │ ".join(parts)
