@@ -71,6 +71,8 @@ class Redactor:
         return bool(self._values)
 
     def text(self, text: str) -> str:
+        if not self._values and "${" not in text:
+            return text
         for value in sorted(self._values, key=len, reverse=True):
             if value in text:
                 text = text.replace(value, REDACTED)

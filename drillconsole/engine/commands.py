@@ -36,7 +36,7 @@ class CommandsMixin:
     def _step(self: Engine, step_id: str) -> Step:
         try:
             return self.playbook.step(step_id)
-        except StopIteration:
+        except KeyError:
             raise CommandError(f"unknown step '{step_id}'") from None
 
     def _has(self: Engine, role: str, authority: str) -> bool:

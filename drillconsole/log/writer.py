@@ -45,6 +45,17 @@ def plain(value: Any, scrub: bool = False) -> Any:
     return plain(str(value), scrub)
 
 
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` itself when it is already plain JSON (the common, fast case), else a `plain` copy."""
+    try:
+        canonical(data)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        return plain(data)
+    if any(not isinstance(k, str) for k in data):
+        return plain(data)
+    return data
+
+
 def _lock(fd: int, path: Path) -> None:
     """Take an exclusive lock so two processes never append to one log (best effort)."""
     if fcntl is None:
@@ -169,7 +180,7 @@ class SessionLog:
                 raise ValueError(f"session log {self.path} is closed")
             if self._failed:
                 raise OSError(f"session log {self.path} is unusable: {self._failed}")
-            clean = plain(data or {})
+            clean = _json_safe(data or {})
             if self._redactor is not None:
                 clean = self._redactor.deep(clean)
             event = Event(self.next_seq, self._wall(), round(float(t), 3), type, actor, clean, self.last_hash)

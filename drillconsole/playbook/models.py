@@ -7,6 +7,7 @@ docstring that editors show as a hint.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -660,11 +661,21 @@ class Playbook(Model):
     """What to raise when people are late."""
 
     # Lookups used everywhere; derived, so they do not appear in the schema.
+    @cached_property
+    def _signal_index(self) -> dict[str, Signal]:
+        return {s.id: s for s in self.signals}
+
+    @cached_property
+    def _step_index(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
     def signal(self, signal_id: str) -> Signal:
-        return next(s for s in self.signals if s.id == signal_id)
+        """The signal with this id (KeyError if none)."""
+        return self._signal_index[signal_id]
 
     def step(self, step_id: str) -> Step:
-        return next(s for s in self.steps if s.id == step_id)
+        """The step with this id (KeyError if none)."""
+        return self._step_index[step_id]
 
     def trigger(self, trigger_id: str) -> Trigger:
         return next(t for t in self.triggers if t.id == trigger_id)
