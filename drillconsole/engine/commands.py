@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from drillconsole.engine import flow
-from drillconsole.log.events import ENGINE
 from drillconsole.playbook.models import FlagSetAction, Phase, SetAliasAction, Step
 
 if TYPE_CHECKING:

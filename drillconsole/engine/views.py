@@ -1,0 +1,78 @@
+"""What the state holds per signal, trigger, step, gate and checklist item."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+HISTORY = 600
+"""Samples kept per signal (sparklines, confidence windows)."""
+
+
+@dataclass
+class SignalView:
+    """What is known of one signal."""
+
+    history: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    value: float | None = None
+    last_t: float | None = None
+    state: str = "ok"
+    state_since: float = 0.0
+    warn_since: float | None = None
+    critical_since: float | None = None
+    misses: int = 0
+    last_error: str | None = None
+
+
+@dataclass
+class TriggerView:
+    """One trigger: whether it is firing and when its condition began."""
+
+    active: bool = False
+    breach_since: float | None = None
+    fired: list[float] = field(default_factory=list)
+    cleared: list[float] = field(default_factory=list)
+
+
+@dataclass
+class StepView:
+    """One step's progress."""
+
+    status: str = "pending"  # pending running succeeded failed skipped undone
+    attempts: int = 0
+    started_t: float | None = None
+    ended_t: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    will_retry: bool = False
+    skip_reason: str | None = None
+    actor: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_t is None or self.ended_t is None:
+            return None
+        return self.ended_t - self.started_t
+
+
+@dataclass
+class GateView:
+    """The approval gate of one step."""
+
+    status: str = "none"  # none requested approved rejected expired
+    requested_t: float | None = None
+    requested_by: str | None = None
+    expires_t: float | None = None
+    approver: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class CheckView:
+    """A checklist item's state."""
+
+    checked: bool = False
+    by: str | None = None
+    t: float | None = None
+    late: bool = False
