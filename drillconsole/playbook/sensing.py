@@ -1,0 +1,234 @@
+"""What is watched and what goes wrong: signals with bands, triggers, the staged scenario."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import ConfigDict, Field, model_validator
+
+from drillconsole.playbook.base import Duration, Id, Model
+
+# --- signals ---------------------------------------------------------------
+
+
+class SimulatedSource(Model):
+    kind: Literal["simulated"]
+    """Samples from the simulated target, shaped by the scenario."""
+    baseline: float
+    """Value in steady state."""
+    noise: float = 0.0
+    """Standard deviation of the Gaussian noise on each sample."""
+    min: float | None = None
+    """Lower clamp of the simulated value."""
+    max: float | None = None
+    """Upper clamp of the simulated value."""
+    integer: bool = False
+    """Round samples to whole numbers (counts)."""
+
+
+class PrometheusSource(Model):
+    kind: Literal["prometheus"]
+    """Polls a PromQL instant query."""
+    url: str
+    """Prometheus base URL; `${env:NAME}` allowed."""
+    query: str
+    """PromQL expression."""
+    reduce: Literal["single", "sum", "avg", "min", "max"] = "single"
+    """How to fold a multi-series result (`single` errors if more than one)."""
+    backfill: Duration = 300.0
+    """History fetched at start with a range query."""
+    headers: dict[str, str] = {}
+    """Request headers; `${env:NAME}` allowed."""
+    timeout: Duration = 5.0
+    """Timeout of each query."""
+
+
+class HttpJsonSource(Model):
+    kind: Literal["http_json"]
+    """GETs a URL and picks a number out of the JSON response."""
+    url: str
+    """URL to poll; `${env:NAME}` allowed."""
+    path: str
+    """Dotted JSON path to the value, e.g. `metrics.precision` or `items.0.value`."""
+    headers: dict[str, str] = {}
+    """Request headers; `${env:NAME}` allowed."""
+    timeout: Duration = 5.0
+    """Timeout of each poll."""
+
+
+Source = Annotated[Union[SimulatedSource, PrometheusSource, HttpJsonSource], Field(discriminator="kind")]
+
+
+class Band(Model):
+    above: float | None = None
+    """In this band when the value is above this bound."""
+    below: float | None = None
+    """In this band when the value is below this bound."""
+    for_: Duration = Field(0.0, alias="for")
+    """The condition must hold this long before the band state changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Band:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("a band needs exactly one of `above` or `below`")
+        return self
+
+    def breached(self, value: float) -> bool:
+        if self.above is not None:
+            return value > self.above
+        return value < self.below  # type: ignore[operator]
+
+    @property
+    def threshold(self) -> float:
+        return self.above if self.above is not None else self.below  # type: ignore[return-value]
+
+
+class Bands(Model):
+    warn: Band | None = None
+    """Warning band."""
+    critical: Band | None = None
+    """Critical band."""
+
+
+class Signal(Model):
+    id: Id
+    """Identifier used by triggers, scenario and verification."""
+    title: str
+    """Panel title."""
+    unit: str = ""
+    """Unit shown after the value (`%`, `ms`, `req/s`)."""
+    source: Source
+    """Where samples come from."""
+    interval: Duration = 1.0
+    """Poll interval."""
+    bands: Bands = Bands()
+    """Warn and critical bands with their hold durations."""
+    stale_after: int = 3
+    """Missed polls in a row after which the signal turns stale."""
+    precision: int = 3
+    """Decimals shown."""
+
+
+# --- triggers --------------------------------------------------------------
+
+
+class _TriggerBase(Model):
+    id: Id
+    """Identifier."""
+    title: str = ""
+    """What the trigger means, shown in the alert."""
+    signal: str
+    """The signal it watches."""
+    proposes: str | None = None
+    """Decision option it proposes when it fires."""
+
+
+class ThresholdTrigger(_TriggerBase):
+    kind: Literal["threshold"]
+    """Fires when the signal stays beyond a bound for a duration."""
+    above: float | None = None
+    """Fires when the value is above this..."""
+    below: float | None = None
+    """...or below this."""
+    for_: Duration = Field(0.0, alias="for")
+    """How long the condition must hold; a shorter spike does not fire."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ThresholdTrigger:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("a threshold trigger needs exactly one of `above` or `below`")
+        return self
+
+
+class ConfidenceTrigger(_TriggerBase):
+    kind: Literal["confidence_interval"]
+    """Fires when the confidence interval of the windowed mean lies beyond a bound."""
+    window: Duration
+    """Samples of this trailing window form the mean."""
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    """Confidence level of the interval."""
+    above: float | None = None
+    """Fires when the interval's lower end is above this..."""
+    below: float | None = None
+    """...or when its upper end is below this."""
+    min_samples: int = Field(5, ge=2)
+    """No decision on fewer samples than this."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ConfidenceTrigger:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("a confidence_interval trigger needs exactly one of `above` or `below`")
+        return self
+
+
+class PolicyTrigger(_TriggerBase):
+    kind: Literal["policy"]
+    """Fires at once when a policy-violation count is above zero."""
+
+
+Trigger = Annotated[Union[ThresholdTrigger, ConfidenceTrigger, PolicyTrigger], Field(discriminator="kind")]
+
+
+# --- scenario --------------------------------------------------------------
+
+
+class Cause(Model):
+    version: str | None = None
+    """The deviation exists only while serving this model version."""
+    flag: str | None = None
+    """...and only while this flag is on."""
+    segment: str | None = None
+    """...for this segment of the flag."""
+    target: str | None = None
+    """The target holding that version or flag (default: the only one of its type)."""
+
+    @model_validator(mode="after")
+    def _something(self) -> Cause:
+        if self.version is None and self.flag is None:
+            raise ValueError("a cause needs a `version` or a `flag`")
+        if self.segment is not None and self.flag is None:
+            raise ValueError("`segment` needs a `flag`")
+        return self
+
+
+class Injection(Model):
+    id: Id
+    """Identifier."""
+    at: Duration
+    """Drill time of the injection."""
+    signal: str
+    """The signal it deviates."""
+    kind: Literal["shift", "ramp", "spike", "drift"]
+    """shift: step change; ramp: linear over `over`; spike: transient for `duration`; drift: keeps moving at `rate`."""
+    delta: float = 0.0
+    """Size of the deviation (shift, ramp, spike; drift caps at it if set)."""
+    over: Duration = 0.0
+    """Ramp duration."""
+    duration: Duration = 0.0
+    """Spike duration."""
+    rate: float = 0.0
+    """Drift per second."""
+    cause: Cause | None = None
+    """What the deviation depends on; removing the cause makes it recede."""
+    recede: Duration = 20.0
+    """How long the deviation takes to fade once its cause is removed."""
+    note: str = ""
+    """What the injection represents, for the report."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Injection:
+        if self.kind == "ramp" and self.over <= 0:
+            raise ValueError("a ramp needs `over` > 0")
+        if self.kind == "spike" and self.duration <= 0:
+            raise ValueError("a spike needs `duration` > 0")
+        if self.kind == "drift" and self.rate == 0:
+            raise ValueError("a drift needs a non-zero `rate`")
+        return self
+
+    @property
+    def transient(self) -> bool:
+        return self.kind == "spike"
