@@ -43,6 +43,28 @@ def verify(log: Path) -> None:
     sys.exit(verify_command(log))
 
 
+@main.command()
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--verify/--no-verify", default=None, help="Check the hash chain (default: for logs up to 32 MiB).")
+def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> None:
+    """After-action report of a session log: metrics, timeline, roles, charts."""
+    from drillconsole.report.commands import report_command
+
+    sys.exit(report_command(log, fmt, output, verify))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True, help="Trend format.")
+def trend(paths: tuple[Path, ...], fmt: str) -> None:
+    """Compare drills over time: one row per session log in DIR|LOG..., and whether each metric improves."""
+    from drillconsole.report.trend import trend_command
+
+    sys.exit(trend_command(list(paths), fmt))
+
+
 def _run_options(func):  # type: ignore[no-untyped-def]
     options = [
         click.option("--role", default=None, help="Show only this role's checklist (console)."),
@@ -83,6 +105,21 @@ def demo(**options: object) -> None:
         options["auto"] = True
         options["virtual_clock"] = True
     sys.exit(launch(bundled_playbook("demo"), **options))  # type: ignore[arg-type]
+
+
+@main.command()
+@click.option("--port", default=8765, type=click.IntRange(0, 65535), show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--mlflow", default=None, envvar="MLFLOW_TRACKING_URI", help="MLflow tracking URI whose alias decides the served version [env: MLFLOW_TRACKING_URI].")
+@click.option("--model", default="fraud-scorer", show_default=True, help="Registered model name.")
+@click.option("--alias", default="champion", show_default=True, help="Alias the sandbox follows.")
+@click.option("--fixed-version", default=None, help="Serve this version without a registry (no --mlflow).")
+def sandbox(port: int, mlflow: str | None, model: str, alias: str, fixed_version: str | None) -> None:
+    """Serve a model on 127.0.0.1 for live drills: follows a registry alias, exposes /metrics, flags and faults."""
+    if mlflow is None and fixed_version is None:
+        raise UserError("give --mlflow URI (or set MLFLOW_TRACKING_URI), or --fixed-version V")
+    from drillconsole.sandbox import serve
+
+    sys.exit(serve(port=port, mlflow=mlflow, model=model, alias=alias, fixed_version=fixed_version))
 
 
 if __name__ == "__main__":

@@ -74,9 +74,10 @@ def _lines(paths: list[Path], keep: pl.Expr) -> pl.DataFrame:
     """Lines of the files matching `keep`, with `log` (the path) and `row` (order within the file)."""
     names = [str(p) for p in paths]
     try:
-        lf = pl.scan_lines(names, row_index_name="row", include_file_paths="log")
-        return lf.filter(keep & (pl.col("line").str.strip_chars() != "")).collect()
-    except pl.exceptions.ComputeError:  # not UTF-8 somewhere: decode leniently, file by file
+        lf = pl.scan_lines(names, row_index_name="row", include_file_paths="log", glob=False)
+        lines = lf.filter(keep).collect()
+        return lines.filter(pl.col("line").str.strip_chars() != "")
+    except (pl.exceptions.ComputeError, AttributeError):  # not UTF-8 (or a polars without scan_lines): file by file
         frames = []
         for name in names:
             text = Path(name).read_bytes().decode("utf-8", errors="replace")
@@ -110,7 +111,7 @@ def decode(lines: pl.DataFrame, dtype: pl.Struct) -> pl.DataFrame:
         return lines.select("log", "row", pl.col("line").str.json_decode(dtype).alias("e"))
     except pl.exceptions.PolarsError:  # a malformed or oddly typed line: decode line by line
         rows = []
-        for log, row, line in lines.iter_rows():
+        for log, row, line in lines.select("log", "row", "line").iter_rows():
             try:
                 obj = json.loads(line)
             except (ValueError, RecursionError):
@@ -173,9 +174,9 @@ class Loaded:
     end_t: float | None
 
 
-def load_log(path: Path) -> Loaded:
-    """Load one log; raises OSError (unreadable) or NotASessionLog."""
-    header = read_header(path)
+def load_log(path: Path, header: dict[str, Any] | None = None) -> Loaded:
+    """Load one log (its header may be read already); raises OSError (unreadable) or NotASessionLog."""
+    header = header if header is not None else read_header(path)
     events = load_events([path])
     ends = [t for t in (last_t(path), events["t"].max() if events.height else None) if t is not None]
     return Loaded(path, header, events, max(ends) if ends else None)  # type: ignore[type-var]

@@ -1,0 +1,137 @@
+"""The after-action report of one session log, as one JSON-ready dict that every format renders."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drillconsole.report import sections
+from drillconsole.report.load import Loaded, load_log, read_header
+from drillconsole.report.metrics import headline, plan_frame, trigger_episodes
+from drillconsole.report.playbook import PlaybookInfo, playbook_info
+
+SCHEMA_VERSION = 1
+VERIFY_LIMIT = 32 << 20
+"""Logs up to this size get their hash chain verified by default (verifying is pure Python, ~1 s per 20 MB)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report's data, the loaded log it came from, and warnings for stderr."""
+
+    data: dict[str, Any]
+    loaded: Loaded
+    info: PlaybookInfo
+    warnings: list[str] = field(default_factory=list)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _chain(path: Path, verify: bool | None) -> tuple[dict[str, Any], str | None]:
+    """Chain verdict fields and, if the chain is broken or unchecked, a warning line."""
+    from drillconsole.log.reader import read_log
+
+    large = path.stat().st_size > VERIFY_LIMIT
+    if verify is False or (verify is None and large):
+        why = f"log larger than {VERIFY_LIMIT >> 20} MiB" if verify is None else "--no-verify"
+        note = f"hash chain not verified ({why}); run `drillconsole verify {path}`"
+        return {"chain_verified": False, "chain_ok": None, "chain_problem": None}, note
+    chain = read_log(path)
+    if chain.ok:
+        return {"chain_verified": True, "chain_ok": True, "chain_problem": None}, None
+    problem = {"line": chain.bad_line, "problem": chain.problem}
+    note = f"{path}:{chain.bad_line}: {chain.problem}; hash chain broken, report computed from the lines as written"
+    return {"chain_verified": True, "chain_ok": False, "chain_problem": problem}, note
+
+
+def _signals(header_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The signals and their bands, as `session.started` recorded them."""
+    out = []
+    for s in header_data.get("signals") or []:
+        if isinstance(s, dict) and isinstance(s.get("id"), str):
+            bands = s.get("bands") if isinstance(s.get("bands"), dict) else {}
+            out.append({"id": s["id"], "title": s.get("title") or s["id"], "unit": s.get("unit") or "", "bands": bands})
+    return out
+
+
+def build_report(path: Path, verify: bool | None = None) -> Report:
+    """Load, verify (unless too large or told not to), and compute every section; raises OSError or NotASessionLog."""
+    path = Path(path)
+    head = read_header(path)
+    with ThreadPoolExecutor(1) as pool:  # validating the playbook overlaps the scan (polars works outside the GIL)
+        pending = pool.submit(playbook_info, head)
+        loaded = load_log(path, head)
+        info = pending.result()
+    ev, hd = loaded.events, head.get("data") or {}
+    chain, chain_note = _chain(path, verify)
+    warnings = [chain_note] if chain_note else []
+    if not info.loaded:
+        warnings.append(f"playbook not loaded ({info.problem}); rollback step guessed, missed checklist items counted from the log only")
+    elif info.hash_matches is False:
+        warnings.append(f"playbook {info.path} has changed since the drill; step and checklist details may not match")
+    h = headline(ev, plan_frame({str(path): info})).to_dicts()[0]
+    roster = hd.get("roster") if isinstance(hd.get("roster"), dict) else {}
+    episodes = trigger_episodes(ev).drop("log", "row")
+    lessons, actions = sections.review(ev)
+    decision = None
+    if h["decided"]:
+        decision = {
+            "option": h["decision_option"], "expected": h["decision_expected"], "rationale": h["decision_rationale"],
+            "actor": h["decision_actor"], "proposed": h["decision_proposed"], "t": h["decision_t"],
+        }
+    fidelity = None
+    if h["fidelity_measured"]:
+        fidelity = {"match_rate": h["fidelity_match_rate"], "max_deviation": h["fidelity_max_deviation"], "passed": h["fidelity_passed"]}
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "log": path.name,
+        "drill": hd.get("drill"),
+        "title": hd.get("title"),
+        "model": hd.get("model"),
+        "environment": hd.get("environment"),
+        "playbook": hd.get("playbook"),
+        "playbook_loaded": info.loaded,
+        "seed": hd.get("seed"),
+        "versions": hd.get("versions"),
+        "started_at": head.get("ts"),
+        "duration_s": loaded.end_t,
+        "outcome": h["outcome"],
+        "end_reason": h["end_reason"],
+        **chain,
+        "time_to_detect_s": h["time_to_detect_s"],
+        "time_to_decision_s": h["time_to_decision_s"],
+        "time_to_rollback_s": h["time_to_rollback_s"],
+        "time_to_restore_s": h["time_to_restore_s"],
+        "rollback_step": h["rollback_step"],
+        "rollback_attempts": h["rollback_attempts"],
+        "rollback_success_rate": h["rollback_success_rate"],
+        "restoration_fidelity": fidelity,
+        "false_alarms": h["false_alarms"],
+        "moments": {k: h[k] for k in ("fault_t", "trigger_t", "decision_t", "rollback_t", "restored_t")},
+        "decision": decision,
+        "triggers": sections.rows(episodes),
+        "roles": sections.roles(ev, info, roster),
+        "gates": sections.gates(ev, info),
+        "escalations": sections.escalations(ev),
+        "lessons": lessons,
+        "action_items": actions,
+        "steps": sections.steps(ev, info, decision),
+        "phases": sections.phases(ev, loaded.end_t),
+        "timeline": sections.timeline(ev),
+        "signals": _signals(hd),
+        "markers": sections.markers(ev, h),
+        "warnings": [w.replace(str(path), path.name) for w in warnings],
+    }
+    return Report(_clean(data), loaded, info, warnings)

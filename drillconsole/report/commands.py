@@ -1,0 +1,70 @@
+"""The `report` command: one log in, one after-action report out; one line and exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from drillconsole.report.build import Report
+
+FORMATS = ("md", "html", "json")
+
+
+class HtmlUnavailable(Exception):
+    """The charting library the HTML report needs is not installed."""
+
+
+def _fail(message: str) -> int:
+    click.echo(f"drillconsole: {message}", err=True)
+    return 2
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report in one format."""
+    if fmt == "json":
+        return json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise HtmlUnavailable("HTML reports draw their charts with matplotlib: pip install matplotlib") from None
+        from drillconsole.report.render_html import render_html
+
+        return render_html(report)
+    from drillconsole.report.render_md import render_markdown
+
+    return render_markdown(report)
+
+
+def report_command(log: Path, fmt: str = "md", output: Path | None = None, verify: bool | None = None) -> int:
+    """`drillconsole report LOG`: write the report; warnings (broken chain, missing playbook) go to stderr."""
+    from drillconsole.report.build import build_report
+    from drillconsole.report.load import NotASessionLog
+
+    if fmt not in FORMATS:
+        return _fail(f"unknown format '{fmt}' (choose {', '.join(FORMATS)})")
+    try:
+        report = build_report(Path(log), verify)
+        text = render(report, fmt)
+    except HtmlUnavailable as exc:
+        return _fail(str(exc))
+    except NotASessionLog:
+        return _fail(f"{log}: not a session log (no session.started on its first line)")
+    except OSError as exc:
+        return _fail(f"cannot read {log}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - never a traceback
+        return _fail(f"cannot report on {log}: {type(exc).__name__}: {exc}")
+    for warning in report.warnings:
+        click.echo(f"drillconsole: warning: {warning}", err=True)
+    if output is None:
+        click.echo(text, nl=False)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {output}: {exc.strerror or exc}")
+    return 0

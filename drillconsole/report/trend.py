@@ -1,0 +1,132 @@
+"""Drills compared across the cadence: one row per session log, and whether each key metric is improving."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from drillconsole.report.load import NotASessionLog, last_t, load_events, read_header
+from drillconsole.report.metrics import headline, plan_frame
+from drillconsole.report.playbook import playbook_info
+
+METRICS: dict[str, str] = {
+    "time_to_detect_s": "lower",
+    "time_to_decision_s": "lower",
+    "time_to_rollback_s": "lower",
+    "time_to_restore_s": "lower",
+    "rollback_success_rate": "higher",
+    "fidelity_match_rate": "higher",
+    "false_alarms": "lower",
+}
+"""The key metrics a trend follows, and which direction is better."""
+
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The drills in time order, the verdict per metric, and the files that were skipped."""
+
+    drills: pl.DataFrame
+    verdicts: dict[str, dict[str, Any]]
+    skipped: list[str]
+
+
+def find_logs(args: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[str]]:
+    """Session logs among the arguments (directories searched for `*.jsonl`) with their headers, and a warning per file skipped."""
+    candidates: list[Path] = []
+    skipped: list[str] = []
+    for arg in args:
+        if arg.is_dir():
+            candidates += sorted(p for p in arg.rglob("*.jsonl") if p.is_file())
+        elif arg.exists():
+            candidates.append(arg)
+        else:
+            skipped.append(f"skipping {arg}: no such file or directory")
+    logs: dict[Path, dict[str, Any]] = {}
+    for path in dict.fromkeys(candidates):
+        try:
+            logs[path] = read_header(path)
+        except NotASessionLog:
+            skipped.append(f"skipping {path}: not a session log")
+            continue
+        except OSError as exc:
+            skipped.append(f"skipping {path}: cannot read ({exc.strerror or exc})")
+            continue
+    return logs, skipped
+
+
+def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
+    """Per log: start time, drill id, playbook, seed, and the time of its last event."""
+    rows = []
+    for path, head in logs.items():
+        d = head["data"]
+        rows.append({
+            "log": str(path), "started_at": head.get("ts") if isinstance(head.get("ts"), str) else None,
+            "drill": d.get("drill") if isinstance(d.get("drill"), str) else None,
+            "playbook": d.get("playbook") if isinstance(d.get("playbook"), str) else None,
+            "seed": d.get("seed") if isinstance(d.get("seed"), int) and not isinstance(d.get("seed"), bool) else None,
+            "duration_s": last_t(path), "_header": head,
+        })
+    return pl.DataFrame(rows, schema={"log": pl.String, "started_at": pl.String, "drill": pl.String, "playbook": pl.String,
+                                      "seed": pl.Int64, "duration_s": pl.Float64, "_header": pl.Object})
+
+
+def verdict(values: list[float | None], better: str) -> dict[str, Any]:
+    """The latest value against the median of the earlier ones: improving, worsening, steady, or not enough data."""
+    latest = values[-1] if values else None
+    earlier = pl.Series([v for v in values[:-1] if v is not None], dtype=pl.Float64)
+    median = earlier.median() if earlier.len() else None
+    if latest is None or median is None:
+        word = "insufficient data"
+    elif latest == median:
+        word = "steady"
+    else:
+        word = "improving" if (latest < median) == (better == "lower") else "worsening"
+    return {"better": better, "latest": latest, "median_earlier": median, "verdict": word}
+
+
+def build_trend(args: list[Path]) -> Trend:
+    """Every readable session log among the arguments, in start order, with the key metrics and their verdicts."""
+    logs, skipped = find_logs(args)
+    if not logs:
+        return Trend(pl.DataFrame(), {}, skipped)
+    heads = _header_frame(logs)
+    infos = {row["log"]: playbook_info(row["_header"]) for row in heads.select("log", "_header").iter_rows(named=True)}
+    h = headline(load_events(list(logs)), plan_frame(infos))
+    drills = (
+        heads.drop("_header")
+        .join(h, on="log", how="left")
+        .with_columns(start=pl.col("started_at").str.to_datetime(TS_FORMAT, time_zone="UTC", strict=False))
+        .sort("start", "log", nulls_last=True)
+        .with_columns(
+            date=pl.col("start").dt.date().cast(pl.String),
+            interval_days=((pl.col("start") - pl.col("start").shift(1)).dt.total_milliseconds() / 86_400_000).round(3),
+            false_alarms=pl.col("false_alarms").fill_null(0),
+        )
+        .select("date", "started_at", "log", "drill", "playbook", "seed", "outcome", "interval_days", "duration_s", *METRICS)
+    )
+    verdicts = {m: verdict(drills[m].to_list(), better) for m, better in METRICS.items()}
+    return Trend(drills, verdicts, skipped)
+
+
+def trend_command(args: list[Path], fmt: str) -> int:
+    """`drillconsole trend DIR|LOG...`: print the trend; exit 2 when no session log was found."""
+    from drillconsole.report.render_trend import render_trend
+
+    try:
+        trend = build_trend(args)
+    except Exception as exc:  # noqa: BLE001 - never a traceback
+        print(f"drillconsole: cannot build the trend: {exc}", file=sys.stderr)
+        return 2
+    for line in trend.skipped:
+        print(line, file=sys.stderr)
+    if trend.drills.is_empty():
+        print("drillconsole: no session logs found in " + " ".join(str(a) for a in args), file=sys.stderr)
+        return 2
+    sys.stdout.write(render_trend(trend, fmt))
+    return 0
