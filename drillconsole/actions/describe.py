@@ -46,7 +46,7 @@ def summary(action: Action, playbook: Playbook) -> str:
     d = describe(action, playbook)
     kind = d["type"]
     if kind == "registry.set_alias":
-        return f"registry {d['target']}: alias {d['alias']} v{d['from']} → v{d['to']} ({playbook.drill.model})"
+        return f"alias {d['alias']} of {playbook.drill.model} v{d['from']} → v{d['to']} (registry target {d['target']})"
     if kind == "flag.set":
         where = f"segment {d['segment']}" if d["segment"] else "all segments"
         return f"flag {d['flag']} → {'on' if d['value'] else 'off'} for {where} ({d['target']})"

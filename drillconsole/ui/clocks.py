@@ -51,3 +51,22 @@ class HeldClock:
         self._instant += 1
         if self._instant % YIELD_EVERY == 0:
             await asyncio.sleep(0)
+
+
+class UntilHold:
+    """Wraps a player (e.g. the auto player) so it plays only until the held clock stops."""
+
+    def __init__(self, player: object, clock: HeldClock) -> None:
+        self._player = player
+        self._clock = clock
+
+    def next_time(self, engine: object) -> float | None:
+        """The wrapped player's next moment, or None once time holds."""
+        if self._clock.holding:
+            return None
+        return self._player.next_time(engine)  # type: ignore[attr-defined]
+
+    def act(self, engine: object, now: float) -> None:
+        """Act as the wrapped player, never at or after the hold."""
+        if not self._clock.holding:
+            self._player.act(engine, now)  # type: ignore[attr-defined]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from drillconsole.ui.tones import tone
 
 DIALOG_KEYS = [
     ("Esc", "close a dialog without doing anything (a requested gate stays pending)"),
@@ -26,15 +28,20 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         width = max(len(k) for k, _ in [*self._keys, *DIALOG_KEYS]) + 2
-        rows = [f"[b $accent]{escape(k):<{width}}[/] {escape(d)}" for k, d in self._keys]
-        rows += ["", "[b]In dialogs[/b]"]
-        rows += [f"[b $accent]{escape(k):<{width}}[/] {escape(d)}" for k, d in DIALOG_KEYS]
-        rows += ["", "Every action is also in the command palette (Ctrl+P)."]
+        key_style = tone(self.app, "accent", bold=True)
+        text = Text()
+        for title, keys in (("", self._keys), ("In dialogs", DIALOG_KEYS)):
+            if title:
+                text.append(f"\n{title}\n", style="bold")
+            for key, what in keys:
+                text.append(f"{key:<{width}}", style=key_style)
+                text.append(f"{what}\n")
+        text.append("\nEvery action is also in the command palette (Ctrl+P).")
         with Vertical(classes="dialog", id="help-dialog") as box:
             box.border_title = "Keys"
             box.border_subtitle = "Esc / ? to close"
             with VerticalScroll():
-                yield Static("\n".join(rows))
+                yield Static(text)
 
     def action_close(self) -> None:
         """Close the help."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
@@ -34,7 +34,7 @@ class ReviewScreen(Screen[None]):
         s = self._engine.state
         h = headline(s)
         tone = "band-ok" if h.outcome == "restored" else "band-critical"
-        roles = [(f"{role.title} ({rid})", rid) for rid, role in s.playbook.roles.items()]
+        roles = [(rid, rid) for rid in s.playbook.roles]
         with VerticalScroll(id="review"):
             yield Static(f"[b]Review — {escape(s.playbook.drill.title)}[/b]", classes="title")
             yield Static(

@@ -51,18 +51,18 @@ class Alerts(Static):
                 continue
             proposes = f" → proposes [b]{escape(trig.proposes)}[/b]" if trig.proposes else ""
             decided = f" (decided {escape(s.decision['option'])})" if s.decision else ""
-            lines.append(f"[b $band-critical]✖ TRIGGER[/] {escape(trig.title or trig.id)} {clock(tv.fired[-1])}{proposes}{decided}")
+            lines.append(f"[b $band-critical]✖ TRIGGER [/]{clock(tv.fired[-1])} {escape(trig.id)} on {escape(trig.signal)}{proposes}{decided}")
         if s.fired_order and s.decision is None and not s.ended:
-            lines.append(f"[b $band-warn]▲ DECISION[/] needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)")
+            lines.append(f"[b $band-warn]▲ DECISION [/]needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)")
         for sid, gate in s.gates.items():
             if gate.status == "requested" and gate.expires_t is not None:
-                lines.append(f"[b $band-warn]🔒 GATE[/] {escape(sid)} awaits approval, expires in "
+                lines.append(f"[b $band-warn]🔒 GATE [/]{escape(sid)} awaits approval, expires in "
                              f"{format_duration(max(0.0, gate.expires_t - now))} (key a)")
         open_escalations = [e for e in s.escalations if not self._resolved(e)]
         for esc in open_escalations[-ESCALATIONS_SHOWN:]:
             late = ", ".join(esc.get("late_roles", [])) or "?"
             message = esc.get("message") or esc.get("subject", "")
-            lines.append(f"[b $late]⏰ ESCALATION[/] {clock(esc['t'])} {escape(message)} — late: [b]{escape(late)}[/b]")
+            lines.append(f"[b $late]⏰ ESCALATION [/]{clock(esc['t'])} {escape(message)} — late: [b]{escape(late)}[/b]")
         return lines
 
     def _resolved(self, esc: dict[str, object]) -> bool:

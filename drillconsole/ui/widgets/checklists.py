@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from drillconsole.durations import format_clock, format_duration
@@ -23,19 +24,22 @@ def pane_id(role: str) -> str:
 
 
 class ChecklistTable(DataTable[object]):
-    """The items of one role: mark, item, phase, due, status."""
+    """The items of one role, two lines each: the item, then its phase, due time and status."""
+
+    ITEM_WIDTH = 36
+    """Cells of the item column (text beyond it is cut with an ellipsis)."""
 
     def __init__(self, role: str, items: list[ChecklistItem], **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(cursor_type="row", zebra_stripes=False, show_header=False, **kwargs)  # type: ignore[arg-type]
         self.role = role
         self._items = items
         self._cells: dict[tuple[str, str], object] = {}
 
     def on_mount(self) -> None:
-        for key, label in (("mark", " "), ("item", "Item"), ("phase", "Phase"), ("due", "Due"), ("status", "Status")):
-            self.add_column(label, key=key)
+        self.add_column(" ", key="mark", width=1)
+        self.add_column("Item", key="item", width=self.ITEM_WIDTH)
         for item in self._items:
-            self.add_row("☐", item.text, item.phase.value, "", "", key=item.id)
+            self.add_row("☐", Text(item.text), height=2, key=item.id)
 
     @property
     def item_id(self) -> str | None:
@@ -51,26 +55,33 @@ class ChecklistTable(DataTable[object]):
             self.update_cell(item, column, value)
 
 
-class Checklists(TabbedContent):
+class Checklists(Vertical):
     """The checklists the console shows; the active tab is the role the console acts as."""
 
     DEFAULT_CSS = """
     Checklists { height: 1fr; }
-    Checklists ChecklistTable { height: 1fr; }
+    Checklists TabbedContent { height: 1fr; }
+    Checklists TabPane { padding: 0; }
+    Checklists ChecklistTable { height: 1fr; overflow-x: hidden; }
     """
 
     def __init__(self, state: DrillState, roles: list[str], **kwargs: object) -> None:
-        super().__init__(initial=pane_id(roles[0]), **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._state = state
         self.roles = roles
         self._theme = ""
 
     def compose(self) -> ComposeResult:
-        for role in self.roles:
-            title = self._state.playbook.roles[role].title
-            with TabPane(title, id=pane_id(role)):
-                items = list(self._state.playbook.roles[role].checklist)
-                yield ChecklistTable(role, items, id=f"checklist-{pane_id(role)}")
+        with TabbedContent(initial=pane_id(self.roles[0])):
+            for role in self.roles:
+                with TabPane(role, id=pane_id(role)):
+                    items = list(self._state.playbook.roles[role].checklist)
+                    yield ChecklistTable(role, items, id=f"checklist-{pane_id(role)}")
+
+    @property
+    def active(self) -> str:
+        """The DOM id of the active role tab."""
+        return self.query_one(TabbedContent).active
 
     def table(self, role: str) -> ChecklistTable:
         """The table of a role."""
@@ -84,7 +95,7 @@ class Checklists(TabbedContent):
     def show_role(self, role: str) -> None:
         """Switch to a role's tab."""
         if role in self.roles:
-            self.active = pane_id(role)
+            self.query_one(TabbedContent).active = pane_id(role)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -106,13 +117,21 @@ class Checklists(TabbedContent):
                 check = s.checklist[(role, item.id)]
                 due = s.item_due_t(role, item.id)
                 table.set_cell(item.id, "mark", Text("☑" if check.checked else "☐", style=tone(app, "band-ok") if check.checked else ""))
-                table.set_cell(item.id, "due", format_clock(due) if due is not None else (f"+{format_duration(item.within)}" if item.within else ""))
-                table.set_cell(item.id, "status", self._status(check.checked, check.by, check.t, check.late, due, now))
+                if due is not None:
+                    when = f"due {format_clock(due)}"
+                else:
+                    when = f"+{format_duration(item.within)}" if item.within else "no due time"
+                cell = Text(no_wrap=True, overflow="ellipsis")
+                cell.append(item.text + "\n")
+                status = self._status(check.checked, check.by, check.t, check.late, due, now)
+                cell.append(f"{item.phase.value} · {when}" + (" · " if status.plain else ""), style=tone(app, "foreground", dim=True))
+                cell.append_text(status)
+                table.set_cell(item.id, "item", cell)
 
     def _status(self, checked: bool, by: str | None, t: float | None, late: bool, due: float | None, now: float) -> Text:
         app = self.app
         if checked:
-            text = f"✓ {by} {format_clock(t or 0)}" + (" late" if late else "")
+            text = f"✓ {by}" + (" (late)" if late else "")
             return Text(text, style=tone(app, "late") if late else tone(app, "band-ok"))
         if due is None:
             return Text("")

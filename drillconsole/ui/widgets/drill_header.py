@@ -54,20 +54,20 @@ class DrillHeader(Static):
         )
         versions = drill.versions
         live = s.live_version()
-        live_text = f"live [b]v{escape(live)}[/b]" if live else "live —"
-        line1 = f"[b]{escape(drill.title)}[/b]  {env_badge}"
+        live_text = f"live [b]v{escape(live)} [/b]" if live else "live — "
+        line1 = f"[b]{escape(drill.title)} [/b] {env_badge}"
         parts = [
             f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe · {live_text}",
-            f"[b]{format_clock(facts.now)}[/b]",
-            f"phase [b]{s.phase.value}[/b]",
+            f"[b]{format_clock(facts.now)} [/b]",
+            f"phase [b]{s.phase.value} [/b]",
         ]
         if facts.role:
-            parts.append(f"as [b]{escape(facts.role)}[/b]")
+            parts.append(f"as [b]{escape(facts.role)} [/b]")
         if facts.speed != 1.0:
-            parts.append(f"{facts.speed:g}×")
+            parts.append(f"{facts.speed:g}× ")
         if facts.paused:
-            parts.append("[bold reverse $band-warn] ⏸ PAUSED [/]")
+            parts.append("[bold reverse $band-warn] ⏸ PAUSED [/] ")
         if s.ended:
             tone = "band-ok" if s.outcome == "restored" else "band-critical"
-            parts.append(f"[bold ${tone}]outcome {escape(s.outcome or '?')}[/]")
-        return line1 + "\n" + " │ ".join(parts)
+            parts.append(f"[bold ${tone}]outcome {escape(s.outcome or '?')} [/]")
+        return line1 + "\n" + "│ ".join(parts)

@@ -30,10 +30,12 @@ class SignalBoard(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield from self._panels
 
-    def show(self) -> None:
+    def show(self, now: float) -> None:
         """Refresh every panel from the state (each repaints only on change)."""
+        view = self.region
         for panel in self._panels:
-            panel.show(self._state.signals[panel.signal.id])
+            if not panel.shown or panel.region.overlaps(view):  # scrolled-away panels catch up when shown
+                panel.show(self._state.signals[panel.signal.id], now)
         counts = [v.state for v in self._state.signals.values()]
         bad = sum(1 for c in counts if c != "ok")
         self.border_subtitle = f"{bad} not ok" if bad else "all ok"

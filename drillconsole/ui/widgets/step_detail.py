@@ -18,21 +18,13 @@ from drillconsole.ui.present import clock, step_status
 def action_lines(action: Action, playbook: Playbook) -> list[str]:
     """What an action will do: the summary line, then its exact fields (secrets masked)."""
     d: dict[str, Any] = describe(action, playbook)
-    lines = [f"[b]Will do:[/b] {escape(summary(action, playbook))}"]
+    lines = [f"[b]Will do: [/b]{escape(summary(action, playbook))}"]
     kind = d["type"]
-    if kind == "registry.set_alias":
-        lines.append(f"  alias [b]{escape(d['alias'])}[/b] on {escape(d['target'])}: v{escape(d['from'])} → [b]v{escape(d['to'])}[/b]")
-    elif kind == "flag.set":
-        where = f"segment {d['segment']}" if d["segment"] else "all segments"
-        lines.append(f"  flag [b]{escape(d['flag'])}[/b] → [b]{'on' if d['value'] else 'off'}[/b] for {escape(where)} on {escape(d['target'])}")
-    elif kind == "http":
-        lines.append(f"  [b]{d['method']}[/b] {escape(d['url'])}")
+    if kind == "http":
         for name, value in (d.get("headers") or {}).items():
             lines.append(f"  header {escape(name)}: {escape(str(value))}")
     elif kind == "command":
         lines.append(f"  argv: {escape(repr(d['argv']))}" + (f"  cwd {escape(d['cwd'])}" if d.get("cwd") else ""))
-    elif kind == "notify":
-        lines.append(f"  channel {escape(d['channel'])}" + (f" via {escape(d['url'])}" if d.get("url") else " (recorded only)"))
     return lines
 
 
@@ -41,15 +33,15 @@ def _what(step: Step, playbook: Playbook) -> list[str]:
         return action_lines(step.action, playbook)
     if step.verify is not None:
         v = step.verify
-        return [f"[b]Will check:[/b] {escape(', '.join(v.signals))} at most {v.state} within "
+        return [f"[b]Will check: [/b]{escape(', '.join(v.signals))} at most {v.state} within "
                 f"{format_duration(v.within)}, held {format_duration(v.hold)}"]
     if step.kind == "fidelity":
         f = step.fidelity
         probes = f"{f.probes} probes, tolerance {f.tolerance:g}, min match {f.min_match:.0%}" if f else "default probe set"
-        return [f"[b]Will measure:[/b] live outputs vs v{escape(playbook.drill.versions.known_safe)} reference ({probes})"]
+        return [f"[b]Will measure: [/b]live outputs vs v{escape(playbook.drill.versions.known_safe)} reference ({probes})"]
     if step.kind == "decision":
-        return ["[b]Options:[/b] " + escape(", ".join(f"{o.id} ({o.title})" for o in step.options))]
-    return ["[b]Manual:[/b] a person does it; running it records who did"]
+        return ["[b]Options: [/b]" + escape(", ".join(f"{o.id} ({o.title})" for o in step.options))]
+    return ["[b]Manual: [/b]a person does it; running it records who did"]
 
 
 class StepDetail(Static):
@@ -83,7 +75,7 @@ class StepDetail(Static):
     def _lines(self, step: Step, now: float) -> list[str]:
         s, pb = self._state, self._state.playbook
         view = s.steps[step.id]
-        head = f"[b]{escape(step.title)}[/b]  [dim]{escape(step.id)} · {step.kind} · {step.phase.value} · owner {escape(step.owner)}[/dim]"
+        head = f"[b]{escape(step.title)} [/b] [dim]{escape(step.id)} · {step.kind} · {step.phase.value} · owner {escape(step.owner)}[/dim]"
         lines = [head]
         if step.description:
             lines.append(f"[dim]{escape(step.description)}[/dim]")
@@ -92,13 +84,13 @@ class StepDetail(Static):
             gate = s.gates[step.id]
             allowed = ", ".join(self._engine.allowed_approvers(step)) or "nobody"
             rule = " (two-person)" if step.gate.two_person else ""
-            lines.append(f"[b]Gate:[/b] {gate.status} · approvers {escape(allowed)}{rule} · timeout {format_duration(step.gate.timeout)}")
+            lines.append(f"[b]Gate: [/b]{gate.status} · approvers {escape(allowed)}{rule} · timeout {format_duration(step.gate.timeout)}")
             if gate.status == "requested" and gate.expires_t is not None:
                 lines.append(f"  requested by {escape(gate.requested_by or '?')} {clock(gate.requested_t)}, "
                              f"expires {clock(gate.expires_t)} (in {format_duration(max(0.0, gate.expires_t - now))})")
         if step.undo is not None:
-            lines.append(f"[b]Undo:[/b] {'restore the prior value' if step.undo == 'restore' else escape(summary(step.undo, pb))}")
-        state = f"[b]Status:[/b] {step_status(view)}"
+            lines.append(f"[b]Undo: [/b]{'restore the prior value' if step.undo == 'restore' else escape(summary(step.undo, pb))}")
+        state = f"[b]Status: [/b]{step_status(view)}"
         if view.attempts:
             state += f" · attempt {view.attempts}"
         if view.status == "pending" and not s.ended:
@@ -107,9 +99,9 @@ class StepDetail(Static):
                 state += f" · [dim]{escape(blocker)}[/dim]"
         lines.append(state)
         if view.error:
-            lines.append(f"[b $band-critical]Error:[/] {escape(view.error)}")
+            lines.append(f"[b $band-critical]Error: [/]{escape(view.error)}")
         if view.skip_reason:
-            lines.append(f"[b]Skipped:[/b] {escape(view.skip_reason)}")
+            lines.append(f"[b]Skipped: [/b]{escape(view.skip_reason)}")
         if view.result and view.status in ("succeeded", "undone"):
-            lines.append("[b]Result:[/b] " + escape(", ".join(f"{k}={v}" for k, v in view.result.items())))
+            lines.append("[b]Result: [/b]" + escape(", ".join(f"{k}={v}" for k, v in view.result.items())))
         return lines

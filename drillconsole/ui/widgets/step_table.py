@@ -18,7 +18,7 @@ class StepTable(DataTable[object]):
     """One row per playbook step, updated cell by cell."""
 
     DEFAULT_CSS = """
-    StepTable { height: 1fr; }
+    StepTable { height: 1fr; overflow-x: hidden; }
     """
 
     def __init__(self, state: DrillState, **kwargs: object) -> None:
@@ -28,11 +28,11 @@ class StepTable(DataTable[object]):
         self._theme = ""
 
     def on_mount(self) -> None:
-        for key, label in (("n", "#"), ("step", "Step"), ("phase", "Phase"), ("owner", "Owner"),
-                           ("status", "Status"), ("gate", "Gate"), ("took", "Took")):
-            self.add_column(label, key=key)
+        for key, label, width in (("n", "#", 1), ("step", "Step", 22), ("owner", "Owner", 12),
+                                  ("status", "Status", 10), ("gate", "Gate", 11), ("took", "Took", 5)):
+            self.add_column(label, key=key, width=width)
         for n, step in enumerate(self._state.playbook.steps, 1):
-            self.add_row(str(n), step.title, step.phase.value, step.owner, "", "", "", key=step.id)
+            self.add_row(str(n), Text(step.title, no_wrap=True, overflow="ellipsis"), step.owner, "", "", "", key=step.id)
 
     @property
     def step_id(self) -> str | None:

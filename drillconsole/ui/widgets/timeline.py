@@ -25,6 +25,7 @@ class Timeline(RichLog):
         border: round $panel-lighten-2;
         border-title-color: $accent;
         scrollbar-size-vertical: 1;
+        overflow-x: hidden;
     }
     """
 
@@ -43,7 +44,7 @@ class Timeline(RichLog):
                 continue
             self.lines_seen.append(line)
             if self._matches(line):
-                self.write(self._render_line(line))
+                self.write(self._styled(line))
         del self.lines_seen[:-MAX_LINES]
 
     def set_filter(self, role: str | None, kind: str | None) -> None:
@@ -57,7 +58,7 @@ class Timeline(RichLog):
         self.clear()
         for line in self.lines_seen:
             if self._matches(line):
-                self.write(self._render_line(line))
+                self.write(self._styled(line))
 
     def _matches(self, line: TimelineLine) -> bool:
         return (self.role is None or line.actor == self.role) and (self.kind is None or line.kind == self.kind)
@@ -66,10 +67,10 @@ class Timeline(RichLog):
         self.border_title = "Timeline"
         self.border_subtitle = f"role: {self.role or 'all'} · kind: {self.kind or 'all'} (f / k)"
 
-    def _render_line(self, line: TimelineLine) -> Text:
+    def _styled(self, line: TimelineLine) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(line.clock, style=tone(self.app, "foreground", bold=True))
-        text.append(f"  {line.actor:<12.12} ", style=tone(self.app, "accent"))
+        text.append(f"{line.clock}  ", style=tone(self.app, "foreground", bold=True))
+        text.append(f"{line.actor:<12.12}  ", style=tone(self.app, "accent"))
         kind_tone = _KIND_TONE.get(line.kind)
         text.append(line.text, style=tone(self.app, kind_tone) if kind_tone else "")
         return text

@@ -1,0 +1,85 @@
+"""The command palette provider: every key action, plus themes, speeds and role views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from drillconsole.ui.event_text import KINDS
+from drillconsole.ui.operator import SPEEDS
+
+if TYPE_CHECKING:
+    from drillconsole.ui.app import DrillApp
+
+Command = tuple[str, Callable[[], object], str]
+
+
+class DrillCommands(Provider):
+    """Commands of the drill, built from the playbook and the current state."""
+
+    @property
+    def drill_app(self) -> DrillApp:
+        return self.app  # type: ignore[return-value]
+
+    def _commands(self) -> list[Command]:
+        app = self.drill_app
+        main = app.main_screen
+        if main is None:
+            return []
+        pb = app.engine.playbook
+        out: list[Command] = []
+        for step in pb.steps:
+            name = f"{step.title} ({step.id})"
+            if step.kind != "decision":
+                out.append((f"Run step: {name}", partial(main.action_run_step, step.id), "run it; a gated step asks for approval first"))
+                out.append((f"Retry step: {name}", partial(main.action_retry_step, step.id), "run a failed step again"))
+                out.append((f"Skip step: {name}", partial(main.action_skip_step, step.id), "skip it, with a reason"))
+            if step.undo is not None:
+                out.append((f"Undo step: {name}", partial(main.action_undo_step, step.id), "reverse a succeeded step"))
+            if step.gate is not None:
+                out.append((f"Approve gate: {name}", partial(main.action_approve, step.id), "type the confirm phrase as an allowed approver"))
+                out.append((f"Reject gate: {name}", partial(main.action_reject_gate, step.id), "refuse the pending request, with a reason"))
+        out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
+        for rid, item in pb.checklist_items():
+            out.append((f"Check item: {rid}/{item.id} — {item.text}", partial(main.action_check_item, rid, item.id), f"check or uncheck as {rid}"))
+        out.append(("Add a note", main.action_note, "a timeline note as the current role"))
+        for rid in ([main.role_fixed] if main.role_fixed else list(pb.roles)):
+            out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
+        for theme in app.drill_themes:
+            out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
+        out.append(("Pause / resume the drill clock", app.toggle_pause, "the engine waits while paused"))
+        for speed in SPEEDS:
+            out.append((f"Speed: {speed:g}×", partial(app.set_speed, speed), "drill seconds per real second"))
+        for role in [None, "engine", *pb.roles]:
+            out.append((f"Timeline: role {role or 'all'}", partial(self._filter, role=role), "show one role's events"))
+        for kind in [None, *KINDS]:
+            out.append((f"Timeline: kind {kind or 'all'}", partial(self._filter, kind=kind or ""), "show one kind of event"))
+        out.append(("End the drill", main.action_end_drill, "restored once verified, otherwise aborted"))
+        out.append(("Help: keys", main.action_help, "every key of the console"))
+        return out
+
+    def _filter(self, role: str | None = "", kind: str | None = None) -> None:
+        main = self.drill_app.main_screen
+        if main is None:
+            return
+        current_role, current_kind = main.timeline_filter()
+        new_role = current_role if role == "" else role
+        new_kind = current_kind if kind is None else (kind or None)
+        main.set_timeline_filter(new_role, new_kind)
+
+    async def discover(self) -> Hits:
+        """The commands shown before anything is typed."""
+        for name, callback, help_text in self._commands():
+            if not name.startswith(("Check item", "Timeline", "Speed", "Retry", "Reject")):
+                yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy-match the query against every command."""
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

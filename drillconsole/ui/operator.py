@@ -1,0 +1,238 @@
+"""What the main screen's keys do: each sends one engine command; a refusal shows as an error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from drillconsole.engine.commands import CommandError
+from drillconsole.playbook.models import Authority, Step
+from drillconsole.ui.event_text import KINDS
+from drillconsole.ui.screens.confirm import ConfirmScreen
+from drillconsole.ui.screens.decision import DecisionModal
+from drillconsole.ui.screens.gate import GateModal
+from drillconsole.ui.screens.help import HelpScreen
+from drillconsole.ui.screens.prompt import TextPrompt
+
+if TYPE_CHECKING:
+    from drillconsole.ui.app import DrillApp
+
+SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+"""Clock speeds the +/- keys step through."""
+
+
+class Operator:
+    """Mixin of MainScreen: key actions and the commands behind them (the engine enforces every rule)."""
+
+    app: DrillApp
+    role_fixed: str | None
+
+    if TYPE_CHECKING:  # provided by MainScreen
+        def selected_step(self) -> Step | None: ...
+        def select_step(self, step_id: str) -> None: ...
+        def current_role(self) -> str: ...
+        def checklist_target(self) -> tuple[str, str | None]: ...
+        def cycle_role_view(self, delta: int) -> None: ...
+        def set_timeline_filter(self, role: str | None, kind: str | None) -> None: ...
+        def timeline_filter(self) -> tuple[str | None, str | None]: ...
+
+    # --- plumbing ---------------------------------------------------------------
+
+    @property
+    def engine(self) -> Any:
+        return self.app.engine
+
+    def command(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        """Send a command; on refusal notify the one-line reason. Returns (accepted, result)."""
+        try:
+            result = fn(*args)
+        except CommandError as exc:
+            self.app.notify(str(exc), title="Refused", severity="error")
+            return False, None
+        self.app.refresh_now()
+        return True, result
+
+    def _step(self, step_id: str | None) -> Step | None:
+        if step_id is not None:
+            self.select_step(step_id)
+            return self.engine.playbook.step(step_id)
+        step = self.selected_step()
+        if step is None:
+            self.app.notify("no step selected", severity="error")
+        return step
+
+    def actor_for(self, step: Step) -> str:
+        """The role a step command is sent as: the `--role` view, or the step's owner."""
+        return self.role_fixed or step.owner
+
+    def role_with(self, authority: Authority) -> str:
+        """The current role if it holds the authority, else the first role that does."""
+        role = self.current_role()
+        if authority in self.engine.playbook.roles[role].authority:
+            return role
+        holders = self.engine.playbook.roles_with(authority)
+        return holders[0] if holders else role
+
+    # --- steps --------------------------------------------------------------------
+
+    def action_run_step(self, step_id: str | None = None) -> None:
+        """Run the selected step; a gated one gets its gate requested and the approval dialog."""
+        step = self._step(step_id)
+        if step is None:
+            return
+        ok, result = self.command(self.engine.run_step, self.actor_for(step), step.id)
+        if ok and result == "gate requested":
+            self.open_gate(step.id)
+
+    def action_retry_step(self, step_id: str | None = None) -> None:
+        """Retry the selected failed step (a gated one needs a fresh approval)."""
+        step = self._step(step_id)
+        if step is None:
+            return
+        ok, result = self.command(self.engine.retry, self.actor_for(step), step.id)
+        if ok and result == "gate requested":
+            self.open_gate(step.id)
+
+    def action_approve(self, step_id: str | None = None) -> None:
+        """Open the approval dialog of the selected step, requesting its gate first if needed."""
+        step = self._step(step_id)
+        if step is None:
+            return
+        if step.gate is None:
+            self.app.notify(f"step {step.id} has no gate", title="Refused", severity="error")
+            return
+        if self.engine.state.gates[step.id].status != "requested":
+            ok, _ = self.command(self.engine.request_gate, self.actor_for(step), step.id)
+            if not ok:
+                return
+        self.open_gate(step.id)
+
+    @work(group="dialog")
+    async def open_gate(self, step_id: str) -> None:
+        """Show the gate modal; approve with what it returns (the engine checks role and phrase)."""
+        if isinstance(self.app.screen, GateModal):
+            return
+        step = self.engine.playbook.step(step_id)
+        approvers = self.engine.allowed_approvers(step)
+        preferred = self.role_fixed or self.current_role()
+        modal = GateModal(step, self.engine.playbook, approvers, preferred, blink=not self.app.steady)
+        approval = await self.app.push_screen_wait(modal)
+        if approval is not None:
+            self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
+
+    def action_reject_gate(self, step_id: str | None = None) -> None:
+        """Refuse the selected step's pending gate, with a reason."""
+        step = self._step(step_id)
+        if step is not None:
+            self._reject(step.id)
+
+    @work(group="dialog")
+    async def _reject(self, step_id: str) -> None:
+        reason = await self.app.push_screen_wait(TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject", blink=not self.app.steady))
+        if reason is not None:
+            self.command(self.engine.reject, self.role_fixed or self.current_role(), step_id, reason)
+
+    def action_skip_step(self, step_id: str | None = None) -> None:
+        """Skip the selected step, asking for the reason."""
+        step = self._step(step_id)
+        if step is not None:
+            self._skip(step)
+
+    @work(group="dialog")
+    async def _skip(self, step: Step) -> None:
+        prompt = TextPrompt("Skip step", f"Why skip '{step.title}' ({step.id})?", ok="Skip", blink=not self.app.steady)
+        reason = await self.app.push_screen_wait(prompt)
+        if reason is not None:
+            self.command(self.engine.skip, self.actor_for(step), step.id, reason)
+
+    def action_undo_step(self, step_id: str | None = None) -> None:
+        """Undo the selected succeeded step, after a confirmation."""
+        step = self._step(step_id)
+        if step is not None:
+            self._undo(step)
+
+    @work(group="dialog")
+    async def _undo(self, step: Step) -> None:
+        sure = await self.app.push_screen_wait(ConfirmScreen("Undo step", f"Undo '{step.title}' ({step.id})? Its undo action runs now.", yes="Undo"))
+        if sure:
+            self.command(self.engine.undo, self.actor_for(step), step.id)
+
+    # --- decision, checklist, notes --------------------------------------------------
+
+    @work(group="dialog")
+    async def action_decide(self) -> None:
+        """Open the decision dialog for a role with declare_rollback authority."""
+        pb, s = self.engine.playbook, self.engine.state
+        step = pb.decision_step
+        if step is None:
+            self.app.notify("this playbook has no decision step", severity="error")
+            return
+        proposed = next((p for p in (pb.trigger(tid).proposes for _, tid in s.fired_order) if p), None)
+        role = self.role_with(Authority.declare_rollback)
+        choice = await self.app.push_screen_wait(DecisionModal(list(step.options), proposed, role, blink=not self.app.steady))
+        if choice is not None:
+            self.command(self.engine.decide, role, choice.option, choice.rationale)
+
+    def action_check_item(self, role: str | None = None, item: str | None = None) -> None:
+        """Check (or uncheck) the highlighted item as the role of its tab."""
+        if role is None or item is None:
+            role, item = self.checklist_target()
+        if item is None:
+            self.app.notify(f"{role} has no checklist items", severity="error")
+            return
+        if self.engine.state.checklist[(role, item)].checked:
+            self.command(self.engine.uncheck, role, item)
+        else:
+            self.command(self.engine.check, role, item)
+
+    @work(group="dialog")
+    async def action_note(self) -> None:
+        """Add a note to the timeline as the current role."""
+        role = self.current_role()
+        text = await self.app.push_screen_wait(TextPrompt("Note", f"Note as {role}:", ok="Add note", blink=not self.app.steady))
+        if text is not None:
+            self.command(self.engine.note, role, text)
+
+    # --- views, clock, end ------------------------------------------------------------
+
+    def action_role_view(self, delta: int) -> None:
+        """Switch the role tab (the role the console acts as)."""
+        self.cycle_role_view(delta)
+
+    def action_filter_role(self) -> None:
+        """Cycle the timeline's role filter: all, engine, then each role."""
+        role, kind = self.timeline_filter()
+        choices: list[str | None] = [None, "engine", *self.engine.playbook.roles]
+        self.set_timeline_filter(choices[(choices.index(role) + 1) % len(choices)], kind)
+
+    def action_filter_kind(self) -> None:
+        """Cycle the timeline's kind filter: all, then each kind of event."""
+        role, kind = self.timeline_filter()
+        choices: list[str | None] = [None, *KINDS]
+        self.set_timeline_filter(role, choices[(choices.index(kind) + 1) % len(choices)])
+
+    def action_pause(self) -> None:
+        """Pause or resume the drill clock (the engine just waits)."""
+        self.app.toggle_pause()
+
+    def action_speed(self, delta: int) -> None:
+        """Step the clock speed up or down."""
+        speed = getattr(self.engine.clock, "speed", 1.0)
+        index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+        self.app.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, index + delta))])
+
+    @work(group="dialog")
+    async def action_end_drill(self) -> None:
+        """End the drill after a confirmation: restored once verified, otherwise aborted."""
+        role = self.role_with(Authority.end_drill)
+        question = f"End the drill now as {role}? It ends as restored once verification passed, otherwise as aborted."
+        if await self.app.push_screen_wait(ConfirmScreen("End drill", question, yes="End drill")):
+            self.command(self.engine.end, role)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        from drillconsole.ui.keys import help_rows
+
+        self.app.push_screen(HelpScreen(help_rows()))

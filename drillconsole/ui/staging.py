@@ -1,0 +1,38 @@
+"""Drills staged at a fixed moment for snapshots, screenshots and tests (same seed ⇒ same screen)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from drillconsole import resources
+from drillconsole.launch import Prepared, prepare
+from drillconsole.ui.clocks import HeldClock, UntilHold
+
+
+def held_drill(hold_at: float, log_dir: Path, *, playbook: Path | None = None, auto: bool = True) -> Prepared:
+    """A drill that runs virtually (auto-played if `auto`) until `hold_at` drill seconds, then holds."""
+    from drillconsole.engine.players import AutoPlayer
+
+    prepared = prepare(playbook or resources.bundled_playbook("demo"), log_dir=log_dir, virtual_clock=True)
+    clock = HeldClock(hold_at)
+    engine = prepared.engine
+    engine.clock = clock
+    engine.players = [UntilHold(AutoPlayer(), clock)] if auto else []
+    return prepared
+
+
+async def settle(app: Any, pilot: Any, timeout: float = 20.0) -> None:
+    """Wait until a held drill stands still at its hold and the screen shows it."""
+    engine = app.engine
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        held = isinstance(engine.clock, HeldClock) and engine.clock.holding
+        if (held or engine.state.ended) and not engine._tasks:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+    app.refresh_now()
+    await pilot.pause()

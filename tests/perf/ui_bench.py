@@ -1,0 +1,186 @@
+"""Console benchmarks: startup against bare Textual, CPU under 50 signals at 2 Hz, key-to-screen latency.
+
+Each measurement runs the real `drillconsole` command in a pseudo-terminal of
+120×36 and reads what it writes, as a terminal would. `rows()` is what
+tests/perf/run.py imports; `python tests/perf/ui_bench.py` prints the table.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+COLUMNS, LINES = 120, 36
+BARE_APP = (
+    "from textual.app import App\n"
+    "from textual.widgets import Static\n"
+    "class Bare(App):\n"
+    "    def compose(self):\n"
+    "        yield Static('BARE-READY')\n"
+    "Bare().run()\n"
+)
+
+
+class Terminal:
+    """A command running in a pty, with everything it writes collected by a reader thread."""
+
+    def __init__(self, argv: list[str], cwd: str) -> None:
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: become the command
+            os.chdir(cwd)
+            env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
+            env.pop("TEXTUAL", None)
+            os.execvpe(argv[0], argv, env)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        self.output = bytearray()
+        self._lock = threading.Lock()
+        self._grew = threading.Condition(self._lock)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._grew:
+                self.output += chunk
+                self._grew.notify_all()
+
+    def wait_for(self, marker: bytes, start: int = 0, timeout: float = 30.0) -> float:
+        """Seconds (perf_counter) at which `marker` appeared after byte `start`."""
+        deadline = time.perf_counter() + timeout
+        with self._grew:
+            while marker not in self.output[start:]:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(f"{marker!r} never appeared")
+                self._grew.wait(left)
+            return time.perf_counter()
+
+    @property
+    def size(self) -> int:
+        with self._lock:
+            return len(self.output)
+
+    def press(self, key: bytes) -> None:
+        os.write(self.fd, key)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def first_frame(argv: list[str], marker: bytes, cwd: str) -> float:
+    """Seconds from process start to the first frame showing `marker`."""
+    term = Terminal(argv, cwd)
+    try:
+        return term.wait_for(marker) - term.started
+    finally:
+        term.close()
+
+
+def startup_ratio(runs: int = 3) -> tuple[float, float, float]:
+    """Median first-frame time of `drillconsole demo` and of a bare Textual app, and their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = Path(tmp) / "bare.py"
+        bare.write_text(BARE_APP)
+        console, plain = [], []
+        for _ in range(runs):  # interleaved, so both see the same machine load
+            plain.append(first_frame([sys.executable, str(bare)], b"BARE-READY", tmp))
+            console.append(first_frame([str(BIN / "drillconsole"), "demo", "--log-dir", tmp], b"Signals", tmp))
+    c, b = statistics.median(console), statistics.median(plain)
+    return c, b, c / b
+
+
+def many_signals_playbook(directory: Path, signals: int = 50, interval: str = "500ms") -> Path:
+    """A simulated playbook with `signals` signals polled every `interval` (2 Hz by default)."""
+    lines = [
+        "drill: {id: bench, title: Fifty signals at 2 Hz, model: bench-model, seed: 7,",
+        "        versions: {suspect: '2', known_safe: '1'}, time_limit: 1h}",
+        "roles:",
+        "  commander: {title: Incident commander, authority: [declare_rollback, approve_gate, end_drill],",
+        "              checklist: [{id: look, text: Look at the panels, phase: baseline, within: 10m}]}",
+        "targets: {registry: {type: registry, kind: simulated}}",
+        "signals:",
+    ]
+    for n in range(signals):
+        lines.append(f"  - {{id: s{n:02d}, title: Signal {n:02d}, unit: ms, precision: 1, interval: {interval},")
+        lines.append(f"     source: {{kind: simulated, baseline: {100 + n}, noise: 3}}, bands: {{warn: {{above: 400}}}}}}")
+    lines += [
+        "steps:",
+        "  - {id: look, title: Look around, phase: baseline, owner: commander, kind: manual}",
+    ]
+    path = directory / "bench.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def under_load(seconds: float = 10.0, presses: int = 20) -> tuple[float, float]:
+    """CPU share of one core over `seconds`, and the p95 key-to-screen latency, with 50 signals at 2 Hz."""
+    from drillconsole.ui.event_text import KINDS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        playbook = many_signals_playbook(Path(tmp))
+        term = Terminal([str(BIN / "drillconsole"), "run", str(playbook), "--log-dir", tmp], tmp)
+        try:
+            term.wait_for(b"Signals")
+            time.sleep(2.0)
+            cpu0, wall0 = term.cpu_seconds(), time.perf_counter()
+            time.sleep(seconds)
+            cpu = (term.cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
+            latencies = []
+            for n in range(presses):
+                kind = KINDS[n % len(KINDS)]
+                start = term.size
+                sent = time.perf_counter()
+                term.press(b"k")
+                latencies.append(term.wait_for(f"kind: {kind}".encode(), start, timeout=5.0) - sent)
+                if kind == KINDS[-1]:
+                    term.press(b"k")  # back to "all" so the cycle starts again
+                    term.wait_for(b"kind: all", term.size - 1 if term.size else 0, timeout=5.0)
+                time.sleep(0.15)
+        finally:
+            term.close()
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    return cpu, p95
+
+
+def rows() -> list[tuple[str, str, str]]:
+    """(name, measured, goal) for each console benchmark."""
+    console, bare, ratio = startup_ratio()
+    cpu, p95 = under_load()
+    return [
+        ("console first frame vs bare Textual", f"{ratio:.2f}× ({console:.2f}s vs {bare:.2f}s)", "≤ 1.5×"),
+        ("console CPU, 50 signals at 2 Hz", f"{cpu:.0%} of one core", "≤ 30%"),
+        ("key press to screen updated, p95 under that load", f"{p95 * 1000:.0f} ms", "≤ 50 ms"),
+    ]
+
+
+if __name__ == "__main__":
+    for name, measured, goal in rows():
+        print(f"{name:<50} {measured:<28} goal {goal}")

@@ -1,0 +1,149 @@
+"""Launching, quitting, themes, the palette and the role view of the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drillconsole import resources
+from drillconsole.ui.app import DrillApp, run_console
+from drillconsole.ui.commands import DrillCommands
+from drillconsole.ui.screens.confirm import ConfirmScreen
+from drillconsole.ui.screens.production import ProductionConfirm
+from drillconsole.ui.themes import load_themes
+from drillconsole.ui.widgets.checklists import Checklists
+
+from .conftest import SIZE, fast_drill, log_events, wait_for
+
+
+def production_playbook(tmp_path: Path) -> Path:
+    text = resources.bundled_playbook("demo").read_text().replace("environment: simulation", "environment: production")
+    path = tmp_path / "prod.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_production_needs_allow_production(tmp_path: Path, capsys: Any) -> None:
+    code = run_console(production_playbook(tmp_path), {"log_dir": tmp_path / "logs"})
+    assert code == 2
+    assert "--allow-production" in capsys.readouterr().err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("drill: {id: x}\n")
+    assert run_console(broken, {"log_dir": tmp_path / "logs"}) == 2
+    assert "broken.yaml" in capsys.readouterr().err
+    assert run_console(resources.bundled_playbook("demo"), {"role": "cto", "log_dir": tmp_path / "logs"}) == 2
+    assert "unknown role 'cto'" in capsys.readouterr().err
+
+
+async def test_production_drill_starts_only_after_typing_its_id(tmp_path: Path) -> None:
+    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)), steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ProductionConfirm)
+        assert not app.engine_started and not app.engine.state.started
+        await pilot.press(*"fraud-scorer")
+        await pilot.press("enter")
+        assert not app.engine_started, "a partial id must not start the drill"
+        await pilot.press(*"-v42-rollback")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        assert app.main_screen.query_one("#production-banner")  # type: ignore[union-attr]
+        env = next(e for e in log_events_now(app) if e.type == "session.started").data["environment"]
+        assert env == "production"
+
+
+async def test_cancelling_the_production_confirmation_starts_nothing(tmp_path: Path) -> None:
+    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)), steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 2
+    assert not app.engine.state.started
+    assert not app.prepared.log_path.exists(), "an unused session log is removed"
+
+
+def log_events_now(app: DrillApp) -> list[Any]:
+    app.prepared.log.sync()
+    return log_events(app.prepared)
+
+
+async def test_quitting_mid_drill_asks_then_ends_aborted(demo_app: Any) -> None:
+    app = demo_app(speed=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert not app.engine.state.ended and app.is_running
+        await pilot.press("ctrl+c")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.prepared.log.closed, "the log to close")
+    assert app.return_value == 1
+    ended = [e for e in log_events(app.prepared) if e.type == "session.ended"]
+    assert len(ended) == 1 and ended[0].data["outcome"] == "aborted" and ended[0].actor == "commander"
+
+
+def test_a_broken_theme_is_one_line_and_the_default_is_used(tmp_path: Path) -> None:
+    themes = tmp_path / "themes"
+    themes.mkdir()
+    for path in resources.themes_dir().glob("*.yaml"):
+        (themes / path.name).write_text(path.read_text())
+    (themes / "zz-broken.yaml").write_text("name: zz\nprimary: not-a-colour\n")
+    (themes / "zz-yaml.yaml").write_text("name: [unclosed\n")
+    loaded = load_themes(themes)
+    assert [t.name for t in loaded.themes] == ["control-room", "daylight", "high-contrast"]
+    assert len(loaded.problems) == 2
+    assert all("\n" not in p and "zz-" in p for p in loaded.problems)
+    app = DrillApp(fast_drill(tmp_path), theme="zz", themes_dir=themes)
+    assert any("zz-broken.yaml" in p for p in app.theme_problems)
+    assert any("unknown theme 'zz'" in p for p in app.theme_problems)
+    assert app._wanted_theme == "control-room"
+
+
+@pytest.mark.parametrize("theme", ["control-room", "daylight", "high-contrast"])
+async def test_bundled_themes_switch_live(demo_app: Any, theme: str) -> None:
+    app = demo_app(theme="daylight" if theme != "daylight" else "control-room")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.theme = theme
+        await pilot.pause(0.2)
+        assert app.theme == theme
+        assert app.theme_variables["band-ok"] != app.theme_variables["band-critical"]
+
+
+async def test_palette_offers_every_key_action(demo_app: Any) -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        provider = DrillCommands(app.screen)
+        names = [name for name, _, _ in provider._commands()]
+    for wanted in ["Run step: Roll champion", "Retry step:", "Skip step:", "Undo step:", "Approve gate:", "Decide",
+                   "Check item: commander/brief-team", "Add a note", "Role view:", "Theme: high-contrast",
+                   "Pause / resume", "Speed: 10×", "End the drill", "Timeline: kind gate"]:
+        assert any(name.startswith(wanted) for name in names), wanted
+
+
+async def test_role_view_acts_as_that_role(tmp_path: Path) -> None:
+    app = DrillApp(fast_drill(tmp_path, speed=5.0), role="tech_lead", steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        checklists = app.main_screen.query_one(Checklists)  # type: ignore[union-attr]
+        assert checklists.roles == ["tech_lead"]
+        checklists.table("tech_lead").focus()
+        await pilot.press("c")
+        assert app.engine.state.checklist[("tech_lead", "dashboards")].by == "tech_lead"
+        await pilot.press("p")
+        assert app.engine.clock.paused
+        frozen = app.engine.now()
+        await pilot.pause(0.3)
+        assert app.engine.now() == frozen
+        await pilot.press("p")
+        assert not app.engine.clock.paused

@@ -1,0 +1,127 @@
+"""A whole demo drill driven with key presses on a fast clock, checked against the session log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drillconsole.ui.app import DrillApp
+from drillconsole.ui.screens.decision import DecisionModal
+from drillconsole.ui.screens.gate import GateModal
+from drillconsole.ui.screens.review import ReviewScreen
+from drillconsole.ui.widgets.checklists import Checklists
+from drillconsole.ui.widgets.step_table import StepTable
+
+from .conftest import SIZE, log_events, wait_for
+
+PHRASE = "ROLLBACK fraud-scorer TO v41"
+
+
+async def check_item(pilot: Any, app: DrillApp, role: str, item: str) -> None:
+    """Switch to the role's tab with ] and check the item with c."""
+    main = app.main_screen
+    assert main is not None
+    checklists = main.query_one(Checklists)
+    for _ in range(len(checklists.roles)):
+        if checklists.role == role:
+            break
+        await pilot.press("right_square_bracket")
+    assert checklists.role == role
+    table = checklists.table(role)
+    table.focus()
+    rows = [i.id for i in app.engine.playbook.roles[role].checklist]
+    table.move_cursor(row=0)
+    for _ in range(rows.index(item)):
+        await pilot.press("down")
+    await pilot.press("c")
+    assert app.engine.state.checklist[(role, item)].checked, f"{role}/{item} not checked"
+    assert app.engine.state.checklist[(role, item)].by == role
+
+
+async def run_step(pilot: Any, app: DrillApp, step_id: str) -> None:
+    """Select the step in the step list and press r."""
+    table = app.main_screen.query_one(StepTable)  # type: ignore[union-attr]
+    table.focus()
+    table.move_cursor(row=0)
+    for _ in range(table.get_row_index(step_id)):
+        await pilot.press("down")
+    assert table.step_id == step_id
+    await pilot.press("r")
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
+    app = demo_app(speed=20.0)
+    state = app.engine.state
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: state.started, "the drill to start")
+        for role, item in [("commander", "brief-team"), ("tech_lead", "dashboards"), ("data_steward", "reference-set"), ("comms", "stakeholders")]:
+            await check_item(pilot, app, role, item)
+        await run_step(pilot, app, "confirm-baseline")
+        await wait_for(pilot, lambda: state.steps["confirm-baseline"].status == "succeeded", "the baseline step")
+
+        await wait_for(pilot, lambda: state.phase.value == "decide", "a trigger to fire")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionModal), "the decision modal")
+        await pilot.press("tab")  # from the options to the rationale
+        await type_text(pilot, "precision and errors degraded on v42")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: state.decision is not None, "the decision")
+        assert state.decision["option"] == "full_rollback" and state.decision["actor"] == "commander"
+
+        for role, item in [("commander", "ack-alert"), ("commander", "declare-severity"), ("tech_lead", "triage")]:
+            await check_item(pilot, app, role, item)
+        await run_step(pilot, app, "freeze-deploys")
+        await run_step(pilot, app, "initial-update")
+        await wait_for(pilot, lambda: state.steps["initial-update"].status == "succeeded", "the status update")
+
+        await run_step(pilot, app, "registry-rollback")
+        await wait_for(pilot, lambda: isinstance(app.screen, GateModal), "the gate modal")
+        approve = app.screen.query_one("#approve")
+        await type_text(pilot, PHRASE[:-1])
+        assert approve.disabled, "Approve must stay disabled until the phrase is exact"
+        await type_text(pilot, PHRASE[-1])
+        assert app.screen.query_one("#phrase").value == PHRASE
+        assert not approve.disabled
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the rollback")
+        assert state.live_version() == "41"
+
+        await wait_for(pilot, lambda: state.phase.value == "verify", "the verify phase")
+        await run_step(pilot, app, "verify-signals")
+        await wait_for(pilot, lambda: state.steps["verify-signals"].status == "succeeded", "verification", timeout=20)
+        await run_step(pilot, app, "fidelity")
+        await wait_for(pilot, lambda: state.phase.value == "restore", "the restore phase")
+        await run_step(pilot, app, "all-clear")
+        await wait_for(pilot, lambda: state.phase.value == "review", "the review phase")
+
+        await pilot.press("e")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review screen")
+        await type_text(pilot, "rehearse the gate phrase")
+        await pilot.press("enter")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "automate the alias check")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "2027-01-15")
+        await pilot.press("enter")
+        assert len(state.lessons) == 1 and len(state.actions) == 1
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.return_value is not None or not app.is_running, "the app to exit")
+
+    assert app.return_value == 0
+    assert app.prepared.log.closed
+    events = log_events(app.prepared)
+    types = [e.type for e in events]
+    ended = next(e for e in events if e.type == "session.ended")
+    assert ended.data["outcome"] == "restored"
+    approved = types.index("gate.approved")
+    started = next(i for i, e in enumerate(events) if e.type == "step.started" and e.data["step"] == "registry-rollback")
+    assert approved < started and events[approved].actor == "commander"
+    assert {e.actor for e in events if e.type == "checklist.checked"} == {"commander", "tech_lead", "data_steward", "comms"}
+    assert not any(e.auto for e in events), "nothing may be played automatically in the console"
+    assert [e.data["text"] for e in events if e.type == "review.lesson"] == ["rehearse the gate phrase"]
+    action = next(e for e in events if e.type == "review.action")
+    assert action.data == {"text": "automate the alias check", "owner": "commander", "due": "2027-01-15"}

@@ -1,0 +1,77 @@
+"""A source that hangs or errors leaves the console responsive and its panel stale."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Static
+
+from drillconsole.engine.engine import Engine
+from drillconsole.launch import Prepared
+from drillconsole.playbook.models import Signal
+from drillconsole.signals import SourceError
+from drillconsole.ui.app import DrillApp
+from drillconsole.ui.widgets.signal_panel import SignalPanel
+from drillconsole.ui.widgets.timeline import Timeline
+
+from .conftest import SIZE, fast_drill, wait_for
+
+
+class HangingSource:
+    """A remote source whose poll never answers."""
+
+    synchronous = False
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+
+    async def poll(self) -> float:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        return None
+
+
+class BrokenSource(HangingSource):
+    """A remote source whose every poll fails."""
+
+    async def poll(self) -> float:
+        raise SourceError("connection refused")
+
+
+def drill_with_bad_sources(tmp_path: Path) -> Prepared:
+    base = fast_drill(tmp_path, speed=10.0)
+    pb = base.playbook
+    sources = dict(base.engine.sources)
+    sources["precision"] = HangingSource(pb.signal("precision"))
+    sources["error_rate"] = BrokenSource(pb.signal("error_rate"))
+    engine = Engine(pb, base.log, base.engine.clock, playbook_path=base.engine.playbook_path,
+                    playbook_hash=base.engine.playbook_hash, sources=sources)
+    return Prepared(engine, base.log, pb, base.log_path)
+
+
+def panel_text(app: DrillApp, signal: str) -> str:
+    panel = app.main_screen.query_one(f"#signal-{signal}", SignalPanel)  # type: ignore[union-attr]
+    return " ".join(str(w.render()) for w in panel.query(Static))
+
+
+async def test_hanging_and_failing_sources_go_stale_and_the_app_responds(tmp_path: Path) -> None:
+    prepared = drill_with_bad_sources(tmp_path)
+    app = DrillApp(prepared, steady=True)
+    state = prepared.engine.state
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: state.signals["error_rate"].state == "stale", "the failing source to turn stale")
+        await wait_for(pilot, lambda: prepared.engine.now() > 8.0, "a few polls of the hanging source")
+        await pilot.pause(0.3)
+        assert "? stale" in panel_text(app, "error_rate")
+        assert "connection refused" in panel_text(app, "error_rate")
+        assert "? stale" in panel_text(app, "precision"), panel_text(app, "precision")
+        assert "✓ ok" in panel_text(app, "throughput")  # healthy sources keep sampling
+        timeline = app.main_screen.query_one(Timeline)  # type: ignore[union-attr]
+        await pilot.press("k")  # the console still answers keys at once
+        assert timeline.kind == "session"
+        before = prepared.engine.now()
+        await pilot.pause(0.5)
+        assert prepared.engine.now() > before  # and the drill clock still runs

@@ -1,0 +1,75 @@
+"""Skip-with-reason, undo and notes from the keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drillconsole.engine.players import AutoPlayer
+from drillconsole.ui.app import DrillApp
+from drillconsole.ui.screens.confirm import ConfirmScreen
+from drillconsole.ui.screens.prompt import TextPrompt
+from drillconsole.ui.staging import held_drill, settle
+from drillconsole.ui.widgets.step_table import StepTable
+
+from .conftest import SIZE, fast_drill, log_events, wait_for
+
+
+async def test_skip_asks_for_a_reason_and_a_note_is_added_as_the_current_role(tmp_path: Path) -> None:
+    prepared = held_drill(100.0, tmp_path / "logs")  # decided; freeze-deploys is next
+    app = DrillApp(prepared, steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.main_screen.query_one(StepTable).select("freeze-deploys")  # type: ignore[union-attr]
+        await pilot.press("s")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("enter")  # an empty reason is not accepted
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"pipeline", "space", *"already", "space", *"frozen", "enter")
+        await wait_for(pilot, lambda: prepared.engine.state.steps["freeze-deploys"].status == "skipped", "the skip")
+        await pilot.press("n", *"bridge", "space", *"open", "enter")
+        await wait_for(pilot, lambda: any(n["text"] == "bridge open" for n in prepared.engine.state.notes), "the note")
+    events = log_events(prepared)
+    skipped = next(e for e in events if e.type == "step.skipped" and e.data["step"] == "freeze-deploys")
+    assert skipped.data["reason"] == "pipeline already frozen" and skipped.actor == "tech_lead"
+    note = next(e for e in events if e.type == "note.added" and e.data["text"] == "bridge open")
+    assert note.actor == "commander"
+
+
+async def test_undo_from_the_step_list_after_a_confirmation(tmp_path: Path) -> None:
+    prepared = fast_drill(tmp_path, speed=40.0, players=[AutoPlayer()])
+    app = DrillApp(prepared, steady=True)
+    state = prepared.engine.state
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the auto-played rollback", 30)
+        app.main_screen.query_one(StepTable).select("registry-rollback")  # type: ignore[union-attr]
+        await pilot.press("u")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "undone", "the undo")
+        assert state.live_version() == "42"
+    assert any(e.type == "step.undone" and e.data["step"] == "registry-rollback" for e in log_events(prepared))
+
+
+async def test_the_gate_modal_closes_with_a_notice_when_the_request_expires(tmp_path: Path) -> None:
+    from drillconsole.ui.screens.gate import GateModal
+
+    prepared = fast_drill(tmp_path, speed=60.0)  # the 2-minute gate timeout is 2 s of wall time
+    engine, state = prepared.engine, prepared.engine.state
+    app = DrillApp(prepared, steady=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: state.phase.value == "decide", "a trigger")
+        engine.run_step("tech_lead", "confirm-baseline")
+        engine.decide("commander", "full_rollback", "set-up for the expiry test")
+        engine.run_step("tech_lead", "freeze-deploys")
+        engine.run_step("comms", "initial-update")
+        await wait_for(pilot, lambda: state.steps["initial-update"].status == "succeeded", "the status update")
+        app.main_screen.query_one(StepTable).select("registry-rollback")  # type: ignore[union-attr]
+        await pilot.press("a")
+        assert isinstance(app.screen, GateModal)
+        await pilot.press(*"ROLLBACK")
+        await wait_for(pilot, lambda: state.gates["registry-rollback"].status == "expired", "the gate to expire")
+        await wait_for(pilot, lambda: not isinstance(app.screen, GateModal), "the modal to close")
+        await pilot.pause(0.1)
+        assert any("expired" in n.message for n in app._notifications), [n.message for n in app._notifications]
+    assert state.steps["registry-rollback"].status == "pending"
+    assert not any(e.type == "step.started" and e.data["step"] == "registry-rollback" for e in log_events(prepared))
