@@ -7,12 +7,14 @@ import secrets as _random_ids
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drillconsole.clock import RealClock, VirtualClock, utc_now
-from drillconsole.playbook.models import Playbook
+
+if TYPE_CHECKING:
+    from drillconsole.playbook.models import Playbook
 
 
 class LaunchError(Exception):
@@ -46,6 +48,7 @@ def prepare(
     resume: Path | None = None,
     players: list[Any] | None = None,
     allow_production: bool = False,
+    clock: Any = None,
 ) -> Prepared:
     """Load and check everything, open the log, and build the engine (raises LaunchError)."""
     from drillconsole.engine.engine import Engine
@@ -83,7 +86,8 @@ def prepare(
     except (LogError, OSError) as exc:
         raise LaunchError(str(exc)) from None
     start_at = existing[-1].t if existing else 0.0
-    clock = VirtualClock(start_at) if virtual_clock else RealClock(speed, start_at)
+    if clock is None:
+        clock = VirtualClock(start_at) if virtual_clock else RealClock(speed, start_at)
     try:
         engine = Engine(
             playbook, log, clock, seed=seed, playbook_path=str(playbook_path), playbook_hash=digest,

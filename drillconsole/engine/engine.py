@@ -196,6 +196,11 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             self.http = None
         self.log.sync()
 
+    @property
+    def idle(self) -> bool:
+        """No action, poll or backfill is in flight."""
+        return not self._tasks
+
     def wake(self) -> None:
         """Make the run loop look again (a command arrived, a task finished)."""
         self._wake.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,9 @@ from drillconsole.signals import SignalSource, SourceError
 
 if TYPE_CHECKING:
     from drillconsole.engine.engine import Engine
+
+POLL_GRACE = 1.0
+"""Seconds beyond a source's own timeout before the engine gives up on a poll."""
 
 SOURCE_ERROR_EVERY = 30.0
 """After a signal is stale, repeat its `source.error` at most this often (drill seconds)."""
@@ -36,11 +40,15 @@ class SamplingMixin:
             self.record_samples(values, now)
 
     async def _remote_poll(self: Engine, sid: str, source: SignalSource) -> None:
+        # A source that never answers must still go stale: bound every poll, whatever the source does.
+        limit = getattr(self.playbook.signal(sid).source, "timeout", 10.0) + POLL_GRACE
         try:
-            value: float | None = await source.poll()
+            value: float | None = await asyncio.wait_for(source.poll(), limit)
             error = None
         except SourceError as exc:
             value, error = None, str(exc)
+        except TimeoutError:
+            value, error = None, f"no answer within {limit:g}s"
         finally:
             self._polling.discard(sid)
         if self.state.ended:
