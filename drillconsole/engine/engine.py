@@ -77,6 +77,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
         self._polling: set[str] = set()
         self._next_poll: dict[str, float] = {}
         self._last_error_t: dict[str, float] = {}
+        self._misses: dict[str, int] = {}
         self.rejected: list[str] = []
         self._begun = False
         self._owns_http = False

@@ -75,6 +75,8 @@ class SamplingMixin:
     def record_samples(self: Engine, values: dict[str, float | None], now: float) -> None:
         """Log samples, then band states and triggers that change because of them."""
         self.emit("signal.sample", ENGINE, {"values": values})
+        for sid in values:
+            self._misses.pop(sid, None)
         for sid, value in values.items():
             if value is None:
                 continue
@@ -100,13 +102,14 @@ class SamplingMixin:
     def record_source_error(self: Engine, sid: str, error: str, now: float) -> None:
         """Count a missed poll; rate-limited `source.error`, then `stale` after N misses."""
         view = self.state.signals[sid]
-        misses = view.misses + 1
+        # Misses since the last sample, counted here: the state only knows the logged ones, and a dead
+        # source must not flood the log with an event per poll.
+        misses = max(self._misses.get(sid, 0), view.misses) + 1
+        self._misses[sid] = misses
         limit = self.playbook.signal(sid).stale_after
         last = self._last_error_t.get(sid)
         if misses <= limit or last is None or now - last >= SOURCE_ERROR_EVERY:
             self._last_error_t[sid] = now
             self.emit("source.error", ENGINE, {"signal": sid, "error": error, "misses": misses})
-        else:
-            view.misses = misses  # counted, not logged: a dead source must not flood the log
         if misses >= limit and view.state != "stale":
             self.emit("signal.state", ENGINE, {"signal": sid, "state": "stale", "prev": view.state, "value": view.value})

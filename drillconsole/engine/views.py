@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,12 @@ class SignalView:
     critical_since: float | None = None
     misses: int = 0
     last_error: str | None = None
+
+    def copy(self) -> SignalView:
+        """An independent copy (history tuples are immutable, so they are shared)."""
+        clone = copy.copy(self)
+        clone.history = deque(self.history, maxlen=self.history.maxlen)
+        return clone
 
 
 @dataclass

@@ -1,0 +1,174 @@
+"""A session log opened for replay: verified events, the playbook it ran, and the state at any moment."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from drillconsole.engine.state import DrillState
+from drillconsole.log.events import Event
+from drillconsole.log.reader import ChainReport, read_log
+from drillconsole.playbook.loader import (
+    PlaybookError,
+    load_playbook,
+    playbook_bytes_hash,
+)
+from drillconsole.playbook.models import Playbook
+from drillconsole.replay.checkpoints import CHECKPOINT_EVERY, CheckpointFold
+from drillconsole.replay.markers import Marker, build_markers
+
+DENSE_TYPES = frozenset({"signal.sample"})
+"""Event types too dense to step through one by one."""
+
+
+class ReplayError(Exception):
+    """A log that cannot be replayed (one line, meant for the user)."""
+
+
+def _read(log_path: Path) -> ChainReport:
+    """Read and verify the log, turning every failure into a one-line ReplayError."""
+    try:
+        report = read_log(log_path)
+    except OSError as exc:
+        raise ReplayError(f"cannot read {log_path}: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a bad file
+        raise ReplayError(f"cannot read {log_path}: {exc}") from None
+    if not report.events:
+        raise ReplayError(f"{log_path} is not a session log (line {report.bad_line}: {report.problem})")
+    first = report.events[0]
+    if first.type != "session.started":
+        raise ReplayError(f"{log_path} is not a session log (it starts with {first.type}, not session.started)")
+    return report
+
+
+def _warning(report: ChainReport) -> str | None:
+    """What the user must know about a log that is not whole, or None."""
+    if not report.ok:
+        n = len(report.events)
+        return (f"chain broken at line {report.bad_line}: {report.problem}; "
+                f"replaying the {n} event{'' if n == 1 else 's'} before it")
+    if not report.complete:
+        return "drill did not finish (no session.ended); replaying to its last event"
+    return None
+
+
+def _playbook(started: Event, override: Path | None) -> tuple[Playbook, Path]:
+    """Load the playbook the drill ran, refusing one whose bytes differ from the recorded hash."""
+    named = started.data.get("playbook")
+    recorded = started.data.get("playbook_hash")
+    if override is None and (not isinstance(named, str) or not named):
+        raise ReplayError("the log does not name its playbook (session.started has no data.playbook)")
+    path = Path(override if override is not None else named)  # relative paths are relative to the CWD
+    try:
+        digest = playbook_bytes_hash(path)
+    except OSError as exc:
+        raise ReplayError(f"cannot read the playbook the drill ran, {path}: {exc.strerror or exc}") from None
+    if digest != recorded:
+        raise ReplayError(f"playbook {path} differs from the one the drill ran (sha256 {digest[:12]}…, "
+                          f"log recorded {str(recorded)[:12]}…); replay needs the playbook the drill ran")
+    try:
+        return load_playbook(path), path
+    except PlaybookError as exc:
+        raise ReplayError(f"cannot load the playbook the drill ran: {exc.problems[0]}") from None
+
+
+class ReplaySession:
+    """A verified session log and its playbook, folded with the live `apply` to any moment."""
+
+    def __init__(self, path: Path, playbook: Playbook, playbook_path: Path, report: ChainReport,
+                 *, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+        self.path = path
+        self.playbook = playbook
+        self.playbook_path = playbook_path
+        self.events: list[Event] = report.events
+        self.complete = report.complete
+        self.warning: str | None = _warning(report)
+        self.markers: list[Marker] = build_markers(self.events)
+        # drill time never goes backwards in a log the engine wrote; the running max keeps bisect sound regardless
+        self._times = list(accumulate((e.t for e in self.events), max))
+        self._step_times = sorted({e.t for e in self.events if e.type not in DENSE_TYPES})
+        self._phase_times = sorted({e.t for e in self.events if e.type == "phase.entered"})
+        self._fold = CheckpointFold(playbook, self.events, checkpoint_every)
+
+    @classmethod
+    def open(cls, log_path: Path, *, playbook: Path | None = None,
+             checkpoint_every: int = CHECKPOINT_EVERY) -> ReplaySession:
+        """Open a log for replay with the playbook it names (or `playbook`), raising a one-line ReplayError."""
+        # The named playbook path is relative to the CWD; either way its sha256 must equal the recorded hash.
+        log_path = Path(log_path)
+        report = _read(log_path)
+        pb, pb_path = _playbook(report.events[0], playbook)
+        return cls(log_path, pb, pb_path, report, checkpoint_every=checkpoint_every)
+
+    # --- what the log holds --------------------------------------------------
+
+    @property
+    def started(self) -> dict[str, Any]:
+        """The data of `session.started` (drill, seed, roster, versions, signals...)."""
+        return self.events[0].data
+
+    @property
+    def duration(self) -> float:
+        """Drill time of the last replayable event."""
+        return self._times[-1]
+
+    @property
+    def checkpoints(self) -> int:
+        """How many state snapshots are kept for seeking."""
+        return len(self._fold)
+
+    # --- state at a moment ---------------------------------------------------
+
+    def index_at(self, t: float) -> int:
+        """Index of the last event with `event.t <= t` (-1 before the first event)."""
+        return bisect_right(self._times, t) - 1
+
+    def state_at(self, t: float) -> DrillState:
+        """A new state folded from every event with `event.t <= t` (the caller may keep it)."""
+        return self._fold.state(self.index_at(t) + 1)
+
+    def state_after(self, seq: int) -> DrillState:
+        """A new state folded from events 0..seq (-1: before the first event)."""
+        if not -1 <= seq < len(self.events):
+            raise ValueError(f"no event {seq}: the replay holds events 0..{len(self.events) - 1}")
+        return self._fold.state(seq + 1)
+
+    def peek_at(self, t: float) -> DrillState:
+        """Like `state_at` but shared and read-only, valid until the next peek: cheap for playback."""
+        return self._fold.peek(self.index_at(t) + 1)
+
+    # --- navigation ----------------------------------------------------------
+
+    def next_event_t(self, t: float) -> float | None:
+        """Time of the next event after t, skipping signal samples (None at the end)."""
+        return _after(self._step_times, t)
+
+    def prev_event_t(self, t: float) -> float | None:
+        """Time of the last event before t, skipping signal samples (None at the start)."""
+        return _before(self._step_times, t)
+
+    def next_phase_t(self, t: float) -> float | None:
+        """Time the next phase is entered after t (None if no later phase)."""
+        return _after(self._phase_times, t)
+
+    def prev_phase_t(self, t: float) -> float | None:
+        """Time the last phase before t was entered (None if none)."""
+        return _before(self._phase_times, t)
+
+    def markers_between(self, t0: float, t1: float) -> list[Marker]:
+        """Markers with t0 <= t <= t1, in log order."""
+        return [m for m in self.markers if t0 <= m.t <= t1]
+
+
+def _after(times: list[float], t: float) -> float | None:
+    """The first time strictly after t."""
+    i = bisect_right(times, t)
+    return times[i] if i < len(times) else None
+
+
+def _before(times: list[float], t: float) -> float | None:
+    """The last time strictly before t."""
+    i = bisect_left(times, t)
+    return times[i - 1] if i > 0 else None
