@@ -109,7 +109,8 @@ def demo(**options: object) -> None:
 
 @main.command()
 @click.option("--port", default=8765, type=click.IntRange(0, 65535), show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--mlflow", default=None, envvar="MLFLOW_TRACKING_URI", help="MLflow tracking URI whose alias decides the served version [env: MLFLOW_TRACKING_URI].")
+@click.option("--mlflow", default=None, envvar="MLFLOW_TRACKING_URI",
+              help="MLflow tracking URI whose alias decides the served version [env: MLFLOW_TRACKING_URI].")
 @click.option("--model", default="fraud-scorer", show_default=True, help="Registered model name.")
 @click.option("--alias", default="champion", show_default=True, help="Alias the sandbox follows.")
 @click.option("--fixed-version", default=None, help="Serve this version without a registry (no --mlflow).")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.actions.base import ActionContext, ActionError
 from drillconsole.secrets import MissingSecret, Redactor, resolve, resolve_deep
+from drillconsole.signals.http_json import refused
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where it is used: it pulls in Rich when installed (see signals/http_json.py).
 
 EXCERPT_BYTES = 2048
 """Largest response body excerpt kept in a step result."""
@@ -29,16 +33,20 @@ async def client(ctx: ActionContext) -> AsyncIterator[httpx.AsyncClient]:
     if ctx.http is not None:
         yield ctx.http
         return
+    import httpx
+
     async with httpx.AsyncClient(follow_redirects=False) as own:
         yield own
 
 
 def transport_error(exc: Exception) -> str:
     """A short reason for a failed request (the exception text may carry the URL, so it is not used whole)."""
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
-        return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
+        return "connection refused" if refused(exc) else "cannot connect"
     if isinstance(exc, httpx.RemoteProtocolError):
         return "connection closed by the server"
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
@@ -51,6 +59,8 @@ async def send(
     timeout: float, json: Any = None, params: dict[str, str] | None = None,
 ) -> httpx.Response:
     """One request with an explicit timeout; ActionError saying what failed (URL shown masked)."""
+    import httpx
+
     try:
         kwargs: dict[str, Any] = {"headers": headers, "params": params, "timeout": httpx.Timeout(timeout)}
         if json is not None:

@@ -11,15 +11,23 @@ the result's `from` is what the service really had (undo `restore` puts it back)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import httpx
-
 from drillconsole.actions.base import ActionContext, ActionError, ActionOutcome
-from drillconsole.actions.http_common import client, error_detail, json_of, resolved, send
+from drillconsole.actions.http_common import (
+    client,
+    error_detail,
+    json_of,
+    resolved,
+    send,
+)
 from drillconsole.playbook.models import FlagSetAction
 from drillconsole.playbook.models import HttpFlags as HttpFlagsTarget
 from drillconsole.secrets import mask
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class HttpFlags:

@@ -9,13 +9,16 @@ the registry is in.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from drillconsole.actions.base import ActionContext, ActionError, ActionOutcome
 from drillconsole.actions.http_common import client, error_detail, json_of, resolved, send
 from drillconsole.playbook.models import MlflowRegistry as MlflowTarget
 from drillconsole.playbook.models import SetAliasAction
 from drillconsole.secrets import mask
+
+if TYPE_CHECKING:
+    import httpx
 
 ALIAS_ENDPOINT = "/api/2.0/mlflow/registered-models/alias"
 

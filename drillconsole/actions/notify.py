@@ -5,9 +5,13 @@ from __future__ import annotations
 import string
 
 from drillconsole.actions.base import ActionContext, ActionError, ActionOutcome
+from drillconsole.actions.http_common import client, error_detail, resolved, send
 from drillconsole.durations import format_clock
 from drillconsole.playbook.models import NotifyAction
-from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
+from drillconsole.secrets import mask
+
+TIMEOUT = 10.0
+"""Per-request timeout of the webhook POST."""
 
 
 def facts(ctx: ActionContext) -> dict[str, str]:
@@ -45,19 +49,10 @@ class Notify:
         comms = {"channel": action.channel, "text": text, "url": mask(action.url) if action.url else None}
         if action.url is None:
             return ActionOutcome(result={"channel": action.channel, "delivered": False}, comms=comms)
-        if ctx.http is None:
-            raise ActionError("no HTTP client available for the webhook")
-        try:
-            url = resolve(action.url, ctx.env)
-            headers = resolve_deep(dict(action.headers), ctx.env)
-        except MissingSecret as exc:
-            raise ActionError(str(exc)) from None
-        import httpx
-
-        try:
-            response = await ctx.http.post(url, json={"text": text}, headers=headers)
-        except httpx.HTTPError as exc:
-            raise ActionError(f"webhook {mask(action.url)} unreachable: {type(exc).__name__}: {exc}") from None
+        url, headers, _ = resolved(ctx, action.url, action.headers)
+        shown = mask(action.url)
+        async with client(ctx) as http:
+            response = await send(http, "POST", url, f"webhook {shown}", headers=headers, json={"text": ctx.redactor.text(text)}, timeout=TIMEOUT)
         if response.status_code >= 300:
-            raise ActionError(f"webhook {mask(action.url)} answered {response.status_code}")
+            raise ActionError(f"webhook {shown} answered {error_detail(response, ctx.redactor)}")
         return ActionOutcome(result={"channel": action.channel, "delivered": True, "status": response.status_code}, comms=comms)

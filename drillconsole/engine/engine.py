@@ -176,8 +176,9 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             self.existing = []
         start = self.now()
         for signal in self.playbook.signals:
-            self._next_poll[signal.id] = math.ceil(start / signal.interval - 1e-9) * signal.interval
-        if self.http is None and any(not s.synchronous for s in self.sources.values()):
+            # The grid point at or before now: a new drill samples at T+0, a resumed one at once.
+            self._next_poll[signal.id] = math.floor(start / signal.interval + 1e-9) * signal.interval
+        if self.http is None and _needs_http(self.playbook, self.sources):
             import httpx
 
             # One shared client for every source and action; each request sets its own timeout.
@@ -260,3 +261,13 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _needs_http(playbook: Playbook, sources: dict[str, SignalSource]) -> bool:
+    """Whether any source, target or action of the drill talks HTTP."""
+    if any(not source.synchronous for source in sources.values()):
+        return True
+    if any(target.kind in ("mlflow", "http") for target in playbook.targets.values()):
+        return True
+    actions = [a for step in playbook.steps for a in (step.action, step.undo) if a is not None and a != "restore"]
+    return any(a.type == "http" or getattr(a, "url", None) for a in actions)

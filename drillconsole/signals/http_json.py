@@ -11,13 +11,17 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.playbook.models import HttpJsonSource, Signal
 from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
 from drillconsole.signals.base import SourceError
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where it is used: importing it pulls in Rich when that is installed,
+# and the core modules must import without Rich (tests/test_import_hygiene.py).
 
 RETRY_SHARE = 0.8
 """Share of the poll interval that one poll (first attempt and retries) may use."""
@@ -46,6 +50,8 @@ class RemoteSource:
         if shared is not None:
             return shared
         if self._own_http is None:
+            import httpx
+
             self._own_http = httpx.AsyncClient(follow_redirects=False)
         return self._own_http
 
@@ -76,6 +82,8 @@ async def fetch_json(
     params: dict[str, str] | None = None, timeout: float, budget: float,
 ) -> Any:
     """GET and decode JSON with retries inside `budget` seconds; SourceError (one line, no secrets) on failure."""
+    import httpx
+
     deadline = time.monotonic() + max(budget, 0.0)
     pause, attempt, last = BACKOFF, 0, "no attempt"
     while True:
@@ -92,7 +100,7 @@ async def fetch_json(
             last = _transport_error(exc)
         else:
             if response.status_code in RETRY_STATUSES:
-                last = f"HTTP {response.status_code}"
+                last = status_error(response)
             else:
                 return _decode(response, shown_url)
         left = deadline - time.monotonic()
@@ -105,27 +113,46 @@ async def fetch_json(
 
 def _transport_error(exc: httpx.HTTPError) -> str:
     """A short reason for a failed request; the exception text can carry the URL, so it is not used whole."""
+    import httpx
+
     if isinstance(exc, httpx.ConnectError):
-        return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
+        return "connection refused" if refused(exc) else "cannot connect"
     if isinstance(exc, httpx.RemoteProtocolError):
         return "connection closed by the server"
     return type(exc).__name__
 
 
-def _decode(response: httpx.Response, shown_url: str) -> Any:
-    if len(response.content) > MAX_BODY:
-        raise SourceError(f"GET {shown_url}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
+def refused(exc: BaseException) -> bool:
+    """Whether a connect error was a refusal (nothing listening), looking through the wrapped causes."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def status_error(response: httpx.Response) -> str:
+    """`HTTP 503` plus the server's JSON `error`/`message`, on one line."""
     try:
         body = response.json()
     except ValueError:
-        if response.status_code >= 400:
-            raise SourceError(f"GET {shown_url}: HTTP {response.status_code}") from None
-        raise SourceError(f"GET {shown_url}: answer is not JSON") from None
+        body = None
+    detail = (body.get("error") or body.get("message")) if isinstance(body, dict) else None
+    return f"HTTP {response.status_code}" + (f": {one_line(str(detail))}" if detail else "")
+
+
+def _decode(response: httpx.Response, shown_url: str) -> Any:
+    if len(response.content) > MAX_BODY:
+        raise SourceError(f"GET {shown_url}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
     if response.status_code >= 400:
-        detail = body.get("error") if isinstance(body, dict) else None
-        extra = f": {one_line(str(detail))}" if detail else ""
-        raise SourceError(f"GET {shown_url}: HTTP {response.status_code}{extra}")
-    return body
+        raise SourceError(f"GET {shown_url}: {status_error(response)}")
+    try:
+        return response.json()
+    except ValueError:
+        raise SourceError(f"GET {shown_url}: answer is not JSON") from None
 
 
 def one_line(text: str, limit: int = 160) -> str:

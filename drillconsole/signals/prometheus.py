@@ -86,7 +86,7 @@ class PrometheusSignal(RemoteSource):
         base, headers = resolved(self.source.url, self.source.headers)
         url = base.rstrip("/") + endpoint
         # Prometheus stops evaluating after its own timeout too, so a slow query does not pile up server-side.
-        params = {**params, "timeout": f"{self.source.timeout:g}s"}
+        params = {**params, "timeout": f"{max(1, round(self.source.timeout * 1000))}ms"}
         body = await fetch_json(self.http, url, self._shown + endpoint, headers=headers, params=params,
                                 timeout=self.source.timeout, budget=budget)
         return result_of(body)

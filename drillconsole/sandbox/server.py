@@ -1,0 +1,170 @@
+"""HTTP routes of the sandbox (stdlib `http.server`, one thread per request).
+
+- `GET /healthz`, `GET /status`: liveness and what is served, faulted, flagged;
+- `GET /metrics`: Prometheus text exposition;
+- `POST /predict {"features": [4 numbers]}`: score with the live version;
+- `GET /flags/{flag}?segment=S`, `PUT /flags/{flag} {"value", "segment"}`: the flags contract;
+- `POST /fault {"version", "kind"?, "on"?}` (kind also as `?kind=`; default precision+errors),
+  `DELETE /fault`: clear every fault.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from drillconsole.sandbox.model import DEFAULT_FAULT, FAULT_KINDS
+
+if TYPE_CHECKING:
+    from drillconsole.sandbox.service import Sandbox
+
+MAX_BODY = 64 * 1024
+
+
+class BadRequest(Exception):
+    """The request is malformed; answered 400 with the message."""
+
+
+def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one sandbox."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "drillconsole-sandbox"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            return  # quiet: the sandbox reports through its metrics
+
+        def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _json(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise BadRequest("body too large")
+            raw = self.rfile.read(length) if length else b"{}"
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                raise BadRequest("body is not JSON") from None
+            if not isinstance(body, dict):
+                raise BadRequest("body must be a JSON object")
+            return body
+
+        def _dispatch(self, method: str) -> None:
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            path = parts.path.rstrip("/") or "/"
+            try:
+                route = _route(method, path)
+                if route is None:
+                    self._reply(404, {"error": f"no route {method} {path}"})
+                    return
+                status, body, kind = route(sandbox, self, path, query)
+                self._reply(status, body, kind)
+            except BadRequest as exc:
+                self._reply(400, {"error": str(exc)})
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            self._dispatch("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._dispatch("POST")
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self._dispatch("PUT")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._dispatch("DELETE")
+
+    return Handler
+
+
+Reply = tuple[int, Any, str]
+JSON = "application/json"
+
+
+def _route(method: str, path: str):  # type: ignore[no-untyped-def]
+    if path.startswith("/flags/"):
+        return {"GET": _get_flag, "PUT": _put_flag}.get(method)
+    return {
+        ("GET", "/healthz"): lambda s, h, p, q: (200, {"ok": True, "version": s.version}, JSON),
+        ("GET", "/status"): lambda s, h, p, q: (200, s.status(), JSON),
+        ("GET", "/metrics"): lambda s, h, p, q: (200, s.metrics.exposition(), s.metrics.content_type),
+        ("POST", "/predict"): _predict,
+        ("POST", "/fault"): _fault,
+        ("DELETE", "/fault"): _clear_faults,
+    }.get((method, path))
+
+
+def _predict(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    features = handler._json().get("features")
+    if not isinstance(features, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in features):
+        raise BadRequest("`features` must be a list of numbers")
+    try:
+        outcome = sandbox.serve([float(v) for v in features], random.Random())
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    time.sleep(outcome.latency)  # the simulated service time is real for HTTP callers
+    if outcome.status != 200:
+        return outcome.status, {"error": "model unavailable" if outcome.status == 503 else "scoring failed", "version": sandbox.version}, JSON
+    return 200, {"score": round(outcome.score or 0.0, 6), "positive": outcome.positive, "version": sandbox.version}, JSON
+
+
+def _flag_name(path: str) -> str:
+    name = unquote(path[len("/flags/"):])
+    if not name or "/" in name:
+        raise BadRequest("flag name missing")
+    return name
+
+
+def _get_flag(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    name = _flag_name(path)
+    value = sandbox.flags.get(name, query.get("segment") or None)
+    if value is None:
+        return 404, {"error": f"unknown flag {name}"}, JSON
+    return 200, {"flag": name, "segment": query.get("segment"), "value": value}, JSON
+
+
+def _put_flag(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    name = _flag_name(path)
+    body = handler._json()
+    value, segment = body.get("value"), body.get("segment")
+    if not isinstance(value, bool):
+        raise BadRequest("`value` must be true or false")
+    if segment is not None and not isinstance(segment, str):
+        raise BadRequest("`segment` must be a string or null")
+    if not sandbox.set_flag(name, value, segment):
+        return 404, {"error": f"unknown flag {name}"}, JSON
+    return 200, {"flag": name, "segment": segment, "value": sandbox.flags.get(name, segment)}, JSON
+
+
+def _fault(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    body = handler._json()
+    version = body.get("version")
+    if not isinstance(version, (str, int)) or isinstance(version, bool) or str(version) == "":
+        raise BadRequest("`version` is required")
+    kind = body.get("kind", query.get("kind"))
+    kinds = DEFAULT_FAULT if kind is None else tuple(str(kind).split(","))
+    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    if unknown:
+        raise BadRequest(f"unknown fault kind {unknown[0]} (choose {', '.join(FAULT_KINDS)})")
+    on = body.get("on", True)
+    if not isinstance(on, bool):
+        raise BadRequest("`on` must be true or false")
+    now_on = sandbox.faults.set(str(version), kinds, on)
+    return 200, {"version": str(version), "faults": now_on}, JSON
+
+
+def _clear_faults(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    sandbox.faults.clear()
+    return 200, {"faults": {}}, JSON

@@ -1,0 +1,123 @@
+"""The live drill end to end against real MLflow, Prometheus and the sandbox (real clock)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from live_helpers import events, log_bytes, of_type, samples, webhook_receiver
+from live_services import (
+    ERROR_RATE,
+    Stack,
+    get_alias,
+    prometheus_value,
+    run_drill,
+    wait_for,
+)
+
+from drillconsole.resources import bundled_playbook
+
+pytestmark = pytest.mark.integration
+
+PROMETHEUS_SIGNALS = ("precision", "error_rate", "latency_p95", "policy_violations", "live_version")
+
+
+def test_live_drill_rolls_mlflow_back_and_metrics_recover(live: Stack, tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_drill(bundled_playbook("live-mlflow"), tmp_path / "logs", live.env(), "--auto", "--speed", "1")
+    took = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "outcome:           restored" in result.stdout
+    assert took < 120, f"the live drill took {took:.0f}s"
+
+    # MLflow really moved: the alias now points at the known-safe version, and the sandbox serves it.
+    assert get_alias(live.mlflow.url) == "41"
+    evs = events(tmp_path / "logs")
+    [rollback] = of_type(evs, "step.succeeded", step="registry-rollback")
+    assert rollback["data"]["result"] == {"target": "registry", "alias": "champion", "from": "42", "to": "41"}
+    assert of_type(evs, "verify.passed", step="verify-signals")
+
+    # The Prometheus panels show the fault and the recovery: precision fell below the trigger, then came back.
+    precision = [(t, v) for t, v in samples(evs, "precision") if v is not None]
+    low = [t for t, v in precision if v < 0.85]
+    assert low, "precision never fell below 0.85"
+    rollback_t = rollback["t"]
+    assert any(v > 0.92 for t, v in precision if t > rollback_t), "precision did not recover after the rollback"
+    assert [v for _, v in samples(evs, "live_version") if v is not None][-1] == 41.0
+    assert of_type(evs, "trigger.fired", trigger="precision-drop")
+    history = [e for e in evs if e["type"] == "signal.sample" and e["data"].get("history")]
+    assert history and all(t <= 0 for e in history for pts in e["data"]["history"].values() for t, _ in pts)
+
+    # And Prometheus itself, asked directly, agrees that the metrics are back in band.
+    assert (prometheus_value(live.prometheus.url, "sandbox_model_precision") or 0) > 0.92
+    assert (prometheus_value(live.prometheus.url, ERROR_RATE) or 100) < 1.5
+    assert prometheus_value(live.prometheus.url, "sandbox_live_model_version") == 41
+
+
+def _variant(tmp_path: Path, webhook: str) -> Path:
+    """The shipped playbook with webhook URLs on its notify steps and a bearer token on every request."""
+    doc = yaml.safe_load(bundled_playbook("live-mlflow").read_text())
+    auth = {"Authorization": "Bearer ${env:DRILL_TOKEN}"}
+    for step in doc["steps"]:
+        action = step.get("action") or {}
+        if action.get("type") == "notify":
+            action["url"] = webhook
+            action["headers"] = dict(auth)
+    for signal in doc["signals"]:
+        signal["source"]["headers"] = dict(auth)
+    doc["targets"]["registry"]["headers"] = dict(auth)
+    path = tmp_path / "live-variant.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_leak(live: Stack, tmp_path: Path) -> None:
+    token = "tok-" + "s3cr3t-bearer-9f8e7d6c5b4a"
+    receiver = webhook_receiver()
+    log_dir = tmp_path / "logs"
+    playbook = _variant(tmp_path, receiver.url + "/hooks/status")
+    argv = [sys.executable, "-m", "drillconsole", "run", str(playbook), "--headless", "--auto", "--speed", "1", "--log-dir", str(log_dir)]
+    drill = subprocess.Popen(argv, env=live.env(DRILL_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: list(log_dir.rglob("*.jsonl")) and samples(events(log_dir), "precision"), 30, "first samples")
+        live.prometheus.stop()
+        wait_for(lambda: all(of_type(events(log_dir), "signal.state", signal=s, state="stale") for s in PROMETHEUS_SIGNALS),
+                 30, "stale panels")
+        live.restart_prometheus()
+        out, err = drill.communicate(timeout=200)
+    finally:
+        if drill.poll() is None:
+            drill.kill()
+            drill.wait()
+        receiver.close()
+    assert drill.returncode == 0, out + err
+
+    evs = events(log_dir)
+    stale_t = max(e["t"] for e in of_type(evs, "signal.state", state="stale"))
+    assert of_type(evs, "source.error", signal="precision")
+    # The drill went on through the outage and the panels came back with real values.
+    assert any(v is not None for t, v in samples(evs, "precision") if t > stale_t)
+    assert [e for e in of_type(evs, "signal.state", signal="precision") if e["t"] > stale_t and e["data"]["prev"] == "stale"]
+    assert of_type(evs, "session.ended", outcome="restored")
+
+    # The webhook got both status updates, with the token, as Slack-compatible payloads.
+    texts = [r.body["text"] for r in receiver.received]
+    assert len(texts) == 2 and "degraded scoring on v42" in texts[0] and "v41 serving" in texts[1]
+    assert all(r.headers.get("Authorization") == f"Bearer {token}" for r in receiver.received)
+
+    # The token is nowhere the team or a reviewer can see it.
+    assert token.encode() not in log_bytes(log_dir)
+    assert token not in out and token not in err
+    help_text = subprocess.run([sys.executable, "-m", "drillconsole", "--help"], capture_output=True, text=True).stdout
+    if " report " in help_text or "\n  report" in help_text:
+        log = next(log_dir.rglob("*.jsonl"))
+        report = subprocess.run([sys.executable, "-m", "drillconsole", "report", str(log)], capture_output=True, text=True,
+                                cwd=tmp_path, timeout=120)
+        assert token not in report.stdout + report.stderr
+        for produced in tmp_path.rglob("*"):
+            if produced.is_file() and produced.suffix in (".md", ".html", ".json"):
+                assert token.encode() not in produced.read_bytes(), produced
