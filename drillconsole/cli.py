@@ -45,6 +45,19 @@ def verify(log: Path) -> None:
 
 @main.command()
 @click.argument("log", type=click.Path(path_type=Path))
+@click.option("--speed", default="1", metavar="X", show_default=True, help="Playback speed in drill seconds per second (keys step 1, 5, 20, 60).")
+@click.option("--theme", default=None, help="Theme name.")
+@click.option("--at", default=None, metavar="TIME", help="Start at this drill time: 83, 1:23 or T+01:23.")
+@click.option("--playbook", default=None, type=click.Path(path_type=Path), help="The playbook the drill ran, if it moved since.")
+def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: Path | None) -> None:
+    """Replay a session log in the console, read-only: play, seek, step through events and phases."""
+    from drillconsole.ui.replay.command import replay_command
+
+    sys.exit(replay_command(log, speed=speed, theme=theme, at=at, playbook=playbook))
+
+
+@main.command()
+@click.argument("log", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option("--verify/--no-verify", default=None, help="Check the hash chain (default: for logs up to 32 MiB).")

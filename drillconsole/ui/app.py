@@ -1,51 +1,88 @@
-"""The drill console app: runs the engine in its loop, renders its state, sends its commands."""
+"""The drill console app: runs the engine in its loop, renders its state, sends its commands.
+
+Only Textual and light modules are imported here, so the first frame (the
+loading screen) is drawn before the playbook models, the engine and the main
+screen's widgets are imported; a worker thread loads those and prepares the
+drill, then the main screen replaces the loading screen.
+"""
 
 from __future__ import annotations
 
-import argparse
+import gc
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from drillconsole import resources
-from drillconsole.launch import Prepared
 from drillconsole.log.events import ENGINE, Event
-from drillconsole.ui.commands import DrillCommands
 from drillconsole.ui.event_text import HIDDEN
-from drillconsole.ui.messages import DrillStopped, EngineFailed
-from drillconsole.ui.screens.confirm import ConfirmScreen
-from drillconsole.ui.screens.gate import GateModal
-from drillconsole.ui.screens.main import MainScreen
-from drillconsole.ui.screens.production import ProductionConfirm
-from drillconsole.ui.screens.review import ReviewScreen
+from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
+from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
 from drillconsole.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from drillconsole.launch import Prepared
+    from drillconsole.ui.screens.main import MainScreen
 
 REFRESH_HZ = 4.0
 """How often the widgets are refreshed from the engine state."""
 
+SHORT = 30
+"""Below this many rows dialogs drop their blank lines."""
+
 _SAMPLED = frozenset({"signal.sample", "signal.state", "source.error"})
 
 
+def _drill_commands() -> type[Provider]:
+    """The palette's drill commands, imported when the palette first opens."""
+    from drillconsole.ui.commands import DrillCommands
+
+    return DrillCommands
+
+
+def _import_main_screen() -> None:
+    """Import the main screen, its widgets and dialogs (in the loading worker, off the event loop)."""
+    import drillconsole.ui.commands
+    import drillconsole.ui.screens.gate
+    import drillconsole.ui.screens.main
+    import drillconsole.ui.screens.production
+    import drillconsole.ui.screens.review  # noqa: F401
+
+
 class DrillApp(App[int]):
-    """One drill on screen; the result is the exit code (0 restored, 1 otherwise)."""
+    """One drill on screen; the result is the exit code (0 restored, 1 otherwise, 2 bad input).
+
+    Give it a `prepared` drill (tests, screenshots), or a `load` to run after
+    the first frame (the command line): the loading screen shows until the
+    drill is prepared, and bad input exits with 2 and `load_problems`.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "drillconsole"
-    COMMANDS = App.COMMANDS | {DrillCommands}
+    COMMANDS = App.COMMANDS | {_drill_commands}
     BINDINGS = [
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, prepared: Prepared, *, role: str | None = None, theme: str | None = None,
-                 themes_dir: Path | None = None, steady: bool = False) -> None:
+    def __init__(self, prepared: Prepared | None = None, *, load: ConsoleLoad | None = None, role: str | None = None,
+                 theme: str | None = None, themes_dir: Path | None = None, steady: bool = False) -> None:
         super().__init__()
-        self.prepared = prepared
-        self.engine: Any = prepared.engine
+        if (prepared is None) == (load is None):
+            raise ValueError("give exactly one of `prepared` and `load`")
+        self.prepared: Prepared | None = None
+        self.engine: Any = None
+        self._load = load
+        self.load_problems: list[str] = []
+        """Why the drill could not be prepared (printed to stderr after the app closes)."""
+        self._made: list[Prepared] = []
         self.role = role
         self.steady = steady
         """Snapshot mode: no cursor blink, nothing that moves by itself."""
@@ -65,25 +102,78 @@ class DrillApp(App[int]):
                 self.theme_problems.append(f"unknown theme '{theme}' (themes: {', '.join(self.drill_themes)})")
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self._wanted_theme = wanted
+        if prepared is not None:
+            self._adopt(prepared)
+
+    def _adopt(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.engine = prepared.engine
         self.engine.subscribe(self._on_engine_event)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT, "-short")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
     # --- lifecycle ------------------------------------------------------------------
 
-    def get_default_screen(self) -> MainScreen:
-        """The main screen is the app's base screen (one screen less to lay out at start)."""
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen when the drill is prepared (one screen less to lay out), else the loading screen."""
+        if self.prepared is None:
+            from drillconsole.ui.screens.loading import LoadingScreen
+
+            assert self._load is not None
+            return LoadingScreen(self._load.playbook_path.name)
+        from drillconsole.ui.screens.main import MainScreen
+
         self.main_screen = MainScreen(self.role)
         return self.main_screen
 
     def on_mount(self) -> None:
+        self.set_class(self.size.height < SHORT, "-short")
         self.theme = self._wanted_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self.theme_problems:
             self.notify(problem, title="Theme", severity="error", timeout=10)
         self.set_interval(1 / REFRESH_HZ, self.refresh_now)
+        if self.prepared is None:
+            self.call_after_refresh(self.run_worker, self._load_drill, name="load", thread=True)
+        else:
+            self._begin()
+
+    def _load_drill(self) -> None:
+        """Worker thread: validate the playbook, prepare the drill and import the main screen; report by message."""
+        assert self._load is not None
+        try:
+            prepared = self._load()
+        except LaunchProblem as exc:
+            self.post_message(LoadFailed(exc.lines))
+            return
+        self._made.append(prepared)  # so close_session can close it even if the app closed meanwhile
+        _import_main_screen()
+        self.post_message(DrillLoaded(prepared))
+
+    @on(DrillLoaded)
+    async def _drill_loaded(self, message: DrillLoaded) -> None:
+        from drillconsole.ui.screens.main import MainScreen
+
+        self._adopt(message.prepared)
+        self.main_screen = MainScreen(self.role)
+        await self.push_screen(self.main_screen)  # over the loading screen: Textual cannot switch out the base screen
+        self._begin()
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        self.load_problems = list(message.lines)
+        self.exit(2)
+
+    def _begin(self) -> None:
+        """Start the drill, or first ask for the drill id when it acts on production."""
+        self.call_after_refresh(_freeze_startup_objects)
         if self.engine.playbook.drill.environment == "production" and not self.engine.state.started:
+            from drillconsole.ui.screens.production import ProductionConfirm
+
             self.push_screen(ProductionConfirm(self.engine.playbook.drill, blink=not self.steady), self._production_answer)
         else:
             self.start_engine()
@@ -125,8 +215,10 @@ class DrillApp(App[int]):
         now = self.engine.now()
         with self.batch_update():
             main.show(now, events, samples)
+        from drillconsole.ui.screens.gate import GateModal
+
         screen = self.screen
-        if isinstance(screen, GateModal):
+        if isinstance(screen, GateModal) and screen.is_mounted:  # pushed but not yet composed: next refresh
             gate = self.engine.state.gates[screen.step.id]
             screen.gate_changed(gate.status, None if gate.expires_t is None else max(0.0, gate.expires_t - now))
 
@@ -141,6 +233,8 @@ class DrillApp(App[int]):
         if self._quitting:
             return
         self.notify(f"The drill ended: {message.outcome}", title="Drill over", timeout=8)
+        from drillconsole.ui.screens.review import ReviewScreen
+
         role = self.main_screen.current_role() if self.main_screen else next(iter(self.engine.playbook.roles))
         self.push_screen(ReviewScreen(self.engine, role, blink=not self.steady), lambda _: self.finish())
 
@@ -155,23 +249,21 @@ class DrillApp(App[int]):
 
     def close_session(self, reason: str = "console closed") -> None:
         """End an unfinished drill as aborted, then close the log (an unused log file is removed)."""
-        log = self.prepared.log
-        if log.closed:
-            return
-        if self.engine.state.started and not self.engine.state.ended:
-            self.engine.end_drill(ENGINE, "aborted", reason)
-        log.close()
-        path = self.prepared.log_path
-        if not self.engine.state.started and path.exists() and path.stat().st_size == 0:
-            path.unlink()
+        for prepared in (self.prepared, *self._made):  # closing twice does nothing
+            if prepared is not None:
+                _close(prepared, reason)
 
     def on_unmount(self) -> None:
         self.close_session()
+        gc.unfreeze()  # what the console built may be collected again (tests run many apps in one process)
 
     # --- app-wide actions -------------------------------------------------------------
 
     def action_request_quit(self) -> None:
         """Quit; mid-drill ask first and end the drill as aborted."""
+        if self.engine is None:  # still loading
+            self.exit(1)
+            return
         s = self.engine.state
         if not s.started or s.ended:
             self.finish()
@@ -180,6 +272,8 @@ class DrillApp(App[int]):
 
     @work(group="quit", exclusive=True)
     async def _confirm_quit(self) -> None:
+        from drillconsole.ui.screens.confirm import ConfirmScreen
+
         if isinstance(self.screen, ConfirmScreen):
             return
         question = "The drill is still running. Quit and end it as ABORTED in the session log?"
@@ -213,22 +307,53 @@ class DrillApp(App[int]):
         self.refresh_now()
 
 
-def run_console(playbook_path: Path, options: dict[str, Any]) -> int:
-    """Open the console on a playbook; returns the exit code (2 for bad input)."""
-    from drillconsole.ui.launcher import LaunchProblem, prepare_console
+def _freeze_startup_objects() -> None:
+    """Leave what startup built (modules, models, widgets) out of later garbage collections.
 
+    A full collection walks every live object: with the playbook models and
+    the widget tree that is a ~35 ms pause, long enough to be felt on a key
+    press; frozen, later collections only walk what the drill allocates.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def _close(prepared: Prepared, reason: str) -> None:
+    """End a prepared drill's session: aborted if it is unfinished; an unused, empty log file is removed."""
+    log, engine = prepared.log, prepared.engine
+    if log.closed:
+        return
+    if engine.state.started and not engine.state.ended:
+        engine.end_drill(ENGINE, "aborted", reason)
+    log.close()
+    path = prepared.log_path
+    if not engine.state.started and path.exists() and path.stat().st_size == 0:
+        path.unlink()
+
+
+def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool = False) -> int:
+    """Open the console on a playbook; returns the exit code (2 for bad input, printed once the console closed).
+
+    The first frame comes before the playbook is validated; `headless` runs without a terminal (tests).
+    """
+    path = Path(playbook_path)
     try:
-        prepared = prepare_console(Path(playbook_path), options)
+        check_readable(path)
     except LaunchProblem as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return 2
-    app = DrillApp(prepared, role=options.get("role"), theme=options.get("theme"))
+    app = DrillApp(load=ConsoleLoad(path, options), role=options.get("role"), theme=options.get("theme"))
     for problem in app.theme_problems:
         print(f"drillconsole: {problem}", file=sys.stderr)
-    code = app.run()
+    code = app.run(headless=headless)
     app.close_session()
-    print(f"session log: {prepared.log_path}")
+    if app.load_problems:
+        for line in app.load_problems:
+            print(line, file=sys.stderr)
+        return 2
+    if app.prepared is not None and app.prepared.log_path.exists():
+        print(f"session log: {app.prepared.log_path}")
     return 1 if code is None else code
 
 
@@ -236,7 +361,7 @@ class DemoConsole(DrillApp):
     """The demo drill with no arguments, for `textual run --dev drillconsole.ui.app:DemoConsole`."""
 
     def __init__(self) -> None:
-        from drillconsole.ui.launcher import prepare_console
+        import argparse
 
         parser = argparse.ArgumentParser(add_help=False)
         for flag in ("--role", "--theme", "--log-dir"):
@@ -244,4 +369,4 @@ class DemoConsole(DrillApp):
         parser.add_argument("--speed", type=float, default=1.0)
         args, _ = parser.parse_known_args(sys.argv[1:])
         options = {"speed": args.speed, "log_dir": Path(args.log_dir) if args.log_dir else None, "role": args.role}
-        super().__init__(prepare_console(resources.bundled_playbook("demo"), options), role=args.role, theme=args.theme)
+        super().__init__(load=ConsoleLoad(resources.bundled_playbook("demo"), options), role=args.role, theme=args.theme)

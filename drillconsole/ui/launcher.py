@@ -1,11 +1,17 @@
-"""Checks before the console opens: playbook, production permission, role; then `launch.prepare`."""
+"""Checks before the console opens: playbook, production permission, role; then `launch.prepare`.
+
+Nothing heavy is imported at module level: the console's first frame is drawn
+before the playbook models, the engine and their dependencies are loaded.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drillconsole.launch import LaunchError, Prepared, prepare
+if TYPE_CHECKING:
+    from drillconsole.launch import Prepared
 
 
 class LaunchProblem(Exception):
@@ -20,8 +26,18 @@ def _lines(message: str) -> list[str]:
     return [line if ":" in line.split(" ")[0] else f"drillconsole: {line}" for line in message.splitlines()]
 
 
+def check_readable(playbook_path: Path) -> None:
+    """Refuse a playbook file that cannot be read, before any frame is drawn (raises LaunchProblem)."""
+    try:
+        with open(playbook_path, "rb"):
+            pass
+    except OSError as exc:
+        raise LaunchProblem([f"drillconsole: cannot read {playbook_path}: {exc.strerror or exc}"]) from None
+
+
 def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
     """Load and check the playbook, refuse production without permission, then prepare the drill."""
+    from drillconsole.launch import LaunchError, prepare
     from drillconsole.playbook.loader import PlaybookError, load_playbook
 
     try:
@@ -43,3 +59,15 @@ def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
         )
     except LaunchError as exc:
         raise LaunchProblem(_lines(str(exc))) from None
+
+
+@dataclass(frozen=True)
+class ConsoleLoad:
+    """What the console prepares after its first frame: a playbook and the command-line options."""
+
+    playbook_path: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self) -> Prepared:
+        """Prepare the drill (raises LaunchProblem on bad input)."""
+        return prepare_console(self.playbook_path, self.options)

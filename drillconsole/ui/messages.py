@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from drillconsole.launch import Prepared
 
 
 class DrillStopped(Message):
@@ -35,3 +40,19 @@ class RoleViewChanged(Message):
     def __init__(self, role: str) -> None:
         super().__init__()
         self.role = role
+
+
+class DrillLoaded(Message):
+    """The loading worker validated the playbook and prepared the drill."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        super().__init__()
+        self.prepared = prepared
+
+
+class LoadFailed(Message):
+    """The loading worker found bad input; `lines` go to stderr once the app has closed."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines

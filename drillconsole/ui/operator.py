@@ -36,6 +36,7 @@ class Operator:
         def checklist_target(self) -> tuple[str, str | None]: ...
         def cycle_role_view(self, delta: int) -> None: ...
         def set_timeline_filter(self, role: str | None, kind: str | None) -> None: ...
+        def follow_step(self, step_id: str) -> None: ...
         def timeline_filter(self) -> tuple[str | None, str | None]: ...
 
     # --- plumbing ---------------------------------------------------------------
@@ -83,6 +84,8 @@ class Operator:
         if step is None:
             return
         ok, result = self.command(self.engine.run_step, self.actor_for(step), step.id)
+        if ok:
+            self.follow_step(step.id)
         if ok and result == "gate requested":
             self.open_gate(step.id)
 
@@ -92,6 +95,8 @@ class Operator:
         if step is None:
             return
         ok, result = self.command(self.engine.retry, self.actor_for(step), step.id)
+        if ok:
+            self.follow_step(step.id)
         if ok and result == "gate requested":
             self.open_gate(step.id)
 
@@ -120,7 +125,9 @@ class Operator:
         modal = GateModal(step, self.engine.playbook, approvers, preferred, blink=not self.app.steady)
         approval = await self.app.push_screen_wait(modal)
         if approval is not None:
-            self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
+            ok, _ = self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
+            if ok:
+                self.follow_step(step_id)
 
     def action_reject_gate(self, step_id: str | None = None) -> None:
         """Refuse the selected step's pending gate, with a reason."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drillconsole.durations import format_clock, format_duration
@@ -76,17 +77,23 @@ def step_status(view: StepView) -> str:
     return STEP_STATUS.get(view.status, view.status)
 
 
+GATE_MARK = "■"
+"""The gate symbol: single-width in every terminal and font (an emoji lock is double-width, or a tofu box)."""
+
+GATE_STATUS: dict[str, str] = {
+    "none": f"{GATE_MARK} gated",
+    "requested": "… requested",
+    "approved": "✓ approved",
+    "rejected": "✖ rejected",
+    "expired": f"{GATE_MARK} expired",
+}
+
+
 def gate_cell(step: Step, gate: GateView | None) -> str:
-    """The gate column: a lock while approval is missing, and the gate's state."""
+    """The gate column: the gate's state as a symbol and a word (blank for a step without a gate)."""
     if step.gate is None or gate is None:
         return ""
-    return {
-        "none": "🔒 gated",
-        "requested": "🔒 waiting",
-        "approved": "🔓 approved",
-        "rejected": "🔒 rejected",
-        "expired": "🔒 expired",
-    }.get(gate.status, gate.status)
+    return GATE_STATUS.get(gate.status, gate.status)
 
 
 def step_duration(view: StepView, now: float) -> str:
@@ -100,3 +107,35 @@ def step_duration(view: StepView, now: float) -> str:
 def clock(t: float | None) -> str:
     """Drill time as `T+mm:ss`, or a dash."""
     return "—" if t is None else format_clock(t)
+
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: Sequence[float], width: int) -> list[tuple[str, float]]:
+    """A one-line sparkline: `width` bars, each a block character and its height (0 lowest … 1 highest).
+
+    The values are folded into `width` buckets by their mean, as Textual's
+    Sparkline does with a mean summary (same bars, same colours).
+    """
+    if width <= 0:
+        return []
+    if not values:
+        return [(SPARK_BARS[0], 0.0)] * width
+    if len(values) == 1:
+        return [("█", 1.0)] * width
+    data = list(values)
+    buckets = [data[len(data) * i // width:len(data) * (i + 1) // width] for i in range(width)]
+    buckets = [b for b in buckets if b]
+    low, high = min(data), max(data)
+    extent = high - low or 1
+    step = len(buckets) / width
+    bars: list[tuple[str, float]] = []
+    index = 0.0
+    for _ in range(width):
+        bucket = buckets[int(index)]
+        ratio = (sum(bucket) / len(bucket) - low) / extent
+        bar = int(ratio * (len(SPARK_BARS) - 1))
+        bars.append(("█" if bar >= len(SPARK_BARS) else SPARK_BARS[bar], ratio))
+        index += step
+    return bars

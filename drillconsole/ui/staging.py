@@ -15,12 +15,9 @@ def held_drill(hold_at: float, log_dir: Path, *, playbook: Path | None = None, a
     """A drill that runs virtually (auto-played if `auto`) until `hold_at` drill seconds, then holds."""
     from drillconsole.engine.players import AutoPlayer
 
-    prepared = prepare(playbook or resources.bundled_playbook("demo"), log_dir=log_dir, virtual_clock=True)
     clock = HeldClock(hold_at)
-    engine = prepared.engine
-    engine.clock = clock
-    engine.players = [UntilHold(AutoPlayer(), clock)] if auto else []
-    return prepared
+    players = [UntilHold(AutoPlayer(), clock)] if auto else []
+    return prepare(playbook or resources.bundled_playbook("demo"), log_dir=log_dir, clock=clock, players=players)
 
 
 async def settle(app: Any, pilot: Any, timeout: float = 20.0) -> None:
@@ -30,7 +27,7 @@ async def settle(app: Any, pilot: Any, timeout: float = 20.0) -> None:
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         held = isinstance(engine.clock, HeldClock) and engine.clock.holding
-        if (held or engine.state.ended) and not engine._tasks:
+        if (held or engine.state.ended) and engine.idle:
             break
         await pilot.pause(0.05)
     await pilot.pause()

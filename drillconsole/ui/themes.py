@@ -21,6 +21,7 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "production": "#E5484D",
     "due-soon": "#FFA62B",
     "late": "#E5484D",
+    "panel-edge": "#3C4652",
 }
 """Custom TCSS variables of the console and their values when a theme leaves them out."""
 

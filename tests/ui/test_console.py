@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from drillconsole import resources
 from drillconsole.ui.app import DrillApp, run_console
 from drillconsole.ui.commands import DrillCommands
+from drillconsole.ui.launcher import ConsoleLoad
 from drillconsole.ui.screens.confirm import ConfirmScreen
+from drillconsole.ui.screens.loading import LoadingScreen
 from drillconsole.ui.screens.production import ProductionConfirm
 from drillconsole.ui.themes import load_themes
 from drillconsole.ui.widgets.checklists import Checklists
@@ -26,19 +29,49 @@ def production_playbook(tmp_path: Path) -> Path:
 
 
 def test_production_needs_allow_production(tmp_path: Path, capsys: Any) -> None:
-    code = run_console(production_playbook(tmp_path), {"log_dir": tmp_path / "logs"})
+    code = run_console(production_playbook(tmp_path), {"log_dir": tmp_path / "logs"}, headless=True)
     assert code == 2
-    assert "--allow-production" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--allow-production" in err[0], err
     assert not (tmp_path / "logs").exists()
 
 
 def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("drill: {id: x}\n")
-    assert run_console(broken, {"log_dir": tmp_path / "logs"}) == 2
-    assert "broken.yaml" in capsys.readouterr().err
-    assert run_console(resources.bundled_playbook("demo"), {"role": "cto", "log_dir": tmp_path / "logs"}) == 2
-    assert "unknown role 'cto'" in capsys.readouterr().err
+    assert run_console(broken, {"log_dir": tmp_path / "logs"}, headless=True) == 2
+    err = capsys.readouterr().err
+    assert err and all(line.startswith(str(broken)) for line in err.strip().splitlines()), err
+    assert run_console(resources.bundled_playbook("demo"), {"role": "cto", "log_dir": tmp_path / "logs"}, headless=True) == 2
+    assert capsys.readouterr().err.strip() == "drillconsole: unknown role 'cto' (roles: commander, tech_lead, data_steward, comms)"
+    assert run_console(tmp_path / "missing.yaml", {"log_dir": tmp_path / "logs"}) == 2  # refused before any frame
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "logs").exists()
+
+
+async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Path) -> None:
+    app = DrillApp(load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}), steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LoadingScreen)
+        assert "loading playbook… demo.yaml" in str(app.screen.query_one("#loading-what", Static).render())
+        await wait_for(pilot, lambda: app.main_screen is not None and app.screen is app.main_screen, "the main screen")
+        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await pilot.press("q", "y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 1
+    assert [e.data["outcome"] for e in log_events(app.prepared) if e.type == "session.ended"] == ["aborted"]  # type: ignore[arg-type]
+
+
+async def test_a_production_drill_loaded_after_the_first_frame_still_asks_first(tmp_path: Path) -> None:
+    options = {"log_dir": tmp_path / "logs", "allow_production": True}
+    app = DrillApp(load=ConsoleLoad(production_playbook(tmp_path), options), steady=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
+        assert not app.engine_started and not app.engine.state.started
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 2
+    assert app.prepared is not None and not app.prepared.log_path.exists()
 
 
 async def test_production_drill_starts_only_after_typing_its_id(tmp_path: Path) -> None:

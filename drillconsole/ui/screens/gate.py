@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from drillconsole.durations import format_duration
 from drillconsole.playbook.models import Playbook, Step
+from drillconsole.ui.present import GATE_MARK
 from drillconsole.ui.widgets.step_detail import action_lines
 
 
@@ -44,7 +45,7 @@ class GateModal(ModalScreen[GateApproval | None]):
         env = drill.environment
         env_markup = "[bold reverse $production] PRODUCTION [/]" if env == "production" else f"[b]{escape(env)}[/b]"
         with Vertical(classes="dialog", id="gate-dialog") as box:
-            box.border_title = "🔒 Approve gated step"
+            box.border_title = f"{GATE_MARK} Approve gated step"
             yield Static(f"[b]{escape(step.title)}[/b]  [dim]{escape(step.id)} · owner {escape(step.owner)}[/dim]")
             yield Static("\n".join(action_lines(step.action, self._playbook)) if step.action else "")
             yield Static(f"Environment: {env_markup} · model {escape(drill.model)}")

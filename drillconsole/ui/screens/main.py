@@ -10,6 +10,7 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from drillconsole.engine import flow
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Step
 from drillconsole.ui.keys import MAIN_KEYS
@@ -41,6 +42,7 @@ class MainScreen(Operator, Screen[None]):
         self.role_fixed = role
         self._role_view: str | None = role
         self._last_second = -1
+        self._advance_from: str | None = None
 
     def compose(self) -> ComposeResult:
         engine = self.app.engine
@@ -93,6 +95,26 @@ class MainScreen(Operator, Screen[None]):
         self.query_one(Alerts).show(now)
         if events:
             self.query_one(Timeline).add_events(events)
+        self._advance()
+
+    def follow_step(self, step_id: str) -> None:
+        """The operator ran this step: once it is done, move the cursor on to the next step (if it is still on it)."""
+        self._advance_from = step_id
+
+    def _advance(self) -> None:
+        step_id = self._advance_from
+        if step_id is None:
+            return
+        state = self.app.engine.state
+        status = state.steps[step_id].status
+        if status in ("pending", "running"):
+            return  # still waiting for its gate, or running
+        self._advance_from = None
+        table = self.query_one(StepTable)
+        if status in ("succeeded", "skipped") and table.step_id == step_id:  # a failure stays in view
+            nxt = flow.next_step(state)
+            if nxt is not None:
+                table.select(nxt.id)
 
     def repaint_all(self) -> None:
         """Re-render styled text that does not follow TCSS (after a theme change)."""
@@ -136,6 +158,8 @@ class MainScreen(Operator, Screen[None]):
 
     @on(StepHighlighted)
     def _step_highlighted(self, event: StepHighlighted) -> None:
+        if event.step_id != self._advance_from:
+            self._advance_from = None  # the operator moved on by hand
         detail = self.query_one(StepDetail)
         detail.step_id = event.step_id
         detail.show(self.app.engine.now())

@@ -51,8 +51,8 @@ class ReviewScreen(Screen[None]):
                 yield Button("Add lesson", id="add-lesson")
             yield Static("", id="lessons")
             yield Static("[b]Action items[/b]")
+            yield Input(placeholder="what to do", id="action-text")  # a row of its own: room to write at 80 columns
             with Horizontal(classes="field"):
-                yield Input(placeholder="what to do", id="action-text")
                 yield Select(roles, value=roles[0][1], allow_blank=False, id="action-owner")
                 yield Input(placeholder="due YYYY-MM-DD", id="action-due", max_length=10)
                 yield Button("Add item", id="add-action")

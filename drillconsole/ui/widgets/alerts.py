@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from textual.markup import escape
-from textual.widgets import Static
 
 from drillconsole.durations import format_duration
 from drillconsole.engine.state import DrillState
-from drillconsole.ui.present import clock
+from drillconsole.ui.present import GATE_MARK, clock
+from drillconsole.ui.widgets.live_text import LiveText
 
 ESCALATIONS_SHOWN = 3
 """Most recent escalations listed."""
 
 
-class Alerts(Static):
+class Alerts(LiveText):
     """A short list; empty means nothing needs anyone's attention."""
 
     DEFAULT_CSS = """
@@ -23,14 +23,13 @@ class Alerts(Static):
         padding: 0 1;
         border: round $band-critical;
         border-title-color: $band-critical;
-        &.-quiet { border: round $panel-lighten-2; border-title-color: $text-muted; }
+        &.-quiet { border: round $panel-edge; border-title-color: $text-muted; }
     }
     """
 
     def __init__(self, state: DrillState, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._state = state
-        self._shown: str | None = None
         self.border_title = "Alerts"
 
     def show(self, now: float) -> None:
@@ -38,9 +37,7 @@ class Alerts(Static):
         lines = self._lines(now)
         markup = "\n".join(lines) if lines else "[dim]no alerts[/dim]"
         self.set_class(not lines, "-quiet")
-        if markup != self._shown:
-            self._shown = markup
-            self.update(markup)
+        self.show_markup(markup)
 
     def _lines(self, now: float) -> list[str]:
         s, pb = self._state, self._state.playbook
@@ -49,20 +46,24 @@ class Alerts(Static):
             tv = s.triggers[trig.id]
             if not tv.active:
                 continue
-            proposes = f" → proposes [b]{escape(trig.proposes)}[/b]" if trig.proposes else ""
-            decided = f" (decided {escape(s.decision['option'])})" if s.decision else ""
-            lines.append(f"[b $band-critical]✖ TRIGGER [/]{clock(tv.fired[-1])} {escape(trig.id)} on {escape(trig.signal)}{proposes}{decided}")
+            if s.decision:  # once decided, what was decided matters more than what was proposed (and fits one line)
+                outcome = f" · decided [b]{escape(s.decision['option'])}[/b]"
+            else:
+                outcome = f" → proposes [b]{escape(trig.proposes)}[/b]" if trig.proposes else ""
+            lines.append(f"[b $band-critical]✖ TRIGGER [/]{clock(tv.fired[-1])} {escape(trig.id)} on {escape(trig.signal)}{outcome}")
         if s.fired_order and s.decision is None and not s.ended:
             lines.append(f"[b $band-warn]▲ DECISION [/]needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)")
         for sid, gate in s.gates.items():
             if gate.status == "requested" and gate.expires_t is not None:
-                lines.append(f"[b $band-warn]🔒 GATE [/]{escape(sid)} awaits approval, expires in "
+                lines.append(f"[b $band-warn]{GATE_MARK} GATE [/]{escape(sid)} awaits approval, expires in "
                              f"{format_duration(max(0.0, gate.expires_t - now))} (key a)")
         open_escalations = [e for e in s.escalations if not self._resolved(e)]
         for esc in open_escalations[-ESCALATIONS_SHOWN:]:
-            late = ", ".join(esc.get("late_roles", [])) or "?"
-            message = esc.get("message") or esc.get("subject", "")
-            lines.append(f"[b $late]⏰ ESCALATION [/]{clock(esc['t'])} {escape(message)} — late: [b]{escape(late)}[/b]")
+            roles = list(esc.get("late_roles", []))
+            message = str(esc.get("message") or esc.get("subject", ""))
+            # "comms/initial-update is past due — late: comms" says the role twice; name only roles the message does not.
+            late = "" if roles and all(r in message for r in roles) else f" — late: [b]{escape(', '.join(roles) or '?')}[/b]"
+            lines.append(f"[b $late]◷ ESCALATION [/]{clock(esc['t'])} {escape(message)}{late}")
         return lines
 
     def _resolved(self, esc: dict[str, object]) -> bool:

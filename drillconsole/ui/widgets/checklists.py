@@ -103,7 +103,7 @@ class Checklists(Vertical):
         self.post_message(RoleViewChanged(self.role))
 
     def show(self, now: float) -> None:
-        """Refresh marks, due times and statuses in place."""
+        """Refresh marks, due times and statuses in place (every tab: a hidden one is current when shown)."""
         s, app = self._state, self.app
         repaint = self._theme != app.theme
         self._theme = app.theme
@@ -136,7 +136,8 @@ class Checklists(Vertical):
         if due is None:
             return Text("")
         if now > due:
-            return Text(f"⏰ LATE {format_duration(now - due)}", style=tone(app, "late", bold=True))
+            return Text(f"◷ LATE {format_duration(now - due)}", style=tone(app, "late", bold=True))
+        # "in …" follows "due T+mm:ss" on the same line, and fits the column where "due in …" did not.
         if due - now <= DUE_SOON:
-            return Text(f"⏳ due in {format_duration(due - now)}", style=tone(app, "due-soon", bold=True))
-        return Text(f"due in {format_duration(due - now)}")
+            return Text(f"◔ in {format_duration(due - now)}", style=tone(app, "due-soon", bold=True))
+        return Text(f"in {format_duration(due - now)}")

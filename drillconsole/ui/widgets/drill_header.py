@@ -31,6 +31,8 @@ class DrillHeader(Static):
         padding: 0 1;
         background: $panel;
         color: $foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -44,7 +46,7 @@ class DrillHeader(Static):
         markup = self._markup(facts)
         if markup != self._shown:
             self._shown = markup
-            self.update(markup)
+            self.update(markup, layout=False)  # two docked lines: the size never changes
 
     def _markup(self, facts: HeaderFacts) -> str:
         s, drill = self._state, self._state.playbook.drill
@@ -56,18 +58,20 @@ class DrillHeader(Static):
         live = s.live_version()
         live_text = f"live [b]v{escape(live)} [/b]" if live else "live — "
         line1 = f"[b]{escape(drill.title)} [/b] {env_badge}"
+        # What changes comes first, so a narrow terminal cuts only the model line at the end.
         parts = [
-            f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe · {live_text}",
             f"[b]{format_clock(facts.now)} [/b]",
             f"phase [b]{s.phase.value} [/b]",
+            live_text,
         ]
         if facts.role:
             parts.append(f"as [b]{escape(facts.role)} [/b]")
         if facts.speed != 1.0:
             parts.append(f"{facts.speed:g}× ")
         if facts.paused:
-            parts.append("[bold reverse $band-warn] ⏸ PAUSED [/] ")
+            parts.append("[bold reverse $band-warn] ‖ PAUSED [/] ")
         if s.ended:
             tone = "band-ok" if s.outcome == "restored" else "band-critical"
             parts.append(f"[bold ${tone}]outcome {escape(s.outcome or '?')} [/]")
+        parts.append(f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe ")
         return line1 + "\n" + "│ ".join(parts)

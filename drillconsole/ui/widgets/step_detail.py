@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.markup import escape
-from textual.widgets import Static
 
 from drillconsole.actions.describe import describe, summary
 from drillconsole.durations import format_duration
@@ -13,6 +12,7 @@ from drillconsole.engine import flow
 from drillconsole.engine.state import DrillState
 from drillconsole.playbook.models import Action, Playbook, Step
 from drillconsole.ui.present import clock, step_status
+from drillconsole.ui.widgets.live_text import LiveText
 
 
 def action_lines(action: Action, playbook: Playbook) -> list[str]:
@@ -44,39 +44,60 @@ def _what(step: Step, playbook: Playbook) -> list[str]:
     return ["[b]Manual: [/b]a person does it; running it records who did"]
 
 
-class StepDetail(Static):
+def result_text(result: dict[str, Any]) -> str:
+    """A step result as `key=value` pairs; a nested mapping reads `key: a=x, b=y` (not a Python dict)."""
+    parts = []
+    for key, value in result.items():
+        if isinstance(value, dict):
+            parts.append(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+class StepDetail(LiveText):
     """Detail pane of the selected step."""
 
     DEFAULT_CSS = """
     StepDetail {
         height: auto;
         max-height: 50%;
-        border-top: solid $panel-lighten-2;
+        border-top: solid $panel-edge;
         padding: 0 1;
     }
     """
 
     def __init__(self, state: DrillState, engine: Any, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._state = state
         self._engine = engine
         self.step_id: str | None = None
-        self._shown = ""
 
     def show(self, now: float) -> None:
         """Repaint the selected step when anything shown changed."""
         if self.step_id is None:
             return
-        markup = "\n".join(self._lines(self._state.playbook.step(self.step_id), now))
-        if markup != self._shown:
-            self._shown = markup
-            self.update(markup)
+        self.show_markup("\n".join(self._lines(self._state.playbook.step(self.step_id), now)))
 
     def _lines(self, step: Step, now: float) -> list[str]:
         s, pb = self._state, self._state.playbook
         view = s.steps[step.id]
         head = f"[b]{escape(step.title)} [/b] [dim]{escape(step.id)} · {step.kind} · {step.phase.value} · owner {escape(step.owner)}[/dim]"
-        lines = [head]
+        # Where the step stands comes first: the pane shows at most a few lines, and the status is what is read most.
+        state = f"[b]Status: [/b]{step_status(view)}"
+        if view.attempts:
+            state += f" · attempt {view.attempts}"
+        if view.status == "pending" and not s.ended:
+            blocker = flow.blocker(s, step)
+            if blocker:
+                state += f" · [dim]{escape(blocker)}[/dim]"
+        lines = [head, state]
+        if view.error:
+            lines.append(f"[b $band-critical]Error: [/]{escape(view.error)}")
+        if view.skip_reason:
+            lines.append(f"[b]Skipped: [/b]{escape(view.skip_reason)}")
+        if view.result and view.status in ("succeeded", "undone"):
+            lines.append("[b]Result: [/b]" + escape(result_text(view.result)))
         if step.description:
             lines.append(f"[dim]{escape(step.description)}[/dim]")
         lines += _what(step, pb)
@@ -90,18 +111,4 @@ class StepDetail(Static):
                              f"expires {clock(gate.expires_t)} (in {format_duration(max(0.0, gate.expires_t - now))})")
         if step.undo is not None:
             lines.append(f"[b]Undo: [/b]{'restore the prior value' if step.undo == 'restore' else escape(summary(step.undo, pb))}")
-        state = f"[b]Status: [/b]{step_status(view)}"
-        if view.attempts:
-            state += f" · attempt {view.attempts}"
-        if view.status == "pending" and not s.ended:
-            blocker = flow.blocker(s, step)
-            if blocker:
-                state += f" · [dim]{escape(blocker)}[/dim]"
-        lines.append(state)
-        if view.error:
-            lines.append(f"[b $band-critical]Error: [/]{escape(view.error)}")
-        if view.skip_reason:
-            lines.append(f"[b]Skipped: [/b]{escape(view.skip_reason)}")
-        if view.result and view.status in ("succeeded", "undone"):
-            lines.append("[b]Result: [/b]" + escape(", ".join(f"{k}={v}" for k, v in view.result.items())))
         return lines
