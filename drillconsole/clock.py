@@ -42,6 +42,10 @@ class RealClock:
         self._origin = time.monotonic()
         self._paused_at: float | None = None
 
+    def begin(self) -> None:
+        """Start counting from here: time spent loading or confirming before the drill is not drill time."""
+        self._origin = time.monotonic()
+
     def now(self) -> float:
         if self._paused_at is not None:
             return self._paused_at

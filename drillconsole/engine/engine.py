@@ -171,6 +171,9 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
 
     def _begin(self) -> None:
         self._begun = True
+        begin = getattr(self.clock, "begin", None)
+        if begin is not None:
+            begin()
         if not self.state.started or self.existing:
             self.start()
             self.existing = []
