@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets as _random_ids
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,12 +171,7 @@ def _speed(options: dict[str, Any]) -> float:
 
 
 def _console(playbook_path: Path, options: dict[str, Any]) -> int:
-    try:
-        from drillconsole.ui.app import run_console
-    except ImportError:
-        raise LaunchError("the console is not built yet; use --headless") from None
+    from drillconsole.ui.app import run_console
+
     return run_console(playbook_path, options)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(launch(Path(sys.argv[1]), headless=True, auto=True, virtual_clock=True))
