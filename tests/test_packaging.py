@@ -7,7 +7,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 from drillkit import REPO
 
 from drillconsole.resources import bundled_playbook, playbooks_dir, themes_dir
@@ -25,7 +24,6 @@ def test_python_dash_m_works_from_another_directory(tmp_path):
 
 
 def test_wheel_carries_playbooks_and_themes(tmp_path):
-    pytest.importorskip("hatchling")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
         capture_output=True, text=True, timeout=300,
