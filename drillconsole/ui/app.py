@@ -23,7 +23,7 @@ from drillconsole.log.events import ENGINE, Event
 from drillconsole.ui.event_text import HIDDEN
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
-from drillconsole.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -91,17 +91,9 @@ class DrillApp(App[int]):
         self._events: list[Event] = []
         self._samples = True
         self._quitting = False
-        loaded = load_themes(themes_dir or resources.themes_dir())
-        self.theme_problems = list(loaded.problems)
-        self.drill_themes = [t.name for t in loaded.themes]
-        for t in loaded.themes:
-            self.register_theme(t)
-        wanted = theme or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            if theme is not None:
-                self.theme_problems.append(f"unknown theme '{theme}' (themes: {', '.join(self.drill_themes)})")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self._wanted_theme = wanted
+        self.theme_problems, self.drill_themes, self._wanted_theme = install_themes(
+            self, theme, themes_dir or resources.themes_dir()
+        )
         if prepared is not None:
             self._adopt(prepared)
 

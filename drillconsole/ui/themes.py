@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -102,3 +103,18 @@ def load_themes(directory: Path) -> ThemeSet:
         except ThemeError as exc:
             problems.append(str(exc))
     return ThemeSet(themes, problems)
+
+
+def install_themes(app: App[Any], wanted: str | None, directory: Path) -> tuple[list[str], list[str], str]:
+    """Register the theme files on `app`; return (problems, drill theme names, the theme to use)."""
+    loaded = load_themes(directory)
+    problems = list(loaded.problems)
+    names = [t.name for t in loaded.themes]
+    for theme in loaded.themes:
+        app.register_theme(theme)
+    choice = wanted or DEFAULT_THEME
+    if choice not in app.available_themes:
+        if wanted is not None:
+            problems.append(f"unknown theme '{wanted}' (themes: {', '.join(names)})")
+        choice = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
+    return problems, names, choice

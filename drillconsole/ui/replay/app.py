@@ -13,7 +13,7 @@ from drillconsole import resources
 from drillconsole.replay import ReplaySession, Transport
 from drillconsole.ui.replay.commands import ReplayCommands
 from drillconsole.ui.replay.screen import ReplayScreen
-from drillconsole.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
 
 REFRESH_HZ = 8.0
 """How often the panels follow the position while playing."""
@@ -43,17 +43,9 @@ class ReplayApp(App[int]):
         """Wall seconds the transport plays against (injected by tests)."""
         self.transport = Transport(session, speed=speed, start=at)
         self.replay_screen: ReplayScreen | None = None
-        loaded = load_themes(themes_dir or resources.themes_dir())
-        self.theme_problems = list(loaded.problems)
-        self.drill_themes = [t.name for t in loaded.themes]
-        for t in loaded.themes:
-            self.register_theme(t)
-        wanted = theme or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            if theme is not None:
-                self.theme_problems.append(f"unknown theme '{theme}' (themes: {', '.join(self.drill_themes)})")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self._wanted_theme = wanted
+        self.theme_problems, self.drill_themes, self._wanted_theme = install_themes(
+            self, theme, themes_dir or resources.themes_dir()
+        )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
