@@ -17,8 +17,34 @@ if TYPE_CHECKING:
 Command = tuple[str, Callable[[], object], str]
 
 
-class DrillCommands(Provider):
+class ListedCommands(Provider):
+    """A palette provider over a list of (name, callback, help); names starting with `HIDDEN` show only when searched."""
+
+    HIDDEN: tuple[str, ...] = ()
+
+    def _commands(self) -> list[Command]:
+        """(name, callback, help) of every command, as things stand now."""
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        """The commands shown before anything is typed."""
+        for name, callback, help_text in self._commands():
+            if not name.startswith(self.HIDDEN):
+                yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy-match the query against every command."""
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class DrillCommands(ListedCommands):
     """Commands of the drill, built from the playbook and the current state."""
+
+    HIDDEN = ("Check item", "Timeline", "Speed", "Retry", "Reject")
 
     @property
     def drill_app(self) -> DrillApp:
@@ -69,17 +95,3 @@ class DrillCommands(Provider):
         new_role = current_role if role == "" else role
         new_kind = current_kind if kind is None else (kind or None)
         main.set_timeline_filter(new_role, new_kind)
-
-    async def discover(self) -> Hits:
-        """The commands shown before anything is typed."""
-        for name, callback, help_text in self._commands():
-            if not name.startswith(("Check item", "Timeline", "Speed", "Retry", "Reject")):
-                yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        """Fuzzy-match the query against every command."""
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)

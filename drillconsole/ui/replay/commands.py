@@ -6,9 +6,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
 from drillconsole.replay import SPEEDS
+from drillconsole.ui.commands import ListedCommands
 from drillconsole.ui.present import clock
 
 if TYPE_CHECKING:
@@ -17,8 +16,10 @@ if TYPE_CHECKING:
 Command = tuple[str, Callable[[], object], str]
 
 
-class ReplayCommands(Provider):
+class ReplayCommands(ListedCommands):
     """Transport commands, and a 'Go to' command for every marker of the log."""
+
+    HIDDEN = ("Go to T", "Speed", "Timeline")  # markers and speeds appear when searched
 
     def _commands(self) -> list[Command]:
         app: ReplayApp = self.app  # type: ignore[assignment]
@@ -45,17 +46,3 @@ class ReplayCommands(Provider):
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
         return out
-
-    async def discover(self) -> Hits:
-        """The commands shown before anything is typed (markers and speeds appear when searched)."""
-        for name, callback, help_text in self._commands():
-            if not name.startswith(("Go to T", "Speed", "Timeline")):
-                yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        """Fuzzy-match the query against every command."""
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
