@@ -46,7 +46,9 @@ def summary(action: Action, playbook: Playbook) -> str:
     d = describe(action, playbook)
     kind = d["type"]
     if kind == "registry.set_alias":
-        return f"alias {d['alias']} of {playbook.drill.model} v{d['from']} → v{d['to']} (registry target {d['target']})"
+        registries = [t for t in playbook.targets.values() if t.type == "registry"]
+        where = f" in registry {d['target']}" if len(registries) > 1 else ""
+        return f"alias {d['alias']} of {playbook.drill.model} v{d['from']} → v{d['to']}{where}"
     if kind == "flag.set":
         where = f"segment {d['segment']}" if d["segment"] else "all segments"
         return f"flag {d['flag']} → {'on' if d['value'] else 'off'} for {where} ({d['target']})"
