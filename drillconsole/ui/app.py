@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from drillconsole import resources
@@ -205,8 +206,14 @@ class DrillApp(App[int]):
         events, self._events = self._events, []
         samples, self._samples = self._samples, False
         now = self.engine.now()
-        with self.batch_update():
-            main.show(now, events, samples)
+        try:
+            with self.batch_update():
+                main.show(now, events, samples)
+        except NoMatches:
+            # The screen is being built or torn down (start-up, exit): keep the events for the next refresh.
+            self._events = events + self._events
+            self._samples = self._samples or samples
+            return
         from drillconsole.ui.screens.gate import GateModal
 
         screen = self.screen

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,9 @@ PROMETHEUS_SIGNALS = ("precision", "error_rate", "latency_p95", "policy_violatio
 
 
 def test_live_drill_rolls_mlflow_back_and_metrics_recover(live: Stack, tmp_path: Path) -> None:
-    started = time.monotonic()
     result = run_drill(bundled_playbook("live-mlflow"), tmp_path / "logs", live.env(), "--auto", "--speed", "1")
-    took = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert "outcome:           restored" in result.stdout
-    assert took < 120, f"the live drill took {took:.0f}s"
 
     # MLflow really moved: the alias now points at the known-safe version, and the sandbox serves it.
     assert get_alias(live.mlflow.url) == "41"

