@@ -45,10 +45,18 @@ def verify(log: Path) -> None:
 
 @main.command()
 @click.argument("log", type=click.Path(path_type=Path))
-@click.option("--speed", default="1", metavar="X", show_default=True, help="Playback speed in drill seconds per second (keys step 1, 5, 20, 60).")
+@click.option(
+    "--speed",
+    default="1",
+    metavar="X",
+    show_default=True,
+    help="Playback speed in drill seconds per second (keys step 1, 5, 20, 60).",
+)
 @click.option("--theme", default=None, help="Theme name.")
 @click.option("--at", default=None, metavar="TIME", help="Start at this drill time: 83, 1:23 or T+01:23.")
-@click.option("--playbook", default=None, type=click.Path(path_type=Path), help="The playbook the drill ran, if it moved since.")
+@click.option(
+    "--playbook", default=None, type=click.Path(path_type=Path), help="The playbook the drill ran, if it moved since."
+)
 def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: Path | None) -> None:
     """Replay a session log in the console, read-only: play, seek, step through events and phases."""
     from drillconsole.ui.replay.command import replay_command
@@ -58,8 +66,17 @@ def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: P
 
 @main.command()
 @click.argument("log", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True, help="Report format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write to FILE instead of stdout.",
+)
 @click.option("--verify/--no-verify", default=None, help="Check the hash chain (default: for logs up to 32 MiB).")
 def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> None:
     """After-action report of a session log: metrics, timeline, roles, charts."""
@@ -70,7 +87,9 @@ def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> Non
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True, help="Trend format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True, help="Trend format."
+)
 def trend(paths: tuple[Path, ...], fmt: str) -> None:
     """Compare drills over time: one row per session log in DIR|LOG..., and whether each metric improves."""
     from drillconsole.report.trend import trend_command
@@ -88,8 +107,12 @@ def _run_options(func):  # type: ignore[no-untyped-def]
         click.option("--headless", is_flag=True, help="Run without the console."),
         click.option("--virtual-clock", is_flag=True, help="Headless: run as fast as the CPU allows."),
         click.option("--auto", is_flag=True, help="Headless: play every role as the playbook intends."),
-        click.option("--script", default=None, type=click.Path(path_type=Path), help="Headless: timed operator inputs (YAML)."),
-        click.option("--resume", default=None, type=click.Path(path_type=Path), help="Continue the drill of this session log."),
+        click.option(
+            "--script", default=None, type=click.Path(path_type=Path), help="Headless: timed operator inputs (YAML)."
+        ),
+        click.option(
+            "--resume", default=None, type=click.Path(path_type=Path), help="Continue the drill of this session log."
+        ),
         click.option("--allow-production", is_flag=True, help="Allow a production playbook."),
     ]
     for option in reversed(options):
@@ -121,9 +144,19 @@ def demo(**options: object) -> None:
 
 
 @main.command()
-@click.option("--port", default=8765, type=click.IntRange(0, 65535), show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--mlflow", default=None, envvar="MLFLOW_TRACKING_URI",
-              help="MLflow tracking URI whose alias decides the served version [env: MLFLOW_TRACKING_URI].")
+@click.option(
+    "--port",
+    default=8765,
+    type=click.IntRange(0, 65535),
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--mlflow",
+    default=None,
+    envvar="MLFLOW_TRACKING_URI",
+    help="MLflow tracking URI whose alias decides the served version [env: MLFLOW_TRACKING_URI].",
+)
 @click.option("--model", default="fraud-scorer", show_default=True, help="Registered model name.")
 @click.option("--alias", default="champion", show_default=True, help="Alias the sandbox follows.")
 @click.option("--fixed-version", default=None, help="Serve this version without a registry (no --mlflow).")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
 def utc_now() -> datetime:
     """Wall-clock UTC time (only for the `ts` field and file names)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def utc_stamp(moment: datetime | None = None) -> str:

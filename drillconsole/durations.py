@@ -35,7 +35,7 @@ def format_duration(seconds: float | None) -> str:
     """Render seconds compactly: `42s`, `2m05s`, `1h02m`."""
     if seconds is None:
         return "—"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:

@@ -89,8 +89,15 @@ def prepare(
         clock = VirtualClock(start_at) if virtual_clock else RealClock(speed, start_at)
     try:
         engine = Engine(
-            playbook, log, clock, seed=seed, playbook_path=str(playbook_path), playbook_hash=digest,
-            redactor=redactor, existing=existing, players=players,
+            playbook,
+            log,
+            clock,
+            seed=seed,
+            playbook_path=str(playbook_path),
+            playbook_hash=digest,
+            redactor=redactor,
+            existing=existing,
+            players=players,
         )
     except UnsupportedSource as exc:
         log.close()
@@ -146,9 +153,14 @@ def _headless(playbook_path: Path, options: dict[str, Any]) -> int:
     elif not options.get("resume"):
         raise LaunchError("a headless run needs --auto or --script FILE")
     prepared = prepare(
-        playbook_path, seed=options.get("seed"), log_dir=options.get("log_dir"),
-        virtual_clock=bool(options.get("virtual_clock")), speed=_speed(options),
-        resume=options.get("resume"), players=players, allow_production=bool(options.get("allow_production")),
+        playbook_path,
+        seed=options.get("seed"),
+        log_dir=options.get("log_dir"),
+        virtual_clock=bool(options.get("virtual_clock")),
+        speed=_speed(options),
+        resume=options.get("resume"),
+        players=players,
+        allow_production=bool(options.get("allow_production")),
     )
     engine = prepared.engine
     try:
@@ -174,4 +186,3 @@ def _console(playbook_path: Path, options: dict[str, Any]) -> int:
     from drillconsole.ui.app import run_console
 
     return run_console(playbook_path, options)
-

@@ -29,33 +29,75 @@ MINI: dict[str, Any] = {
         "time_limit": "10m",
     },
     "roles": {
-        "commander": {"title": "IC", "authority": ["declare_rollback", "approve_gate", "end_drill"],
-                      "checklist": [{"id": "ack", "text": "Acknowledge", "phase": "decide", "within": "30s"}]},
+        "commander": {
+            "title": "IC",
+            "authority": ["declare_rollback", "approve_gate", "end_drill"],
+            "checklist": [{"id": "ack", "text": "Acknowledge", "phase": "decide", "within": "30s"}],
+        },
         "tech": {"title": "Tech lead", "authority": ["execute_steps"]},
         "steward": {"title": "Data steward", "authority": ["approve_gate"]},
         "observer": {"title": "Observer"},
     },
     "targets": {"registry": {"type": "registry", "kind": "simulated", "alias": "champion"}},
     "signals": [
-        {"id": "quality", "title": "Quality", "source": {"kind": "simulated", "baseline": 0.9, "noise": 0.0},
-         "bands": {"warn": {"below": 0.85, "for": "5s"}, "critical": {"below": 0.8, "for": "10s"}}},
+        {
+            "id": "quality",
+            "title": "Quality",
+            "source": {"kind": "simulated", "baseline": 0.9, "noise": 0.0},
+            "bands": {"warn": {"below": 0.85, "for": "5s"}, "critical": {"below": 0.8, "for": "10s"}},
+        },
     ],
     "triggers": [
-        {"id": "quality-low", "kind": "threshold", "signal": "quality", "below": 0.8, "for": "10s", "proposes": "rollback"},
+        {
+            "id": "quality-low",
+            "kind": "threshold",
+            "signal": "quality",
+            "below": 0.8,
+            "for": "10s",
+            "proposes": "rollback",
+        },
     ],
     "scenario": [
-        {"id": "fault", "at": "20s", "signal": "quality", "kind": "shift", "delta": -0.2, "cause": {"version": "2"}, "recede": "10s"},
+        {
+            "id": "fault",
+            "at": "20s",
+            "signal": "quality",
+            "kind": "shift",
+            "delta": -0.2,
+            "cause": {"version": "2"},
+            "recede": "10s",
+        },
     ],
     "steps": [
-        {"id": "decide", "title": "Decide", "phase": "decide", "owner": "commander", "kind": "decision",
-         "options": [{"id": "rollback", "title": "Roll back", "expected": True}, {"id": "hold", "title": "Hold"}]},
-        {"id": "rollback", "title": "Alias 2 → 1", "phase": "execute", "owner": "tech", "kind": "action", "rollback": True,
-         "when": {"decision": "rollback"},
-         "action": {"type": "registry.set_alias", "target": "registry", "from": "2", "to": "1"},
-         "gate": {"approver": ["commander", "steward"], "phrase": "ROLL BACK", "two_person": True, "timeout": "60s"},
-         "undo": "restore", "retries": 0},
-        {"id": "verify", "title": "Back in band", "phase": "verify", "owner": "steward", "kind": "verify",
-         "verify": {"signals": ["quality"], "within": "60s", "hold": "5s"}},
+        {
+            "id": "decide",
+            "title": "Decide",
+            "phase": "decide",
+            "owner": "commander",
+            "kind": "decision",
+            "options": [{"id": "rollback", "title": "Roll back", "expected": True}, {"id": "hold", "title": "Hold"}],
+        },
+        {
+            "id": "rollback",
+            "title": "Alias 2 → 1",
+            "phase": "execute",
+            "owner": "tech",
+            "kind": "action",
+            "rollback": True,
+            "when": {"decision": "rollback"},
+            "action": {"type": "registry.set_alias", "target": "registry", "from": "2", "to": "1"},
+            "gate": {"approver": ["commander", "steward"], "phrase": "ROLL BACK", "two_person": True, "timeout": "60s"},
+            "undo": "restore",
+            "retries": 0,
+        },
+        {
+            "id": "verify",
+            "title": "Back in band",
+            "phase": "verify",
+            "owner": "steward",
+            "kind": "verify",
+            "verify": {"signals": ["quality"], "within": "60s", "hold": "5s"},
+        },
     ],
     "escalations": [
         {"id": "gate-late", "kind": "gate", "after": "20s", "notify": ["commander"]},
@@ -75,9 +117,16 @@ def mini(**changes: Any) -> dict[str, Any]:
 class Drill:
     """An engine on a virtual clock writing to a temp log, driven step by step from a test."""
 
-    def __init__(self, tmp_path: Path, playbook: dict[str, Any] | str | Path | None = None, *,
-                 script: list[dict[str, Any]] | None = None, auto: bool = False, seed: int | None = None,
-                 name: str = "log.jsonl") -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        playbook: dict[str, Any] | str | Path | None = None,
+        *,
+        script: list[dict[str, Any]] | None = None,
+        auto: bool = False,
+        seed: int | None = None,
+        name: str = "log.jsonl",
+    ) -> None:
         if isinstance(playbook, Path):
             text = playbook.read_text()
         elif isinstance(playbook, str):
@@ -94,8 +143,15 @@ class Drill:
             players.append(ScriptPlayer([ScriptCommand.model_validate(c) for c in script]))
         if auto:
             players.append(AutoPlayer())
-        self.engine = Engine(self.playbook, self.log, VirtualClock(), seed=seed, players=players,
-                             playbook_hash=self.digest, playbook_path="mini.yaml")
+        self.engine = Engine(
+            self.playbook,
+            self.log,
+            VirtualClock(),
+            seed=seed,
+            players=players,
+            playbook_hash=self.digest,
+            playbook_path="mini.yaml",
+        )
 
     @property
     def state(self):  # type: ignore[no-untyped-def]

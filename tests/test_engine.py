@@ -14,7 +14,11 @@ APPROVE = "ROLL BACK"
 
 
 def spike_playbook(duration: str) -> dict:
-    return mini(scenario=[{"id": "blip", "at": "20s", "signal": "quality", "kind": "spike", "delta": -0.2, "duration": duration}])
+    return mini(
+        scenario=[
+            {"id": "blip", "at": "20s", "signal": "quality", "kind": "spike", "delta": -0.2, "duration": duration}
+        ]
+    )
 
 
 @pytest.mark.parametrize(("duration", "fires"), [("9s", False), ("10s", False), ("11s", True), ("30s", True)])
@@ -43,10 +47,21 @@ async def test_sustained_fault_fires_and_enters_decide(tmp_path):
 def ci_playbook(**trigger) -> dict:
     return mini(
         signals=[{"id": "err", "title": "Errors", "source": {"kind": "simulated", "baseline": 1.0, "noise": 0.3}}],
-        triggers=[{"id": "err-ci", "kind": "confidence_interval", "signal": "err", "window": "20s",
-                   "confidence": 0.99, "min_samples": 5, "proposes": "rollback", **trigger}],
+        triggers=[
+            {
+                "id": "err-ci",
+                "kind": "confidence_interval",
+                "signal": "err",
+                "window": "20s",
+                "confidence": 0.99,
+                "min_samples": 5,
+                "proposes": "rollback",
+                **trigger,
+            }
+        ],
         scenario=[{"id": "climb", "at": "30s", "signal": "err", "kind": "ramp", "delta": 2.0, "over": "40s"}],
-        steps=[mini()["steps"][0]], escalations=[],
+        steps=[mini()["steps"][0]],
+        escalations=[],
     )
 
 
@@ -84,8 +99,14 @@ async def test_confidence_trigger_uses_the_interval_bound(tmp_path, side, bound)
 
 async def test_policy_violation_fires_at_once(tmp_path):
     data = mini(
-        signals=[*mini()["signals"], {"id": "violations", "title": "Violations",
-                                      "source": {"kind": "simulated", "baseline": 0, "integer": True, "min": 0}}],
+        signals=[
+            *mini()["signals"],
+            {
+                "id": "violations",
+                "title": "Violations",
+                "source": {"kind": "simulated", "baseline": 0, "integer": True, "min": 0},
+            },
+        ],
         triggers=[{"id": "policy", "kind": "policy", "signal": "violations", "proposes": "rollback"}],
         scenario=[{"id": "breach", "at": "33s", "signal": "violations", "kind": "shift", "delta": 2}],
     )
@@ -261,7 +282,11 @@ async def test_escalations_for_late_decision_and_checklist(tmp_path):
     assert late_decision.t == 60.0 and late_decision.data["late_roles"] == ["commander"]
     late_item = d.first("escalation.raised", escalation="item-late")
     # `ack` is due 30 s after decide was entered at T+30
-    assert late_item.t == 60.0 and late_item.data["subject"] == "commander/ack" and late_item.data["late_roles"] == ["commander"]
+    assert (
+        late_item.t == 60.0
+        and late_item.data["subject"] == "commander/ack"
+        and late_item.data["late_roles"] == ["commander"]
+    )
     assert len(d.events("escalation.raised")) == 2
     d.engine.check("commander", "ack")
     assert d.first("checklist.checked").data["late"] is True

@@ -13,14 +13,16 @@ from drillkit import PLAYBOOKS, REPO
 
 from drillconsole.engine.state import fold
 from drillconsole.log.reader import read_log
-from drillconsole.log.writer import SessionLog
 from drillconsole.playbook.loader import load_playbook
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "drillconsole", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
 
@@ -33,7 +35,9 @@ def only_log(folder: Path) -> Path:
 
 @pytest.mark.parametrize("name", ["demo", "partial-rollback", "data-drift"])
 def test_bundled_playbooks_run_to_restored(tmp_path, name):
-    result = cli("run", str(PLAYBOOKS / f"{name}.yaml"), "--headless", "--auto", "--virtual-clock", "--log-dir", str(tmp_path))
+    result = cli(
+        "run", str(PLAYBOOKS / f"{name}.yaml"), "--headless", "--auto", "--virtual-clock", "--log-dir", str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     assert "outcome:           restored" in result.stdout
     log = only_log(tmp_path)
@@ -54,15 +58,29 @@ def test_demo_story(tmp_path):
     assert not [e for e in events if e.type == "trigger.fired" and e.data["signal"] == "latency_p95"]
     assert not [e for e in events if e.type == "signal.state" and e.data["signal"] == "latency_p95"]
     decision = next(e for e in events if e.type == "decision.made")
-    assert decision.actor == "commander" and decision.data["option"] == "full_rollback" and decision.data["auto"] is True
+    assert (
+        decision.actor == "commander" and decision.data["option"] == "full_rollback" and decision.data["auto"] is True
+    )
     approval = next(e for e in events if e.type == "gate.approved")
     rollback = next(e for e in events if e.type == "step.succeeded" and e.data["step"] == "registry-rollback")
     assert approval.actor != "tech_lead" and rollback.data["result"]["to"] == "41"
     fidelity = next(e for e in events if e.type == "fidelity.measured")
     assert fidelity.data["match_rate"] == 1.0 and fidelity.data["version"] == "41"
     assert [e.data["phase"] for e in events if e.type == "phase.entered"] == [
-        "baseline", "detect", "decide", "execute", "verify", "restore", "review"]
-    assert {e.actor for e in events if e.type == "checklist.checked"} == {"commander", "tech_lead", "data_steward", "comms"}
+        "baseline",
+        "detect",
+        "decide",
+        "execute",
+        "verify",
+        "restore",
+        "review",
+    ]
+    assert {e.actor for e in events if e.type == "checklist.checked"} == {
+        "commander",
+        "tech_lead",
+        "data_steward",
+        "comms",
+    }
     assert events[-1].type == "session.ended" and events[-1].data["outcome"] == "restored"
     assert 150 < events[-1].t < 400  # a few minutes of drill time
 
@@ -85,7 +103,16 @@ SCRIPT = """
 def run_script(tmp_path: Path, name: str, seed: int | None = None) -> tuple[subprocess.CompletedProcess[str], Path]:
     script = tmp_path / "script.yaml"
     script.write_text(SCRIPT)
-    args = ["run", str(PLAYBOOKS / "demo.yaml"), "--headless", "--virtual-clock", "--script", str(script), "--log-dir", str(tmp_path / name)]
+    args = [
+        "run",
+        str(PLAYBOOKS / "demo.yaml"),
+        "--headless",
+        "--virtual-clock",
+        "--script",
+        str(script),
+        "--log-dir",
+        str(tmp_path / name),
+    ]
     if seed is not None:
         args += ["--seed", str(seed)]
     result = cli(*args)
@@ -100,9 +127,22 @@ def test_script_drives_the_drill_and_refusals_are_reported(tmp_path):
     events = read_log(log).events
     assert not [e for e in events if e.data.get("auto")]
     early = tmp_path / "early.yaml"
-    early.write_text("- {at: 95s, role: tech_lead, do: run, step: freeze-deploys}\n- {at: 99s, role: commander, do: end}\n")
-    result = cli("run", str(PLAYBOOKS / "demo.yaml"), "--headless", "--virtual-clock", "--script", str(early), "--log-dir", str(tmp_path / "e"))
-    assert "refused: T+95s tech_lead run: step freeze-deploys waits for step confirm-baseline (pending)" in result.stderr
+    early.write_text(
+        "- {at: 95s, role: tech_lead, do: run, step: freeze-deploys}\n- {at: 99s, role: commander, do: end}\n"
+    )
+    result = cli(
+        "run",
+        str(PLAYBOOKS / "demo.yaml"),
+        "--headless",
+        "--virtual-clock",
+        "--script",
+        str(early),
+        "--log-dir",
+        str(tmp_path / "e"),
+    )
+    assert (
+        "refused: T+95s tech_lead run: step freeze-deploys waits for step confirm-baseline (pending)" in result.stderr
+    )
 
 
 def stable(log: Path) -> list[dict]:
@@ -136,7 +176,15 @@ def test_resume_continues_the_same_drill(tmp_path):
     before = read_log(prepared.log_path)
     assert before.ok and not before.complete
 
-    result = cli("run", str(PLAYBOOKS / "demo.yaml"), "--headless", "--auto", "--virtual-clock", "--resume", str(prepared.log_path))
+    result = cli(
+        "run",
+        str(PLAYBOOKS / "demo.yaml"),
+        "--headless",
+        "--auto",
+        "--virtual-clock",
+        "--resume",
+        str(prepared.log_path),
+    )
     assert result.returncode == 0, result.stderr
     after = read_log(prepared.log_path)
     assert after.ok and after.complete
@@ -165,7 +213,10 @@ def test_resume_refuses_a_tampered_log(tmp_path):
     [
         (["run", "nope.yaml", "--headless", "--auto"], "nope.yaml:1: cannot read file"),
         (["run", "playbooks/demo.yaml", "--headless"], "needs --auto or --script"),
-        (["run", "playbooks/demo.yaml", "--headless", "--auto", "--script", "x.yaml"], "choose one of --auto and --script"),
+        (
+            ["run", "playbooks/demo.yaml", "--headless", "--auto", "--script", "x.yaml"],
+            "choose one of --auto and --script",
+        ),
         (["run", "playbooks/demo.yaml", "--headless", "--script", "missing.yaml"], "missing.yaml: cannot read"),
         (["run", "playbooks/demo.yaml", "--headless", "--auto", "--speed", "0"], "--speed must be positive"),
     ],
@@ -189,13 +240,26 @@ def test_bad_script_is_one_line(tmp_path):
 def test_production_needs_allow_production(tmp_path):
     text = (PLAYBOOKS / "demo.yaml").read_text().replace("environment: simulation", "environment: production")
     (tmp_path / "prod.yaml").write_text(text)
-    result = cli("run", str(tmp_path / "prod.yaml"), "--headless", "--auto", "--virtual-clock", "--log-dir", str(tmp_path))
+    result = cli(
+        "run", str(tmp_path / "prod.yaml"), "--headless", "--auto", "--virtual-clock", "--log-dir", str(tmp_path)
+    )
     assert result.returncode == 2 and "--allow-production" in result.stderr
     assert not list(tmp_path.rglob("*.jsonl"))
 
 
 def test_failed_drill_exits_1(tmp_path):
     script = tmp_path / "s.yaml"
-    script.write_text("- {at: 90s, role: commander, do: decide, option: hold, rationale: wait}\n- {at: 95s, role: commander, do: end}\n")
-    result = cli("run", "playbooks/demo.yaml", "--headless", "--virtual-clock", "--script", str(script), "--log-dir", str(tmp_path))
+    script.write_text(
+        "- {at: 90s, role: commander, do: decide, option: hold, rationale: wait}\n- {at: 95s, role: commander, do: end}\n"
+    )
+    result = cli(
+        "run",
+        "playbooks/demo.yaml",
+        "--headless",
+        "--virtual-clock",
+        "--script",
+        str(script),
+        "--log-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 1 and "outcome:           aborted" in result.stdout

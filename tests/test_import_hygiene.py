@@ -22,7 +22,12 @@ def core_modules() -> list[str]:
 
 def test_core_modules_are_listed():
     names = core_modules()
-    for expected in ("drillconsole.engine.engine", "drillconsole.playbook.loader", "drillconsole.log.writer", "drillconsole.cli"):
+    for expected in (
+        "drillconsole.engine.engine",
+        "drillconsole.playbook.loader",
+        "drillconsole.log.writer",
+        "drillconsole.cli",
+    ):
         assert expected in names
 
 

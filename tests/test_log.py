@@ -50,7 +50,7 @@ def test_round_trip_chain_verifies(log_path: Path) -> None:
     assert (report.ok, report.complete, report.bad_line, report.problem) == (True, True, None, None)
     assert [e.seq for e in report.events] == list(range(len(lines)))
     assert [e.prev for e in report.events] == [PLAYBOOK_HASH] + [e.hash for e in report.events[:-1]]
-    for line, event in zip(lines, report.events):
+    for line, event in zip(lines, report.events, strict=False):
         assert line.encode() == canonical(event.to_dict())
         assert event.hash == sha256_hex(canonical(event.body()))
     assert [e.to_dict() for e in iter_events(log_path)] == [e.to_dict() for e in report.events]
@@ -93,17 +93,36 @@ def _edited(line: str, resign: bool = False, **fields: object) -> str:
 
 TAMPERING = {
     "edited-value": (lambda ls: ls.__setitem__(3, _edited(ls[3])), 4, "hash mismatch (line edited)"),
-    "edited-ts": (lambda ls: ls.__setitem__(6, ls[6].replace('"ts":"20', '"ts":"19', 1)), 7, "hash mismatch (line edited)"),
-    "edited-with-new-hash": (lambda ls: ls.__setitem__(2, _edited(ls[2], True)), 4, "prev does not match the hash of line 3 (line deleted or reordered)"),
-    "reformatted": (lambda ls: ls.__setitem__(1, json.dumps(json.loads(ls[1]))), 2, "line is not in canonical form (line edited)"),
+    "edited-ts": (
+        lambda ls: ls.__setitem__(6, ls[6].replace('"ts":"20', '"ts":"19', 1)),
+        7,
+        "hash mismatch (line edited)",
+    ),
+    "edited-with-new-hash": (
+        lambda ls: ls.__setitem__(2, _edited(ls[2], True)),
+        4,
+        "prev does not match the hash of line 3 (line deleted or reordered)",
+    ),
+    "reformatted": (
+        lambda ls: ls.__setitem__(1, json.dumps(json.loads(ls[1]))),
+        2,
+        "line is not in canonical form (line edited)",
+    ),
     "deleted-line": (lambda ls: ls.pop(4), 5, "seq 5 follows 3 (line deleted or reordered)"),
     "deleted-first-line": (lambda ls: ls.pop(0), 1, "seq 1 at the start, expected 0 (line deleted or reordered)"),
-    "swapped-lines": (lambda ls: ls.__setitem__(slice(2, 4), ls[3:1:-1]), 3, "seq 3 follows 1 (line deleted or reordered)"),
+    "swapped-lines": (
+        lambda ls: ls.__setitem__(slice(2, 4), ls[3:1:-1]),
+        3,
+        "seq 3 follows 1 (line deleted or reordered)",
+    ),
     "appended-garbage": (lambda ls: ls.append('{"seq": 99, "oops"'), 9, "truncated or malformed line"),
     "blank-line-inside": (lambda ls: ls.insert(2, ""), 3, "truncated or malformed line"),
     "truncated-mid-line": (lambda ls: "\n".join(ls).encode()[:-60], 8, "truncated or malformed line"),
-    "wrong-anchor": (lambda ls: ls.__setitem__(0, _edited(ls[0], True, prev="0" * 64)), 1,
-                     "prev does not match the playbook hash (line edited)"),
+    "wrong-anchor": (
+        lambda ls: ls.__setitem__(0, _edited(ls[0], True, prev="0" * 64)),
+        1,
+        "prev does not match the playbook hash (line edited)",
+    ),
 }
 
 
@@ -125,8 +144,10 @@ def test_secrets_never_reach_the_file(log_path: Path) -> None:
     redactor.add(secret)
     headers = {"Authorization": "Bearer opaque-value-xyz", "Accept": "application/json"}
     argv = ["deploy", f"--token={secret}", {"nested": [secret]}]
-    data = {"action": {"url": f"https://hooks.example/{secret}/notify", "headers": headers, "argv": argv},
-            "result": {"stderr": f"token {secret} rejected"}}
+    data = {
+        "action": {"url": f"https://hooks.example/{secret}/notify", "headers": headers, "argv": argv},
+        "result": {"stderr": f"token {secret} rejected"},
+    }
     with SessionLog.create(log_path, PLAYBOOK_HASH, redactor=redactor) as log:
         log.append(0.0, "session.started", "engine", started())
         event = log.append(3.0, "step.started", "sre", data)

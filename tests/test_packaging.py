@@ -19,14 +19,29 @@ def test_resources_resolve_in_this_environment():
 
 
 def test_python_dash_m_works_from_another_directory(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "drillconsole", "--version"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "drillconsole", "--version"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0 and "drillconsole" in result.stdout
 
 
 def test_wheel_carries_playbooks_and_themes(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     wheel = next(Path(tmp_path).glob("drillconsole-*.whl"))

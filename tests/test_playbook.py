@@ -139,44 +139,92 @@ OWNER_IS_APPROVER = ("    owner: tech_lead", "    owner: commander")
 
 # (old, new, the one problem line): one edit of VALID, one located problem.
 SINGLE_PROBLEM = [
-    ("    title: Precision", "    title: [Precision",
-     "pb.yaml:23: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 22)"),
-    ("      to: v1", "      to: v1\n      form: v2",
-     "pb.yaml:61: steps[1].action.form: unknown key 'form' (did you mean 'from'?)"),
-    ("        below: 0.9", "        below: low",
-     "pb.yaml:28: signals[0].bands.warn.below: expected a number, got 'low'"),
-    ("    for: 1m", "    for: 5 minutes",
-     "pb.yaml:38: triggers[0].for: unparseable duration '5 minutes' (use e.g. 30s, 2m, 1h, 1m30s)"),
-    ("    kind: simulated\n    versions", "    kind: simulatd\n    versions",
-     "pb.yaml:18: targets.registry.kind: unknown kind 'simulatd' (did you mean 'simulated'?)"),
-    ("    undo: restore", "    undo: restor",
-     "pb.yaml:64: steps[1].undo: expected 'restore' or a mapping, got 'restor'"),
-    ("    undo: restore", "    undo:\n      type: flag.set\n      flag: x\n      value: false",
-     "pb.yaml:64: steps[1].undo.target: missing required field"),
-    ("      to: v1", "      to: v1\n      to: v2",
-     "pb.yaml:61: steps[1].action.to: duplicate key 'to' (first on line 60)"),
+    (
+        "    title: Precision",
+        "    title: [Precision",
+        "pb.yaml:23: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 22)",
+    ),
+    (
+        "      to: v1",
+        "      to: v1\n      form: v2",
+        "pb.yaml:61: steps[1].action.form: unknown key 'form' (did you mean 'from'?)",
+    ),
+    (
+        "        below: 0.9",
+        "        below: low",
+        "pb.yaml:28: signals[0].bands.warn.below: expected a number, got 'low'",
+    ),
+    (
+        "    for: 1m",
+        "    for: 5 minutes",
+        "pb.yaml:38: triggers[0].for: unparseable duration '5 minutes' (use e.g. 30s, 2m, 1h, 1m30s)",
+    ),
+    (
+        "    kind: simulated\n    versions",
+        "    kind: simulatd\n    versions",
+        "pb.yaml:18: targets.registry.kind: unknown kind 'simulatd' (did you mean 'simulated'?)",
+    ),
+    (
+        "    undo: restore",
+        "    undo: restor",
+        "pb.yaml:64: steps[1].undo: expected 'restore' or a mapping, got 'restor'",
+    ),
+    (
+        "    undo: restore",
+        "    undo:\n      type: flag.set\n      flag: x\n      value: false",
+        "pb.yaml:64: steps[1].undo.target: missing required field",
+    ),
+    (
+        "      to: v1",
+        "      to: v1\n      to: v2",
+        "pb.yaml:61: steps[1].action.to: duplicate key 'to' (first on line 60)",
+    ),
     ("      - id: hold", "      - id: rollback", "pb.yaml:50: steps[0].options[1].id: duplicate option id 'rollback'"),
     ("  - id: registry-rollback", "  - id: decide", "pb.yaml:52: steps[1].id: duplicate step id 'decide'"),
-    ("signals:\n", "signals:\n  - id: precision\n    title: Again\n    source: {kind: simulated, baseline: 1}\n",
-     "pb.yaml:24: signals[1].id: duplicate signal id 'precision'"),
+    (
+        "signals:\n",
+        "signals:\n  - id: precision\n    title: Again\n    source: {kind: simulated, baseline: 1}\n",
+        "pb.yaml:24: signals[1].id: duplicate signal id 'precision'",
+    ),
     ("      approver: commander", "      approver: cto", "pb.yaml:62: steps[1].gate.approver: unknown role 'cto'"),
-    ("      approver: commander", "      approver: [commander, cto]",
-     "pb.yaml:62: steps[1].gate.approver[1]: unknown role 'cto'"),
-    ("    owner: tech_lead", "    owner: tech-lead",
-     "pb.yaml:55: steps[1].owner: unknown role 'tech-lead' (did you mean 'tech_lead'?)"),
-    ("    signal: precision", "    signal: precison",
-     "pb.yaml:36: triggers[0].signal: unknown signal 'precison' (did you mean 'precision'?)"),
-    ("    undo: restore", "    undo: restore\n    when: {failed: nope}",
-     "pb.yaml:65: steps[1].when.failed: unknown step 'nope'"),
+    (
+        "      approver: commander",
+        "      approver: [commander, cto]",
+        "pb.yaml:62: steps[1].gate.approver[1]: unknown role 'cto'",
+    ),
+    (
+        "    owner: tech_lead",
+        "    owner: tech-lead",
+        "pb.yaml:55: steps[1].owner: unknown role 'tech-lead' (did you mean 'tech_lead'?)",
+    ),
+    (
+        "    signal: precision",
+        "    signal: precison",
+        "pb.yaml:36: triggers[0].signal: unknown signal 'precison' (did you mean 'precision'?)",
+    ),
+    (
+        "    undo: restore",
+        "    undo: restore\n    when: {failed: nope}",
+        "pb.yaml:65: steps[1].when.failed: unknown step 'nope'",
+    ),
     ("      target: registry", "      target: reg", "pb.yaml:59: steps[1].action.target: unknown target 'reg'"),
-    ("    proposes: rollback", "    proposes: abort",
-     "pb.yaml:39: triggers[0].proposes: unknown decision option 'abort'"),
-    ("    undo: restore", "    undo: restore\n    when:\n      decision: [rollback, partial]",
-     "pb.yaml:66: steps[1].when.decision[1]: unknown decision option 'partial'"),
+    (
+        "    proposes: rollback",
+        "    proposes: abort",
+        "pb.yaml:39: triggers[0].proposes: unknown decision option 'abort'",
+    ),
+    (
+        "    undo: restore",
+        "    undo: restore\n    when:\n      decision: [rollback, partial]",
+        "pb.yaml:66: steps[1].when.decision[1]: unknown decision option 'partial'",
+    ),
     ("      to: v1", "      to: v9", "pb.yaml:60: steps[1].action.to: unknown version 'v9'"),
     (*OWNER_IS_APPROVER, "pb.yaml:62: steps[1].gate.approver: two-person gate: approver 'commander' is the step owner"),
-    ("  - id: decide\n", "  - id: decide\n    when: {failed: registry-rollback}\n",
-     "pb.yaml:42: steps[0].when.failed: step 'registry-rollback' comes later"),
+    (
+        "  - id: decide\n",
+        "  - id: decide\n    when: {failed: registry-rollback}\n",
+        "pb.yaml:42: steps[0].when.failed: step 'registry-rollback' comes later",
+    ),
 ]
 
 
@@ -253,8 +301,14 @@ def test_files_hash_and_missing_file(tmp_path: Path) -> None:
 
 def _validate_cli(*files: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "drillconsole", "validate", *map(str, files)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "drillconsole", "validate", *map(str, files)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_validate_command(tmp_path: Path) -> None:

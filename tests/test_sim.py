@@ -28,9 +28,13 @@ async def test_partial_rollback_removes_only_its_part(tmp_path):
 
 
 async def test_rolling_back_the_wrong_thing_does_not_fix_it(tmp_path):
-    text = (PLAYBOOKS / "partial-rollback.yaml").read_text().replace(
-        "action: {type: flag.set, target: flags, flag: merchant_graph, value: false, segment: eu}",
-        "action: {type: flag.set, target: flags, flag: merchant_graph, value: false, segment: us}",
+    text = (
+        (PLAYBOOKS / "partial-rollback.yaml")
+        .read_text()
+        .replace(
+            "action: {type: flag.set, target: flags, flag: merchant_graph, value: false, segment: eu}",
+            "action: {type: flag.set, target: flags, flag: merchant_graph, value: false, segment: us}",
+        )
     )
     d = Drill(tmp_path, text)
     await d.until(75)

@@ -24,7 +24,9 @@ def executor_for(action: Action, playbook: Playbook) -> Executor:
             ("flag.set", "flags", "http"): http_flags.HttpFlags,
         }
         if kind not in executors:
-            raise ActionError(f"action {action.type} cannot act on target {action.target} ({target.type}, {target.kind})")
+            raise ActionError(
+                f"action {action.type} cannot act on target {action.target} ({target.type}, {target.kind})"
+            )
         return executors[kind]()
     others: dict[str, type[Executor]] = {
         "http": http_call.HttpCall,

@@ -8,6 +8,7 @@ goes on, so nothing keeps running after a timed-out step.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections import deque
@@ -45,10 +46,8 @@ def _kill(process: asyncio.subprocess.Process) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             process.kill()
-        except ProcessLookupError:
-            pass
 
 
 class RunCommand:
@@ -63,12 +62,17 @@ class RunCommand:
         shown = mask(action.argv[0])
         env = {**os.environ, **(ctx.env or {}), **extra}
         cwd = action.cwd
-        if cwd is not None and not os.path.isdir(cwd):
+        if cwd is not None and not os.path.isdir(cwd):  # noqa: ASYNC240 (a stat, before the child starts)
             raise ActionError(f"working directory {cwd} does not exist")
         try:
             process = await asyncio.create_subprocess_exec(
-                *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+                *argv,
+                cwd=cwd,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise ActionError(f"command not found: {shown}") from None

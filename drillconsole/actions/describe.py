@@ -29,9 +29,20 @@ def describe(action: Action, playbook: Playbook) -> dict[str, Any]:
             "to": action.to_version,
         }
     if isinstance(action, FlagSetAction):
-        return {"type": action.type, "target": action.target, "flag": action.flag, "value": action.value, "segment": action.segment}
+        return {
+            "type": action.type,
+            "target": action.target,
+            "flag": action.flag,
+            "value": action.value,
+            "segment": action.segment,
+        }
     if isinstance(action, HttpAction):
-        return {"type": action.type, "method": action.method, "url": mask(action.url), "headers": mask_headers(action.headers)}
+        return {
+            "type": action.type,
+            "method": action.method,
+            "url": mask(action.url),
+            "headers": mask_headers(action.headers),
+        }
     if isinstance(action, CommandAction):
         return {"type": action.type, "argv": [mask(a) for a in action.argv], "cwd": action.cwd}
     if isinstance(action, NotifyAction):
@@ -58,4 +69,6 @@ def summary(action: Action, playbook: Playbook) -> str:
         return "run " + " ".join(d["argv"])
     if kind == "notify":
         return f"post status to {d['channel']}" + (f" via {d['url']}" if d["url"] else " (recorded only)")
-    return f"inject fault into v{d['version'] or playbook.drill.versions.suspect}" + (f" via {d['url']}" if d["url"] else "")
+    return f"inject fault into v{d['version'] or playbook.drill.versions.suspect}" + (
+        f" via {d['url']}" if d["url"] else ""
+    )

@@ -26,8 +26,16 @@ class InjectFault:
         url, headers, _ = resolved(ctx, action.url, action.headers)
         shown = mask(action.url)
         async with client(ctx) as http:
-            response = await send(http, "POST", url, shown, headers=headers, json={"version": version, "on": True}, timeout=TIMEOUT)
+            response = await send(
+                http, "POST", url, shown, headers=headers, json={"version": version, "on": True}, timeout=TIMEOUT
+            )
         if response.status_code >= 300:
             raise ActionError(f"fault endpoint {shown}: {error_detail(response, ctx.redactor)}")
-        return ActionOutcome(result={"version": version, "delivered": True, "status": response.status_code,
-                                     "answer": excerpt(response, ctx.redactor, 512)})
+        return ActionOutcome(
+            result={
+                "version": version,
+                "delivered": True,
+                "status": response.status_code,
+                "answer": excerpt(response, ctx.redactor, 512),
+            }
+        )

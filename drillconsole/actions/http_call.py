@@ -23,5 +23,10 @@ class HttpCall:
         if response.status_code not in action.expect:
             expected = ", ".join(str(s) for s in action.expect)
             detail = one_line(text, 160)
-            raise ActionError(f"{action.method} {shown} answered {response.status_code} (expected {expected})" + (f": {detail}" if detail else ""))
-        return ActionOutcome(result={"method": action.method, "url": shown, "status": response.status_code, "body": text})
+            raise ActionError(
+                f"{action.method} {shown} answered {response.status_code} (expected {expected})"
+                + (f": {detail}" if detail else "")
+            )
+        return ActionOutcome(
+            result={"method": action.method, "url": shown, "status": response.status_code, "body": text}
+        )

@@ -19,7 +19,9 @@ EXCERPT_BYTES = 2048
 """Largest response body excerpt kept in a step result."""
 
 
-def resolved(ctx: ActionContext, url: str, headers: dict[str, str], body: Any = None) -> tuple[str, dict[str, str], Any]:
+def resolved(
+    ctx: ActionContext, url: str, headers: dict[str, str], body: Any = None
+) -> tuple[str, dict[str, str], Any]:
     """URL, headers and body with `${env:NAME}` resolved now; a missing variable is an ActionError naming it."""
     try:
         return resolve(url, ctx.env), resolve_deep(dict(headers), ctx.env), resolve_deep(body, ctx.env)
@@ -55,8 +57,15 @@ def transport_error(exc: Exception) -> str:
 
 
 async def send(
-    http: httpx.AsyncClient, method: str, url: str, shown: str, *, headers: dict[str, str],
-    timeout: float, json: Any = None, params: dict[str, str] | None = None,
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    shown: str,
+    *,
+    headers: dict[str, str],
+    timeout: float,
+    json: Any = None,
+    params: dict[str, str] | None = None,
 ) -> httpx.Response:
     """One request with an explicit timeout; ActionError saying what failed (URL shown masked)."""
     import httpx

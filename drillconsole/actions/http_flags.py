@@ -37,12 +37,16 @@ class HttpFlags:
         target = ctx.playbook.targets[action.target]
         assert isinstance(target, HttpFlagsTarget)
         if target.flags and action.flag not in target.flags:
-            raise ActionError(f"flag {action.flag} is not one target {action.target} may change ({', '.join(target.flags)})")
+            raise ActionError(
+                f"flag {action.flag} is not one target {action.target} may change ({', '.join(target.flags)})"
+            )
         if action.segment is not None and target.segments and action.segment not in target.segments:
             raise ActionError(f"segment {action.segment} is unknown to target {action.target}")
         base, headers, _ = resolved(ctx, target.url, target.headers)
         url = f"{base.rstrip('/')}/flags/{quote(action.flag, safe='')}"
-        shown = f"flags {mask(target.url).rstrip('/')} {action.flag}" + (f"[{action.segment}]" if action.segment else "")
+        shown = f"flags {mask(target.url).rstrip('/')} {action.flag}" + (
+            f"[{action.segment}]" if action.segment else ""
+        )
         params = {"segment": action.segment} if action.segment is not None else None
 
         async def read() -> bool:
@@ -58,9 +62,17 @@ class HttpFlags:
                     raise ActionError(f"set {shown}: {error_detail(response, ctx.redactor)}")
                 now = await read()
                 if now != action.value:
-                    raise ActionError(f"read-back shows {shown} {'on' if now else 'off'} after setting it {'on' if action.value else 'off'}")
+                    raise ActionError(
+                        f"read-back shows {shown} {'on' if now else 'off'} after setting it {'on' if action.value else 'off'}"
+                    )
         return ActionOutcome(
-            result={"target": action.target, "flag": action.flag, "segment": action.segment, "from": current, "to": action.value}
+            result={
+                "target": action.target,
+                "flag": action.flag,
+                "segment": action.segment,
+                "from": current,
+                "to": action.value,
+            }
         )
 
 

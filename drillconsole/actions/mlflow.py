@@ -38,8 +38,15 @@ class _Registry:
     async def read(self, alias: str) -> str | None:
         """The version the alias points at, or None when the alias is not set."""
         params = {"name": self.model, "alias": alias}
-        response = await send(self.http, "GET", self.url, f"{self.shown} get alias {alias}",
-                              headers=self.headers, params=params, timeout=self.timeout)
+        response = await send(
+            self.http,
+            "GET",
+            self.url,
+            f"{self.shown} get alias {alias}",
+            headers=self.headers,
+            params=params,
+            timeout=self.timeout,
+        )
         if response.status_code == 200:
             version = (json_of(response, f"{self.shown} get alias").get("model_version") or {}).get("version")
             if version is None:
@@ -55,8 +62,15 @@ class _Registry:
     async def write(self, alias: str, version: str) -> None:
         """Point the alias at a version (no compare: callers read first)."""
         body = {"name": self.model, "alias": alias, "version": version}
-        response = await send(self.http, "POST", self.url, f"{self.shown} set alias {alias} → v{version}",
-                              headers=self.headers, json=body, timeout=self.timeout)
+        response = await send(
+            self.http,
+            "POST",
+            self.url,
+            f"{self.shown} set alias {alias} → v{version}",
+            headers=self.headers,
+            json=body,
+            timeout=self.timeout,
+        )
         if response.status_code != 200:
             raise ActionError(f"{self.shown} set alias {alias} → v{version}: {error_detail(response, self.redactor)}")
 
@@ -97,22 +111,36 @@ class MlflowRegistry:
             try:
                 now = await registry.read(alias)
             except ActionError as exc:
-                raise ActionError(f"alias {alias} was set to v{wanted} but reading it back failed ({exc}); check the registry") from None
+                raise ActionError(
+                    f"alias {alias} was set to v{wanted} but reading it back failed ({exc}); check the registry"
+                ) from None
             if now != wanted:
-                raise ActionError(f"read-back shows alias {alias} at {_shown(now)}, not v{wanted}: another writer moved it; check the registry")
+                raise ActionError(
+                    f"read-back shows alias {alias} at {_shown(now)}, not v{wanted}: another writer moved it; check the registry"
+                )
         return ActionOutcome(result=result)
 
     async def _after_failed_write(
-        self, registry: _Registry, alias: str, expected: str, wanted: str, error: str, result: dict,
+        self,
+        registry: _Registry,
+        alias: str,
+        expected: str,
+        wanted: str,
+        error: str,
+        result: dict,
     ) -> ActionOutcome:
         """Say exactly what state a failed set left behind (it may have landed before the error)."""
         try:
             now = await registry.read(alias)
         except ActionError:
-            raise ActionError(f"{error}; the alias could not be read back, its state is unknown: check the registry") from None
+            raise ActionError(
+                f"{error}; the alias could not be read back, its state is unknown: check the registry"
+            ) from None
         if now == expected:
             raise ActionError(f"{error}; alias {alias} still at v{expected}, nothing changed")
         if now == wanted:
             # The set landed and only its answer was lost: the step did happen, completely.
             return ActionOutcome(result={**result, "confirmed_after": error})
-        raise ActionError(f"{error}; alias {alias} is now at {_shown(now)}: another writer moved it; check the registry")
+        raise ActionError(
+            f"{error}; alias {alias} is now at {_shown(now)}: another writer moved it; check the registry"
+        )

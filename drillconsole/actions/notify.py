@@ -52,7 +52,17 @@ class Notify:
         url, headers, _ = resolved(ctx, action.url, action.headers)
         shown = mask(action.url)
         async with client(ctx) as http:
-            response = await send(http, "POST", url, f"webhook {shown}", headers=headers, json={"text": ctx.redactor.text(text)}, timeout=TIMEOUT)
+            response = await send(
+                http,
+                "POST",
+                url,
+                f"webhook {shown}",
+                headers=headers,
+                json={"text": ctx.redactor.text(text)},
+                timeout=TIMEOUT,
+            )
         if response.status_code >= 300:
             raise ActionError(f"webhook {shown} answered {error_detail(response, ctx.redactor)}")
-        return ActionOutcome(result={"channel": action.channel, "delivered": True, "status": response.status_code}, comms=comms)
+        return ActionOutcome(
+            result={"channel": action.channel, "delivered": True, "status": response.status_code}, comms=comms
+        )

@@ -36,6 +36,12 @@ class SimulatedFlags:
             raise ActionError(f"flag {action.flag} is unknown to target {action.target}")
         current = ctx.state.flag_on(action.flag, action.segment, action.target)
         return ActionOutcome(
-            result={"target": action.target, "flag": action.flag, "segment": action.segment, "from": current, "to": action.value},
+            result={
+                "target": action.target,
+                "flag": action.flag,
+                "segment": action.segment,
+                "from": current,
+                "to": action.value,
+            },
             latency=FLAG_LATENCY,
         )

@@ -61,7 +61,9 @@ class CommandsMixin:
             raise CommandError(f"{role}/{item} is already checked")
         spec = next(i for i in self.playbook.roles[role].checklist if i.id == item)
         if not self.state.phase_reached(spec.phase):
-            raise CommandError(f"{role}/{item} is for phase {spec.phase.value}; the drill is in {self.state.phase.value}")
+            raise CommandError(
+                f"{role}/{item} is for phase {spec.phase.value}; the drill is in {self.state.phase.value}"
+            )
         due = self.state.item_due_t(role, item)
         late = due is not None and self.now() > due
         self.emit("checklist.checked", role, {"role": role, "item": item, "due_t": due, "late": late}, auto=auto)
@@ -121,14 +123,20 @@ class CommandsMixin:
         if gate.status in ("requested", "approved"):
             raise CommandError(f"gate of {step_id} is already {gate.status}")
         expires = round(self.now() + step.gate.timeout, 3)
-        self.emit("gate.requested", role, {"step": step_id, "approvers": self.allowed_approvers(step), "expires_t": expires}, auto=auto)
+        self.emit(
+            "gate.requested",
+            role,
+            {"step": step_id, "approvers": self.allowed_approvers(step), "expires_t": expires},
+            auto=auto,
+        )
         self._done()
 
     def allowed_approvers(self: Engine, step: Step) -> list[str]:
         """Roles that may approve this step's gate right now (authority, two-person rule)."""
         assert step.gate is not None
         return [
-            r for r in step.gate.approver
+            r
+            for r in step.gate.approver
             if self._has(r, "approve_gate") and not (step.gate.two_person and r == step.owner)
         ]
 
@@ -198,7 +206,9 @@ class CommandsMixin:
         step = self._step(step_id)
         view = self.state.steps[step_id]
         if view.status != "failed" or view.will_retry:
-            raise CommandError(f"step {step_id} has not failed" if view.status != "failed" else f"step {step_id} retries by itself")
+            raise CommandError(
+                f"step {step_id} has not failed" if view.status != "failed" else f"step {step_id} retries by itself"
+            )
         self._may_execute(role, step)
         if step.gate is not None and self.state.gates[step_id].status != "approved":
             self.request_gate(role, step_id, auto=auto)
@@ -236,9 +246,16 @@ class CommandsMixin:
         if action == "restore":
             r = view.result
             if isinstance(step.action, SetAliasAction):
-                action = SetAliasAction(type="registry.set_alias", target=r["target"], alias=r["alias"], **{"from": r["to"], "to": r["from"]})
+                action = SetAliasAction(
+                    type="registry.set_alias",
+                    target=r["target"],
+                    alias=r["alias"],
+                    **{"from": r["to"], "to": r["from"]},
+                )
             elif isinstance(step.action, FlagSetAction):
-                action = FlagSetAction(type="flag.set", target=r["target"], flag=r["flag"], value=r["from"], segment=r.get("segment"))
+                action = FlagSetAction(
+                    type="flag.set", target=r["target"], flag=r["flag"], value=r["from"], segment=r.get("segment")
+                )
         self.emit("note.added", role, {"text": f"undo of {step_id} requested"}, auto=auto)
         self._spawn(self._run_action(step, view.attempts, undo_action=action, auto=auto))
         self.wake()

@@ -24,7 +24,7 @@ from drillconsole.secrets import Redactor
 from drillconsole.signals import SignalSource, build_sources
 from drillconsole.sim.target import SimulatedTarget
 
-__all__ = ["Engine", "CommandError", "Player"]
+__all__ = ["CommandError", "Engine", "Player"]
 
 
 class Player(Protocol):
@@ -126,7 +126,12 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 "clock": "virtual" if self.clock.virtual else "real",
                 "speed": getattr(self.clock, "speed", 1.0),
                 "signals": [
-                    {"id": s.id, "title": s.title, "unit": s.unit, "bands": s.bands.model_dump(by_alias=True, exclude_none=True)}
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "unit": s.unit,
+                        "bands": s.bands.model_dump(by_alias=True, exclude_none=True),
+                    }
                     for s in pb.signals
                 ],
             },
@@ -141,8 +146,13 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 self.emit(
                     "step.failed",
                     ENGINE,
-                    {"step": step.id, "attempt": self.state.steps[step.id].attempts, "duration": None,
-                     "error": "interrupted: the session stopped while the step ran", "will_retry": False},
+                    {
+                        "step": step.id,
+                        "attempt": self.state.steps[step.id].attempts,
+                        "duration": None,
+                        "error": "interrupted: the session stopped while the step ran",
+                        "will_retry": False,
+                    },
                 )
 
     async def run(self, until: float | None = None) -> str | None:
@@ -240,7 +250,13 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
     def _inject(self, now: float) -> None:
         for inj in self.playbook.scenario:
             if inj.id not in self.state.injected and inj.at <= now:
-                data = {"injection": inj.id, "signal": inj.signal, "kind": inj.kind, "transient": inj.transient, "delta": inj.delta}
+                data = {
+                    "injection": inj.id,
+                    "signal": inj.signal,
+                    "kind": inj.kind,
+                    "transient": inj.transient,
+                    "delta": inj.delta,
+                }
                 if inj.kind == "drift":
                     data["rate"] = inj.rate
                 self.emit("scenario.injected", ENGINE, data)
@@ -249,10 +265,17 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
         """Skip steps that do not apply and move through the phases as far as the rules allow."""
         while not self.state.ended:
             step = flow.next_step(self.state)
-            if step is not None and self.state.phase_reached(step.phase) and self.state.steps[step.id].status == "pending":
-                if flow.applicable(self.state, step) is False:
-                    self.emit("step.skipped", ENGINE, {"step": step.id, "reason": flow.not_applicable_reason(self.state, step)})
-                    continue
+            if (
+                step is not None
+                and self.state.phase_reached(step.phase)
+                and self.state.steps[step.id].status == "pending"
+            ) and flow.applicable(self.state, step) is False:
+                self.emit(
+                    "step.skipped",
+                    ENGINE,
+                    {"step": step.id, "reason": flow.not_applicable_reason(self.state, step)},
+                )
+                continue
             nxt = flow.phase_after(self.state)
             if nxt is None:
                 return

@@ -16,7 +16,11 @@ def band_state(state: DrillState, signal_id: str, now: float) -> str:
     """ok / warn / critical for the signal, honouring each band's `for:` hold."""
     view = state.signals[signal_id]
     bands = state.playbook.signal(signal_id).bands
-    if bands.critical is not None and view.critical_since is not None and now - view.critical_since >= bands.critical.for_:
+    if (
+        bands.critical is not None
+        and view.critical_since is not None
+        and now - view.critical_since >= bands.critical.for_
+    ):
         return "critical"
     if bands.warn is not None and view.warn_since is not None and now - view.warn_since >= bands.warn.for_:
         return "warn"

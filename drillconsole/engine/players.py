@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-
 from drillconsole.engine import flow
 from drillconsole.engine.commands import CommandError
 from drillconsole.playbook.models import Duration, Phase
@@ -39,7 +38,9 @@ class AutoPlayer:
             if entered is None or s.checklist[(rid, item.id)].checked:
                 continue
             delay = min(item.within * 0.5, CHECK_DELAY) if item.within else CHECK_DELAY + 2.0 * (index % 4)
-            out.append((entered + delay, f"check {rid}/{item.id}", lambda r=rid, i=item.id: engine.check(r, i, auto=True)))
+            out.append(
+                (entered + delay, f"check {rid}/{item.id}", lambda r=rid, i=item.id: engine.check(r, i, auto=True))
+            )
         expected = pb.expected_option
         if s.decision is None and s.fired_order and expected is not None:
             decider = pb.roles_with("declare_rollback")[0]  # type: ignore[arg-type]
@@ -71,11 +72,19 @@ class AutoPlayer:
             return [(ready + STEP_DELAY, f"run {step.id}", lambda: engine.run_step(step.owner, step.id, auto=True))]
         gate = s.gates[step.id]
         if gate.status in ("none", "expired", "rejected"):
-            return [(ready + STEP_DELAY, f"request {step.id}", lambda: engine.request_gate(step.owner, step.id, auto=True))]
+            return [
+                (ready + STEP_DELAY, f"request {step.id}", lambda: engine.request_gate(step.owner, step.id, auto=True))
+            ]
         approvers = engine.allowed_approvers(step)
         if gate.status == "requested" and approvers:
             who, phrase = approvers[0], step.gate.phrase
-            return [((gate.requested_t or s.t) + APPROVE_DELAY, f"approve {step.id}", lambda: engine.approve(who, step.id, phrase, auto=True))]
+            return [
+                (
+                    (gate.requested_t or s.t) + APPROVE_DELAY,
+                    f"approve {step.id}",
+                    lambda: engine.approve(who, step.id, phrase, auto=True),
+                )
+            ]
         return []
 
     def next_time(self, engine: Engine) -> float | None:
@@ -106,7 +115,22 @@ class ScriptCommand(BaseModel):
 
     at: Duration
     role: str
-    do: Literal["check", "uncheck", "decide", "request", "approve", "reject", "run", "retry", "skip", "undo", "note", "end", "lesson", "action"]
+    do: Literal[
+        "check",
+        "uncheck",
+        "decide",
+        "request",
+        "approve",
+        "reject",
+        "run",
+        "retry",
+        "skip",
+        "undo",
+        "note",
+        "end",
+        "lesson",
+        "action",
+    ]
     item: str | None = None
     option: str | None = None
     rationale: str = ""
@@ -167,8 +191,18 @@ class ScriptPlayer:
 
 def dispatch(engine: Engine, c: ScriptCommand) -> object:
     """Send one scripted command to the engine."""
-    need = {"check": "item", "uncheck": "item", "decide": "option", "request": "step", "approve": "step",
-            "reject": "step", "run": "step", "retry": "step", "skip": "step", "undo": "step"}
+    need = {
+        "check": "item",
+        "uncheck": "item",
+        "decide": "option",
+        "request": "step",
+        "approve": "step",
+        "reject": "step",
+        "run": "step",
+        "retry": "step",
+        "skip": "step",
+        "undo": "step",
+    }
     field = need.get(c.do)
     if field and getattr(c, field) is None:
         raise CommandError(f"`{c.do}` needs `{field}`")

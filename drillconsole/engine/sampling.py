@@ -94,10 +94,18 @@ class SamplingMixin:
                     self.emit(
                         "trigger.fired",
                         ENGINE,
-                        {"trigger": trig.id, "signal": trig.signal, "value": values[trig.signal], "proposes": trig.proposes, "detail": detail},
+                        {
+                            "trigger": trig.id,
+                            "signal": trig.signal,
+                            "value": values[trig.signal],
+                            "proposes": trig.proposes,
+                            "detail": detail,
+                        },
                     )
             elif evaluate.trigger_clears(self.state, trig, now):
-                self.emit("trigger.cleared", ENGINE, {"trigger": trig.id, "signal": trig.signal, "value": values[trig.signal]})
+                self.emit(
+                    "trigger.cleared", ENGINE, {"trigger": trig.id, "signal": trig.signal, "value": values[trig.signal]}
+                )
 
     def record_source_error(self: Engine, sid: str, error: str, now: float) -> None:
         """Count a missed poll; rate-limited `source.error`, then `stale` after N misses."""
@@ -112,4 +120,6 @@ class SamplingMixin:
             self._last_error_t[sid] = now
             self.emit("source.error", ENGINE, {"signal": sid, "error": error, "misses": misses})
         if misses >= limit and view.state != "stale":
-            self.emit("signal.state", ENGINE, {"signal": sid, "state": "stale", "prev": view.state, "value": view.value})
+            self.emit(
+                "signal.state", ENGINE, {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
+            )

@@ -173,7 +173,9 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
         view.history.append((t, value))
         bands = pb.signal(sid).bands
         if bands.warn is not None:
-            view.warn_since = (view.warn_since if view.warn_since is not None else t) if bands.warn.breached(value) else None
+            view.warn_since = (
+                (view.warn_since if view.warn_since is not None else t) if bands.warn.breached(value) else None
+            )
         if bands.critical is not None:
             breached = bands.critical.breached(value)
             view.critical_since = (view.critical_since if view.critical_since is not None else t) if breached else None

@@ -43,7 +43,12 @@ class SteppingMixin:
         self.emit("step.started", actor, data, auto=auto)
         attempt = view.attempts
         if step.kind == "manual":
-            self.emit("step.succeeded", actor, {"step": step.id, "attempt": attempt, "duration": 0.0, "result": {"done_by": actor}}, auto=auto)
+            self.emit(
+                "step.succeeded",
+                actor,
+                {"step": step.id, "attempt": attempt, "duration": 0.0, "result": {"done_by": actor}},
+                auto=auto,
+            )
         elif step.kind == "fidelity":
             self._measure_fidelity(step, actor, auto)
         elif step.kind == "action":
@@ -91,7 +96,11 @@ class SteppingMixin:
         except Exception as exc:  # an executor bug must fail the step, not the drill
             outcome, error = None, f"{type(exc).__name__}: {exc}"
         latency = outcome.latency if outcome else 0.0
-        self._completions.append(Completion(step.id, attempt, max(self.now(), started + latency), outcome, error, undo_action is not None, auto))
+        self._completions.append(
+            Completion(
+                step.id, attempt, max(self.now(), started + latency), outcome, error, undo_action is not None, auto
+            )
+        )
         self.wake()
 
     def _finish_completions(self: Engine, now: float) -> None:
@@ -104,7 +113,13 @@ class SteppingMixin:
                 if c.outcome is not None:
                     self.emit("step.undone", step.owner, {"step": c.step, "result": c.outcome.result}, auto=c.auto)
                 else:
-                    data = {"step": c.step, "attempt": c.attempt, "undo": True, "error": f"undo failed: {c.error}", "will_retry": False}
+                    data = {
+                        "step": c.step,
+                        "attempt": c.attempt,
+                        "undo": True,
+                        "error": f"undo failed: {c.error}",
+                        "will_retry": False,
+                    }
                     self.emit("step.failed", step.owner, data, auto=c.auto)
                 continue
             duration = round(now - (view.started_t or now), 3)
@@ -114,5 +129,11 @@ class SteppingMixin:
                 data = {"step": c.step, "attempt": c.attempt, "duration": duration, "result": c.outcome.result}
                 self.emit("step.succeeded", step.owner, data, auto=c.auto)
             else:
-                data = {"step": c.step, "attempt": c.attempt, "duration": duration, "error": c.error, "will_retry": c.attempt <= step.retries}
+                data = {
+                    "step": c.step,
+                    "attempt": c.attempt,
+                    "duration": duration,
+                    "error": c.error,
+                    "will_retry": c.attempt <= step.retries,
+                }
                 self.emit("step.failed", step.owner, data, auto=c.auto)

@@ -16,7 +16,7 @@ class TimersMixin:
 
     def _timer_times(self: Engine, now: float) -> list[float]:
         s, pb, times = self.state, self.playbook, []
-        for sid, gate in s.gates.items():
+        for gate in s.gates.values():
             if gate.status == "requested" and gate.expires_t is not None:
                 times.append(gate.expires_t)
         for step in pb.steps:
@@ -44,7 +44,12 @@ class TimersMixin:
                 verdict, _ = evaluate.verify_progress(s, step, now)
                 if verdict != "waiting":
                     self._finish_verify(step, verdict == "passed")
-            elif view.status == "failed" and view.will_retry and view.ended_t is not None and now >= view.ended_t + step.retry_delay:
+            elif (
+                view.status == "failed"
+                and view.will_retry
+                and view.ended_t is not None
+                and now >= view.ended_t + step.retry_delay
+            ):
                 self.start_step(step, step.owner, retry=True)
         for _, escalation in self._escalations_due(now, pending=False):
             self.emit("escalation.raised", ENGINE, escalation)
@@ -73,7 +78,21 @@ class TimersMixin:
                     out.append((when, {}))
                 elif not pending and now >= when:
                     late_s = round(now - when + esc.after, 3)
-                    message = esc.message.format(subject=subject.split("@")[0], late=f"{late_s:g}s") if esc.message else ""
-                    out.append((when, {"escalation": esc.id, "kind": esc.kind, "subject": subject, "late_s": late_s,
-                                       "late_roles": late, "notify": list(esc.notify), "message": message}))
+                    message = (
+                        esc.message.format(subject=subject.split("@")[0], late=f"{late_s:g}s") if esc.message else ""
+                    )
+                    out.append(
+                        (
+                            when,
+                            {
+                                "escalation": esc.id,
+                                "kind": esc.kind,
+                                "subject": subject,
+                                "late_s": late_s,
+                                "late_roles": late,
+                                "notify": list(esc.notify),
+                                "message": message,
+                            },
+                        )
+                    )
         return out

@@ -118,8 +118,14 @@ class Event:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
         return cls(
-            seq=d["seq"], ts=d["ts"], t=d["t"], type=d["type"], actor=d["actor"],
-            data=d.get("data") or {}, prev=d["prev"], hash=d["hash"],
+            seq=d["seq"],
+            ts=d["ts"],
+            t=d["t"],
+            type=d["type"],
+            actor=d["actor"],
+            data=d.get("data") or {},
+            prev=d["prev"],
+            hash=d["hash"],
         )
 
     @property

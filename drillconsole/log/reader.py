@@ -17,8 +17,14 @@ NOT_CANONICAL = "line is not in canonical form (line edited)"
 EMPTY = "empty log"
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
-    "seq": int, "ts": str, "t": (int, float), "type": str,
-    "actor": str, "data": dict, "prev": str, "hash": str,
+    "seq": int,
+    "ts": str,
+    "t": (int, float),
+    "type": str,
+    "actor": str,
+    "data": dict,
+    "prev": str,
+    "hash": str,
 }
 
 

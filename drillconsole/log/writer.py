@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
@@ -75,10 +76,8 @@ def _sync_dir(directory: Path) -> None:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
-    try:
+    with contextlib.suppress(OSError):
         os.fsync(fd)
-    except OSError:
-        pass
     os.close(fd)
 
 
@@ -107,9 +106,15 @@ class SessionLog:
     """An open session log: appends hash-chained events, fsyncing the durable ones before returning."""
 
     def __init__(
-        self, path: Path, fd: int, next_seq: int, last_hash: str,
-        redactor: Redactor | None = None, wall: Callable[[], str] = utc_stamp,
-        monotonic: Callable[[], float] = time.monotonic, sync_interval: float = SYNC_INTERVAL,
+        self,
+        path: Path,
+        fd: int,
+        next_seq: int,
+        last_hash: str,
+        redactor: Redactor | None = None,
+        wall: Callable[[], str] = utc_stamp,
+        monotonic: Callable[[], float] = time.monotonic,
+        sync_interval: float = SYNC_INTERVAL,
         existing: list[Event] | None = None,
     ) -> None:
         self.path = path
@@ -129,8 +134,12 @@ class SessionLog:
 
     @classmethod
     def create(
-        cls, path: Path, playbook_hash: str, redactor: Redactor | None = None,
-        wall: Callable[[], str] = utc_stamp, monotonic: Callable[[], float] = time.monotonic,
+        cls,
+        path: Path,
+        playbook_hash: str,
+        redactor: Redactor | None = None,
+        wall: Callable[[], str] = utc_stamp,
+        monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
     ) -> SessionLog:
         """Start a new log whose chain is anchored on the playbook hash; never overwrites a file."""
@@ -145,8 +154,11 @@ class SessionLog:
 
     @classmethod
     def open_for_append(
-        cls, path: Path, redactor: Redactor | None = None,
-        wall: Callable[[], str] = utc_stamp, monotonic: Callable[[], float] = time.monotonic,
+        cls,
+        path: Path,
+        redactor: Redactor | None = None,
+        wall: Callable[[], str] = utc_stamp,
+        monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
     ) -> SessionLog:
         """Reopen an intact log to resume a drill; raises LogError naming the first bad line otherwise."""

@@ -128,16 +128,19 @@ def _parse(path: str, root: Node) -> list[Comp]:
         index = re.match(r"\[(\d+)\]", rest)
         if index:
             comp: Comp = int(index.group(1))
-            rest = rest[index.end():]
+            rest = rest[index.end() :]
             seq = node.value if isinstance(node, SequenceNode) else []
             node = seq[comp] if comp < len(seq) else None
         else:
             rest = rest.removeprefix(".")
-            keys = sorted((k.value for k, _ in node.value if isinstance(k, ScalarNode)), key=len, reverse=True) \
-                if isinstance(node, MappingNode) else []
-            match = next((k for k in keys if rest.startswith(k) and rest[len(k):len(k) + 1] in ("", ".", "[")), None)
+            keys = (
+                sorted((k.value for k, _ in node.value if isinstance(k, ScalarNode)), key=len, reverse=True)
+                if isinstance(node, MappingNode)
+                else []
+            )
+            match = next((k for k in keys if rest.startswith(k) and rest[len(k) : len(k) + 1] in ("", ".", "[")), None)
             comp = match if match is not None else re.match(r"[^.\[]*", rest).group()  # type: ignore[union-attr]
-            rest = rest[len(comp) or 1:]
+            rest = rest[len(comp) or 1 :]
             hit = _lookup(node, comp)
             node = hit[1] if hit else None
         comps.append(comp)
@@ -168,8 +171,10 @@ def _validation_problems(exc: ValidationError, root: Node, filename: str) -> lis
             if n not in keep:
                 problems.pop(n)
         if not keep:
-            alts = [str(e[4].get("ctx", {}).get("expected", "")) or f"{EXPECTED.get(e[4]['type'], e[5])}"
-                    for e in (entries[n] for n in members)]
+            alts = [
+                str(e[4].get("ctx", {}).get("expected", "")) or f"{EXPECTED.get(e[4]['type'], e[5])}"
+                for e in (entries[n] for n in members)
+            ]
             text = f"expected {' or '.join(dict.fromkeys(alts))}, got {show_value(value)}"
             problems[members[0]] = Problem(filename, entries[members[0]][1], _format(prefix), text)
     return list(problems.values())
@@ -186,8 +191,14 @@ def _duplicate_keys(node: Node, path: list[Comp], filename: str, seen: set[int])
         for key, value in node.value:
             name = key.value if isinstance(key, ScalarNode) else None
             if name is not None and name in first and name != "<<":
-                found.append(Problem(filename, _line(key), _format([*path, name]),
-                                     f"duplicate key '{name}' (first on line {first[name]})"))
+                found.append(
+                    Problem(
+                        filename,
+                        _line(key),
+                        _format([*path, name]),
+                        f"duplicate key '{name}' (first on line {first[name]})",
+                    )
+                )
             if name is not None:
                 first.setdefault(name, _line(key))
             found += _duplicate_keys(value, [*path, name if name is not None else "?"], filename, seen)

@@ -13,22 +13,82 @@ from pydantic import Field
 
 from drillconsole.playbook.base import PHASES, Authority, Duration, Id, Model, Phase
 from drillconsole.playbook.sensing import (
-    Band, Bands, Cause, ConfidenceTrigger, HttpJsonSource, Injection, PolicyTrigger, PrometheusSource, Signal,
-    SimulatedSource, Source, ThresholdTrigger, Trigger,
+    Band,
+    Bands,
+    Cause,
+    ConfidenceTrigger,
+    HttpJsonSource,
+    Injection,
+    PolicyTrigger,
+    PrometheusSource,
+    Signal,
+    SimulatedSource,
+    Source,
+    ThresholdTrigger,
+    Trigger,
 )
 from drillconsole.playbook.steps import (
-    Action, CommandAction, DecisionOption, Escalation, FidelityCheck, FlagSetAction, Gate, HttpAction,
-    InjectFaultAction, NotifyAction, SetAliasAction, Step, VerifyCheck, When,
+    Action,
+    CommandAction,
+    DecisionOption,
+    Escalation,
+    FidelityCheck,
+    FlagSetAction,
+    Gate,
+    HttpAction,
+    InjectFaultAction,
+    NotifyAction,
+    SetAliasAction,
+    Step,
+    VerifyCheck,
+    When,
 )
 from drillconsole.playbook.targets import HttpFlags, MlflowRegistry, SimulatedFlags, SimulatedRegistry, Target
 
 __all__ = [
-    "PHASES", "Action", "Authority", "Band", "Bands", "Cause", "ChecklistItem", "CommandAction", "ConfidenceTrigger",
-    "DecisionOption", "Drill", "Duration", "Escalation", "FidelityCheck", "FlagSetAction", "Gate", "HttpAction",
-    "HttpFlags", "HttpJsonSource", "Id", "InjectFaultAction", "Injection", "MlflowRegistry", "Model", "NotifyAction",
-    "Phase", "Playbook", "PolicyTrigger", "PrometheusSource", "Role", "SetAliasAction", "Signal", "SimulatedFlags",
-    "SimulatedRegistry", "SimulatedSource", "Source", "Step", "Target", "ThresholdTrigger", "Trigger", "Versions",
-    "VerifyCheck", "When",
+    "PHASES",
+    "Action",
+    "Authority",
+    "Band",
+    "Bands",
+    "Cause",
+    "ChecklistItem",
+    "CommandAction",
+    "ConfidenceTrigger",
+    "DecisionOption",
+    "Drill",
+    "Duration",
+    "Escalation",
+    "FidelityCheck",
+    "FlagSetAction",
+    "Gate",
+    "HttpAction",
+    "HttpFlags",
+    "HttpJsonSource",
+    "Id",
+    "InjectFaultAction",
+    "Injection",
+    "MlflowRegistry",
+    "Model",
+    "NotifyAction",
+    "Phase",
+    "Playbook",
+    "PolicyTrigger",
+    "PrometheusSource",
+    "Role",
+    "SetAliasAction",
+    "Signal",
+    "SimulatedFlags",
+    "SimulatedRegistry",
+    "SimulatedSource",
+    "Source",
+    "Step",
+    "Target",
+    "ThresholdTrigger",
+    "Trigger",
+    "VerifyCheck",
+    "Versions",
+    "When",
 ]
 
 # --- drill -----------------------------------------------------------------
@@ -83,6 +143,7 @@ class Role(Model):
     """Powers beyond the role's own checklist."""
     checklist: list[ChecklistItem] = []
     """Items the role works through, tied to phases."""
+
 
 # --- the playbook ----------------------------------------------------------
 

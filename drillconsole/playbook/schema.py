@@ -47,7 +47,7 @@ def _tidy(node: Any) -> None:
         del node["discriminator"]
     patterns = node.get("patternProperties")
     if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
-        (pattern, value), = patterns.items()
+        ((pattern, value),) = patterns.items()
         del node["patternProperties"]
         node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
         node["additionalProperties"] = value
@@ -144,10 +144,18 @@ def field_names(loc: tuple[str | int, ...]) -> list[str]:
 
 _ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 EXPECTED = {
-    "int_parsing": "an integer", "int_type": "an integer", "int_from_float": "a whole number",
-    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
-    "bool_type": "true or false", "string_type": "a string", "list_type": "a list",
-    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
 }
 
 

@@ -95,8 +95,13 @@ def _check_injection(found: Found, pb: Playbook, i: int, inj: Injection) -> None
     if cause is None or not _check_ref(found, f"{path}.cause.target", "target", cause.target, pb.targets):
         return
     if cause.version is not None and cause.version not in _versions(pb, cause.target):
-        found.append((f"{path}.cause.version", f"unknown version '{cause.version}' (neither suspect, "
-                      "known_safe nor a version of a simulated registry)"))
+        found.append(
+            (
+                f"{path}.cause.version",
+                f"unknown version '{cause.version}' (neither suspect, "
+                "known_safe nor a version of a simulated registry)",
+            )
+        )
     if cause.flag is not None:
         target = cause.target
         if target is None or pb.targets[target].type != "flags":
@@ -140,9 +145,10 @@ def _check_step(found: Found, pb: Playbook, i: int, step: Step, options: list[st
             _check_ref(found, f"{path}.verify.signals[{j}]", "signal", signal, [s.id for s in pb.signals])
     if step.fidelity is not None and step.fidelity.target is not None:
         target = step.fidelity.target
-        if _check_ref(found, f"{path}.fidelity.target", "target", target, pb.targets):
-            if pb.targets[target].type != "registry":
-                found.append((f"{path}.fidelity.target", f"target '{target}' is not a registry"))
+        if _check_ref(found, f"{path}.fidelity.target", "target", target, pb.targets) and (
+            pb.targets[target].type != "registry"
+        ):
+            found.append((f"{path}.fidelity.target", f"target '{target}' is not a registry"))
     _duplicates(found, "option", [o.id for o in step.options], path + ".options[{i}].id")
     if step.when is not None:
         for j, option in enumerate(step.when.decision):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -56,7 +56,7 @@ class HttpJsonSource(Model):
     """Timeout of each poll."""
 
 
-Source = Annotated[Union[SimulatedSource, PrometheusSource, HttpJsonSource], Field(discriminator="kind")]
+Source = Annotated[SimulatedSource | PrometheusSource | HttpJsonSource, Field(discriminator="kind")]
 
 
 class Band(Model):
@@ -170,7 +170,7 @@ class PolicyTrigger(_TriggerBase):
     """Fires at once when a policy-violation count is above zero."""
 
 
-Trigger = Annotated[Union[ThresholdTrigger, ConfidenceTrigger, PolicyTrigger], Field(discriminator="kind")]
+Trigger = Annotated[ThresholdTrigger | ConfidenceTrigger | PolicyTrigger, Field(discriminator="kind")]
 
 
 # --- scenario --------------------------------------------------------------

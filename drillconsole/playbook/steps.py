@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -94,7 +94,7 @@ class InjectFaultAction(Model):
 
 
 Action = Annotated[
-    Union[SetAliasAction, FlagSetAction, HttpAction, CommandAction, NotifyAction, InjectFaultAction],
+    SetAliasAction | FlagSetAction | HttpAction | CommandAction | NotifyAction | InjectFaultAction,
     Field(discriminator="type"),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -65,9 +65,7 @@ class HttpFlags(Model):
 
 
 Target = Annotated[
-    Union[
-        Annotated[Union[SimulatedRegistry, MlflowRegistry], Field(discriminator="kind")],
-        Annotated[Union[SimulatedFlags, HttpFlags], Field(discriminator="kind")],
-    ],
+    Annotated[SimulatedRegistry | MlflowRegistry, Field(discriminator="kind")]
+    | Annotated[SimulatedFlags | HttpFlags, Field(discriminator="kind")],
     Field(discriminator="type"),
 ]

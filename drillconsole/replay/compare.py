@@ -52,7 +52,7 @@ def diff_views(a: Any, b: Any, path: str = "", limit: int = 20) -> list[str]:
                 walk(x.get(k, "<missing>"), y.get(k, "<missing>"), f"{where}.{k}" if where else str(k))
             return
         if isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
-            for i, (p, q) in enumerate(zip(x, y)):
+            for i, (p, q) in enumerate(zip(x, y, strict=False)):
                 walk(p, q, f"{where}[{i}]")
             return
         out.append(f"{where or '<root>'}: {x!r} != {y!r}")

@@ -9,10 +9,23 @@ from typing import Any
 from drillconsole.log.events import Event
 
 MARKER_KINDS = (
-    "injection", "transient", "trigger", "decision",
-    "gate.requested", "gate.approved", "gate.rejected", "gate.expired",
-    "step.succeeded", "step.failed", "step.undone", "step.skipped",
-    "verify.passed", "verify.failed", "fidelity", "phase", "end",
+    "injection",
+    "transient",
+    "trigger",
+    "decision",
+    "gate.requested",
+    "gate.approved",
+    "gate.rejected",
+    "gate.expired",
+    "step.succeeded",
+    "step.failed",
+    "step.undone",
+    "step.skipped",
+    "verify.passed",
+    "verify.failed",
+    "fidelity",
+    "phase",
+    "end",
 )
 """Every `Marker.kind`; `transient` is a scenario injection marked transient (noise, not a fault)."""
 

@@ -33,7 +33,7 @@ def _read(log_path: Path) -> ChainReport:
         report = read_log(log_path)
     except OSError as exc:
         raise ReplayError(f"cannot read {log_path}: {exc.strerror or exc}") from None
-    except Exception as exc:  # noqa: BLE001 - never a traceback for a bad file
+    except Exception as exc:
         raise ReplayError(f"cannot read {log_path}: {exc}") from None
     if not report.events:
         raise ReplayError(f"{log_path} is not a session log (line {report.bad_line}: {report.problem})")
@@ -47,8 +47,10 @@ def _warning(report: ChainReport) -> str | None:
     """What the user must know about a log that is not whole, or None."""
     if not report.ok:
         n = len(report.events)
-        return (f"chain broken at line {report.bad_line}: {report.problem}; "
-                f"replaying the {n} event{'' if n == 1 else 's'} before it")
+        return (
+            f"chain broken at line {report.bad_line}: {report.problem}; "
+            f"replaying the {n} event{'' if n == 1 else 's'} before it"
+        )
     if not report.complete:
         return "drill did not finish (no session.ended); replaying to its last event"
     return None
@@ -66,8 +68,10 @@ def _playbook(started: Event, override: Path | None) -> tuple[Playbook, Path]:
     except OSError as exc:
         raise ReplayError(f"cannot read the playbook the drill ran, {path}: {exc.strerror or exc}") from None
     if digest != recorded:
-        raise ReplayError(f"playbook {path} differs from the one the drill ran (sha256 {digest[:12]}…, "
-                          f"log recorded {str(recorded)[:12]}…); replay needs the playbook the drill ran")
+        raise ReplayError(
+            f"playbook {path} differs from the one the drill ran (sha256 {digest[:12]}…, "
+            f"log recorded {str(recorded)[:12]}…); replay needs the playbook the drill ran"
+        )
     try:
         return load_playbook(path), path
     except PlaybookError as exc:
@@ -77,8 +81,15 @@ def _playbook(started: Event, override: Path | None) -> tuple[Playbook, Path]:
 class ReplaySession:
     """A verified session log and its playbook, folded with the live `apply` to any moment."""
 
-    def __init__(self, path: Path, playbook: Playbook, playbook_path: Path, report: ChainReport,
-                 *, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(
+        self,
+        path: Path,
+        playbook: Playbook,
+        playbook_path: Path,
+        report: ChainReport,
+        *,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ) -> None:
         self.path = path
         self.playbook = playbook
         self.playbook_path = playbook_path
@@ -93,8 +104,9 @@ class ReplaySession:
         self._fold = CheckpointFold(playbook, self.events, checkpoint_every)
 
     @classmethod
-    def open(cls, log_path: Path, *, playbook: Path | None = None,
-             checkpoint_every: int = CHECKPOINT_EVERY) -> ReplaySession:
+    def open(
+        cls, log_path: Path, *, playbook: Path | None = None, checkpoint_every: int = CHECKPOINT_EVERY
+    ) -> ReplaySession:
         """Open a log for replay with the playbook it names (or `playbook`), raising a one-line ReplayError."""
         # The named playbook path is relative to the CWD; either way its sha256 must equal the recorded hash.
         log_path = Path(log_path)

@@ -78,7 +78,9 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     chain, chain_note = _chain(path, verify)
     warnings = [chain_note] if chain_note else []
     if not info.loaded:
-        warnings.append(f"playbook not loaded ({info.problem}); rollback step guessed, missed checklist items counted from the log only")
+        warnings.append(
+            f"playbook not loaded ({info.problem}); rollback step guessed, missed checklist items counted from the log only"
+        )
     elif info.hash_matches is False:
         warnings.append(f"playbook {info.path} has changed since the drill; step and checklist details may not match")
     h = headline(ev, plan_frame({str(path): info})).to_dicts()[0]
@@ -88,12 +90,20 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     decision = None
     if h["decided"]:
         decision = {
-            "option": h["decision_option"], "expected": h["decision_expected"], "rationale": h["decision_rationale"],
-            "actor": h["decision_actor"], "proposed": h["decision_proposed"], "t": h["decision_t"],
+            "option": h["decision_option"],
+            "expected": h["decision_expected"],
+            "rationale": h["decision_rationale"],
+            "actor": h["decision_actor"],
+            "proposed": h["decision_proposed"],
+            "t": h["decision_t"],
         }
     fidelity = None
     if h["fidelity_measured"]:
-        fidelity = {"match_rate": h["fidelity_match_rate"], "max_deviation": h["fidelity_max_deviation"], "passed": h["fidelity_passed"]}
+        fidelity = {
+            "match_rate": h["fidelity_match_rate"],
+            "max_deviation": h["fidelity_max_deviation"],
+            "passed": h["fidelity_passed"],
+        }
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "log": path.name,

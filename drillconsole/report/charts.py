@@ -13,8 +13,11 @@ SPARK_WIDTH = 60
 PLOT_POINTS = 1500
 MARK_SYMBOL = {"injection": "i", "spike": "s", "trigger": "t", "decision": "d", "rollback": "r"}
 MARK_STYLE = {
-    "injection": ("#555555", "--"), "spike": ("#999999", ":"), "trigger": ("#d9822b", "-"),
-    "decision": ("#2b6cd9", "-"), "rollback": ("#2f9e44", "-"),
+    "injection": ("#555555", "--"),
+    "spike": ("#999999", ":"),
+    "trigger": ("#d9822b", "-"),
+    "decision": ("#2b6cd9", "-"),
+    "rollback": ("#2f9e44", "-"),
 }
 BAND_COLOR = {"warn": "#fcefc2", "critical": "#f8cfcf"}
 """Opaque fills drawn warn first, so the critical band covers the warn band where they overlap."""
@@ -31,7 +34,7 @@ def buckets(samples: pl.DataFrame, signal: str, end_t: float, width: int) -> lis
         .group_by("b")
         .agg(pl.col("value").mean())
     )
-    found = dict(zip(means["b"].to_list(), means["value"].to_list()))
+    found = dict(zip(means["b"].to_list(), means["value"].to_list(), strict=False))
     return [found.get(i) for i in range(width)]
 
 
@@ -82,7 +85,9 @@ def _thin(s: pl.DataFrame) -> pl.DataFrame:
     width = (hi - lo) / PLOT_POINTS or 1.0
     return (
         s.with_columns(b=((pl.col("t") - lo) / width).floor().cast(pl.Int64))
-        .group_by("b").agg(pl.col("t").mean(), pl.col("value").mean()).sort("b")
+        .group_by("b")
+        .agg(pl.col("t").mean(), pl.col("value").mean())
+        .sort("b")
     )
 
 
@@ -126,7 +131,12 @@ def svg_chart(samples: pl.DataFrame, signal: dict[str, Any], markers: list[dict[
     """An inline `<svg>` of one signal's chart; byte-stable for one log (fixed hash salt, text as text, no date)."""
     import matplotlib
 
-    rc = {"svg.hashsalt": f"drillconsole-{signal['id']}", "svg.fonttype": "none", "font.size": 8.0, "axes.titlesize": 9.0}
+    rc = {
+        "svg.hashsalt": f"drillconsole-{signal['id']}",
+        "svg.fonttype": "none",
+        "font.size": 8.0,
+        "axes.titlesize": 9.0,
+    }
     with matplotlib.rc_context(rc):
         fig = figure(samples, signal, markers, end_t)
         buf = io.StringIO()
@@ -136,7 +146,7 @@ def svg_chart(samples: pl.DataFrame, signal: dict[str, Any], markers: list[dict[
 
 def _inline(svg: str, signal_id: str) -> str:
     """The bare `<svg>` element: no XML prolog, DOCTYPE, metadata or namespace URLs (nothing refers outside the page)."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
     svg = svg.replace("xlink:href=", "href=")

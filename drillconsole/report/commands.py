@@ -56,7 +56,7 @@ def report_command(log: Path, fmt: str = "md", output: Path | None = None, verif
         return _fail(f"{log}: not a session log (no session.started on its first line)")
     except OSError as exc:
         return _fail(f"cannot read {log}: {exc.strerror or exc}")
-    except Exception as exc:  # noqa: BLE001 - never a traceback
+    except Exception as exc:
         return _fail(f"cannot report on {log}: {type(exc).__name__}: {exc}")
     for warning in report.warnings:
         click.echo(f"drillconsole: warning: {warning}", err=True)

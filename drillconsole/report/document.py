@@ -58,16 +58,22 @@ def _chain(d: dict[str, Any]) -> str:
 
 def _summary(d: dict[str, Any]) -> str:
     m, dec = d["moments"], d["decision"]
-    parts = [f"Fault injected at {clock(m['fault_t'])}." if m["fault_t"] is not None else "No fault injection recorded."]
+    parts = [
+        f"Fault injected at {clock(m['fault_t'])}." if m["fault_t"] is not None else "No fault injection recorded."
+    ]
     if m["trigger_t"] is not None:
         parts.append(f"First trigger fired at {clock(m['trigger_t'])} (time to detect {secs(d['time_to_detect_s'])}).")
     if dec:
         exp = "as the playbook expects" if dec["expected"] else "not the option the playbook expects"
-        parts.append(f"Decision {dec['option']} by {dec['actor']} at {clock(dec['t'])}, {exp} (time to decision {secs(d['time_to_decision_s'])}).")
+        parts.append(
+            f"Decision {dec['option']} by {dec['actor']} at {clock(dec['t'])}, {exp} (time to decision {secs(d['time_to_decision_s'])})."
+        )
     if m["rollback_t"] is not None:
         parts.append(f"Rollback ({d['rollback_step']}) succeeded at {clock(m['rollback_t'])}.")
     if m["restored_t"] is not None:
-        parts.append(f"Signals verified back in band at {clock(m['restored_t'])} (time to restore {secs(d['time_to_restore_s'])}).")
+        parts.append(
+            f"Signals verified back in band at {clock(m['restored_t'])} (time to restore {secs(d['time_to_restore_s'])})."
+        )
     parts.append(f"Outcome: {d['outcome'] or 'unfinished'}; {d['false_alarms']} false alarm(s).")
     return " ".join(parts)
 
@@ -78,7 +84,11 @@ def metrics_rows(d: dict[str, Any]) -> list[list[str]]:
     rate = pct(d["rollback_success_rate"])
     if d["rollback_attempts"]:
         rate += f" ({d['rollback_attempts']} attempt(s) of {d['rollback_step']})"
-    fidelity = "not measured" if fid is None else f"match {pct(fid['match_rate'])}, max deviation {fid['max_deviation']:g}, {'passed' if fid['passed'] else 'FAILED'}"
+    fidelity = (
+        "not measured"
+        if fid is None
+        else f"match {pct(fid['match_rate'])}, max deviation {fid['max_deviation']:g}, {'passed' if fid['passed'] else 'FAILED'}"
+    )
     return [
         ["Time to detect (fault → first trigger)", secs(d["time_to_detect_s"])],
         ["Time to decision (first trigger → decision)", secs(d["time_to_decision_s"])],
@@ -94,63 +104,170 @@ def metrics_rows(d: dict[str, Any]) -> list[list[str]]:
 def document(d: dict[str, Any]) -> list[Block]:
     """Every block of the report, in reading order."""
     b: list[Block] = [Block("heading", f"After-action report: {d['title'] or d['drill']}", level=1)]
-    b.append(Block("table", headers=["", ""], rows=[
-        ["Drill", str(d["drill"])], ["Log", d["log"]],
-        ["Playbook", f"{d['playbook']}" + ("" if d["playbook_loaded"] else " (not loaded)")],
-        ["Seed", str(d["seed"])], ["Environment", str(d["environment"])], ["Started", str(d["started_at"])],
-        ["Duration", secs(d["duration_s"])], ["Outcome", f"{d['outcome'] or 'unfinished'}" + (f" ({d['end_reason']})" if d["end_reason"] else "")],
-        ["Hash chain", _chain(d)],
-    ]))
+    b.append(
+        Block(
+            "table",
+            headers=["", ""],
+            rows=[
+                ["Drill", str(d["drill"])],
+                ["Log", d["log"]],
+                ["Playbook", f"{d['playbook']}" + ("" if d["playbook_loaded"] else " (not loaded)")],
+                ["Seed", str(d["seed"])],
+                ["Environment", str(d["environment"])],
+                ["Started", str(d["started_at"])],
+                ["Duration", secs(d["duration_s"])],
+                ["Outcome", f"{d['outcome'] or 'unfinished'}" + (f" ({d['end_reason']})" if d["end_reason"] else "")],
+                ["Hash chain", _chain(d)],
+            ],
+        )
+    )
     b += [Block("note", w) for w in d["warnings"]]
     b += [Block("heading", "Summary"), Block("para", _summary(d))]
     b += [Block("heading", "Metrics"), Block("table", headers=["Metric", "Value"], rows=metrics_rows(d))]
     dec = d["decision"]
     b.append(Block("heading", "Decision"))
     if dec:
-        b.append(Block("bullets", items=[
-            f"Option: {dec['option']} ({'expected' if dec['expected'] else 'not the expected option'}; triggers proposed {dec['proposed'] or 'nothing'})",
-            f"By: {dec['actor']} at {clock(dec['t'])}", f"Rationale: {dec['rationale']}",
-        ]))
+        b.append(
+            Block(
+                "bullets",
+                items=[
+                    f"Option: {dec['option']} ({'expected' if dec['expected'] else 'not the expected option'}; triggers proposed {dec['proposed'] or 'nothing'})",
+                    f"By: {dec['actor']} at {clock(dec['t'])}",
+                    f"Rationale: {dec['rationale']}",
+                ],
+            )
+        )
     else:
         b.append(Block("para", "No decision was recorded."))
     b.append(Block("heading", "Lessons learned"))
-    b.append(Block("bullets", items=[f"{x['text']} ({x['actor']})" for x in d["lessons"]]) if d["lessons"] else Block("para", "None recorded."))
+    b.append(
+        Block("bullets", items=[f"{x['text']} ({x['actor']})" for x in d["lessons"]])
+        if d["lessons"]
+        else Block("para", "None recorded.")
+    )
     b.append(Block("heading", "Action items"))
-    b.append(Block("table", headers=["Action", "Owner", "Due", "Raised by"], rows=[[x["text"], str(x["owner"]), x["due"] or "—", x["actor"]] for x in d["action_items"]])
-             if d["action_items"] else Block("para", "None recorded."))
+    b.append(
+        Block(
+            "table",
+            headers=["Action", "Owner", "Due", "Raised by"],
+            rows=[[x["text"], str(x["owner"]), x["due"] or "—", x["actor"]] for x in d["action_items"]],
+        )
+        if d["action_items"]
+        else Block("para", "None recorded.")
+    )
     b.append(Block("heading", "Timeline"))
     b.append(Block("heading", "Phases", level=3))
-    b.append(Block("table", headers=["Phase", "Entered", "Duration"], rows=[[p["phase"], clock(p["entered_t"]), secs(p["duration_s"])] for p in d["phases"]]))
+    b.append(
+        Block(
+            "table",
+            headers=["Phase", "Entered", "Duration"],
+            rows=[[p["phase"], clock(p["entered_t"]), secs(p["duration_s"])] for p in d["phases"]],
+        )
+    )
     b.append(Block("heading", "Steps", level=3))
-    b.append(Block("table", headers=["Step", "Owner", "Status", "Attempts", "Started", "Ended", "Duration", "Detail"], rows=[
-        [s["step"], str(s["owner"] or s["actor"] or "—"), s["status"], str(s["attempts"]), clock(s["started_t"]), clock(s["ended_t"]), secs(s["duration_s"]), s["detail"] or ""]
-        for s in d["steps"]
-    ]))
+    b.append(
+        Block(
+            "table",
+            headers=["Step", "Owner", "Status", "Attempts", "Started", "Ended", "Duration", "Detail"],
+            rows=[
+                [
+                    s["step"],
+                    str(s["owner"] or s["actor"] or "—"),
+                    s["status"],
+                    str(s["attempts"]),
+                    clock(s["started_t"]),
+                    clock(s["ended_t"]),
+                    secs(s["duration_s"]),
+                    s["detail"] or "",
+                ]
+                for s in d["steps"]
+            ],
+        )
+    )
     b.append(Block("heading", "Decisive events", level=3))
-    b.append(Block("table", headers=["Time", "Event", "Subject", "By", "Detail"], rows=[
-        [clock(e["t"]), e["type"], str(e["subject"] or ""), e["actor"], str(e["detail"] or "")] for e in d["timeline"]
-    ]))
+    b.append(
+        Block(
+            "table",
+            headers=["Time", "Event", "Subject", "By", "Detail"],
+            rows=[
+                [clock(e["t"]), e["type"], str(e["subject"] or ""), e["actor"], str(e["detail"] or "")]
+                for e in d["timeline"]
+            ],
+        )
+    )
     b.append(Block("heading", "Gates"))
-    b.append(Block("table", headers=["Step", "Requests", "Approver", "Owner", "Latency", "Two-person held", "Expired", "Rejected"], rows=[
-        [step, str(g["requests"]), str(g["approver"] or "—"), str(g["owner"] or "—"), secs(g["latency_s"]), yes(g["two_person_held"]), str(g["expired"]), str(g["rejected"])]
-        for step, g in d["gates"].items()
-    ]) if d["gates"] else Block("para", "No gated steps."))
+    b.append(
+        Block(
+            "table",
+            headers=["Step", "Requests", "Approver", "Owner", "Latency", "Two-person held", "Expired", "Rejected"],
+            rows=[
+                [
+                    step,
+                    str(g["requests"]),
+                    str(g["approver"] or "—"),
+                    str(g["owner"] or "—"),
+                    secs(g["latency_s"]),
+                    yes(g["two_person_held"]),
+                    str(g["expired"]),
+                    str(g["rejected"]),
+                ]
+                for step, g in d["gates"].items()
+            ],
+        )
+        if d["gates"]
+        else Block("para", "No gated steps.")
+    )
     b.append(Block("heading", "Role adherence"))
-    b.append(Block("table", headers=["Role", "Items", "Done", "Late", "Missed", "Late items", "Missed items"], rows=[
-        [f"{r['title']} ({rid})", str(r["items"]), str(r["done"]), str(r["late"]), str(r["missed"]), ", ".join(r["late_items"]) or "—", ", ".join(r["missed_items"]) or "—"]
-        for rid, r in d["roles"].items()
-    ]))
+    b.append(
+        Block(
+            "table",
+            headers=["Role", "Items", "Done", "Late", "Missed", "Late items", "Missed items"],
+            rows=[
+                [
+                    f"{r['title']} ({rid})",
+                    str(r["items"]),
+                    str(r["done"]),
+                    str(r["late"]),
+                    str(r["missed"]),
+                    ", ".join(r["late_items"]) or "—",
+                    ", ".join(r["missed_items"]) or "—",
+                ]
+                for rid, r in d["roles"].items()
+            ],
+        )
+    )
     b.append(Block("heading", "Triggers and escalations"))
-    b.append(Block("table", headers=["Trigger", "Signal", "Fired", "Cleared", "False alarm"], rows=[
-        [x["trigger"], x["signal"], clock(x["fired_t"]), clock(x["cleared_t"]), yes(x["false_alarm"])] for x in d["triggers"]
-    ]) if d["triggers"] else Block("para", "No trigger fired."))
+    b.append(
+        Block(
+            "table",
+            headers=["Trigger", "Signal", "Fired", "Cleared", "False alarm"],
+            rows=[
+                [x["trigger"], x["signal"], clock(x["fired_t"]), clock(x["cleared_t"]), yes(x["false_alarm"])]
+                for x in d["triggers"]
+            ],
+        )
+        if d["triggers"]
+        else Block("para", "No trigger fired.")
+    )
     if d["escalations"]:
-        b.append(Block("bullets", items=[f"{clock(e['t'])} {e['escalation']} ({e['kind']}): {e['message'] or e['subject']}" for e in d["escalations"]]))
+        b.append(
+            Block(
+                "bullets",
+                items=[
+                    f"{clock(e['t'])} {e['escalation']} ({e['kind']}): {e['message'] or e['subject']}"
+                    for e in d["escalations"]
+                ],
+            )
+        )
     b.append(Block("heading", "Signals"))
     for s in d["signals"]:
         unit = f", {s['unit']}" if s["unit"] else ""
         b.append(Block("heading", f"{s['title']} ({s['id']}{unit})", level=3))
         b.append(Block("chart", text=describe_bands(s["bands"]), signal=s))
         marks = [m for m in d["markers"] if m["signal"] in (None, s["id"])]
-        b.append(Block("bullets", items=[f"{clock(m['t'])} {m['kind']}: {m['label']}" for m in marks]) if marks else Block("para", "No markers."))
+        b.append(
+            Block("bullets", items=[f"{clock(m['t'])} {m['kind']}: {m['label']}" for m in marks])
+            if marks
+            else Block("para", "No markers.")
+        )
     return b

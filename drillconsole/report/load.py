@@ -20,19 +20,49 @@ HEADER_LIMIT = 1 << 20
 _RESULT = pl.Struct({"alias": pl.String, "flag": pl.String})
 DATA = pl.Struct(
     {
-        "step": pl.String, "attempt": pl.Int64, "duration": pl.Float64, "error": pl.String,
-        "result": _RESULT, "trigger": pl.String, "signal": pl.String, "value": pl.Float64,
-        "proposes": pl.String, "option": pl.String, "rationale": pl.String, "expected": pl.Boolean,
-        "proposed": pl.String, "role": pl.String, "item": pl.String, "due_t": pl.Float64,
-        "late": pl.Boolean, "approver": pl.String, "reason": pl.String, "injection": pl.String,
-        "kind": pl.String, "transient": pl.Boolean, "phase": pl.String, "state": pl.String,
-        "outcome": pl.String, "match_rate": pl.Float64, "max_deviation": pl.Float64,
-        "passed": pl.Boolean, "version": pl.String, "escalation": pl.String, "subject": pl.String,
-        "late_s": pl.Float64, "message": pl.String, "text": pl.String, "owner": pl.String,
-        "due": pl.String, "channel": pl.String, "expires_t": pl.Float64,
+        "step": pl.String,
+        "attempt": pl.Int64,
+        "duration": pl.Float64,
+        "error": pl.String,
+        "result": _RESULT,
+        "trigger": pl.String,
+        "signal": pl.String,
+        "value": pl.Float64,
+        "proposes": pl.String,
+        "option": pl.String,
+        "rationale": pl.String,
+        "expected": pl.Boolean,
+        "proposed": pl.String,
+        "role": pl.String,
+        "item": pl.String,
+        "due_t": pl.Float64,
+        "late": pl.Boolean,
+        "approver": pl.String,
+        "reason": pl.String,
+        "injection": pl.String,
+        "kind": pl.String,
+        "transient": pl.Boolean,
+        "phase": pl.String,
+        "state": pl.String,
+        "outcome": pl.String,
+        "match_rate": pl.Float64,
+        "max_deviation": pl.Float64,
+        "passed": pl.Boolean,
+        "version": pl.String,
+        "escalation": pl.String,
+        "subject": pl.String,
+        "late_s": pl.Float64,
+        "message": pl.String,
+        "text": pl.String,
+        "owner": pl.String,
+        "due": pl.String,
+        "channel": pl.String,
+        "expires_t": pl.Float64,
     }
 )
-EVENT = pl.Struct({"seq": pl.Int64, "t": pl.Float64, "ts": pl.String, "type": pl.String, "actor": pl.String, "data": DATA})
+EVENT = pl.Struct(
+    {"seq": pl.Int64, "t": pl.Float64, "ts": pl.String, "type": pl.String, "actor": pl.String, "data": DATA}
+)
 
 
 class NotASessionLog(Exception):
@@ -149,9 +179,8 @@ def load_samples(path: Path, signals: list[str]) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"t": pl.Float64, "signal": pl.String, "value": pl.Float64})
     if not signals or frame.is_empty():
         return empty
-    live = (
-        frame.select("row", "t", pl.col("values").struct.unnest())
-        .unpivot(index=["row", "t"], variable_name="signal", value_name="value")
+    live = frame.select("row", "t", pl.col("values").struct.unnest()).unpivot(
+        index=["row", "t"], variable_name="signal", value_name="value"
     )
     back = (
         frame.select("row", pl.col("history").struct.unnest())

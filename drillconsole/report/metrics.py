@@ -25,7 +25,9 @@ def span(start: str, end: str) -> pl.Expr:
 
 def plan_frame(plans: dict[str, PlaybookInfo]) -> pl.DataFrame:
     """What each log's playbook says about its rollback and fault-injecting steps."""
-    rows = [{"log": log, "rollback_step": i.rollback_step, "inject_steps": list(i.inject_steps)} for log, i in plans.items()]
+    rows = [
+        {"log": log, "rollback_step": i.rollback_step, "inject_steps": list(i.inject_steps)} for log, i in plans.items()
+    ]
     return pl.DataFrame(rows, schema=PLAN_SCHEMA)
 
 
@@ -44,8 +46,13 @@ def trigger_episodes(ev: pl.DataFrame) -> pl.DataFrame:
     )
     cleared = pl.col("next_type") == "trigger.cleared"
     episodes = trig.select(
-        "log", "row", "trigger", "signal", fired_t="t",
-        cleared_t=pl.when(cleared).then("next_t"), cleared_row=pl.when(cleared).then("next_row"),
+        "log",
+        "row",
+        "trigger",
+        "signal",
+        fired_t="t",
+        cleared_t=pl.when(cleared).then("next_t"),
+        cleared_row=pl.when(cleared).then("next_row"),
     )
     decisions = ev.filter(is_("decision.made")).select("log", d_row="row")
     decided = (
@@ -67,14 +74,11 @@ def headline(ev: pl.DataFrame, plan: pl.DataFrame) -> pl.DataFrame:
     injects = pl.col("inject_steps").fill_null([]).list.contains(pl.col("step")).fill_null(False)
     fault = (is_("scenario.injected") & ~pl.col("transient").fill_null(False)) | (is_("step.succeeded") & injects)
     moved = is_("step.succeeded") & (pl.col("result_alias").is_not_null() | pl.col("result_flag").is_not_null())
-    keys = (
-        ev.group_by("log", maintain_order=True)
-        .agg(
-            fault_t=pl.col("t").filter(fault).min(),
-            trigger_t=pl.col("t").filter(is_("trigger.fired")).min(),
-            decision_t=pl.col("t").filter(is_("decision.made")).first(),
-            rollback_step=pl.coalesce(pl.col("rollback_step").first(), pl.col("step").filter(moved).first()),
-        )
+    keys = ev.group_by("log", maintain_order=True).agg(
+        fault_t=pl.col("t").filter(fault).min(),
+        trigger_t=pl.col("t").filter(is_("trigger.fired")).min(),
+        decision_t=pl.col("t").filter(is_("decision.made")).first(),
+        rollback_step=pl.coalesce(pl.col("rollback_step").first(), pl.col("step").filter(moved).first()),
     )
     ev = ev.drop("rollback_step").join(keys, on="log", how="left").sort("log", "row")
     rb = pl.col("step") == pl.col("rollback_step")
@@ -102,16 +106,13 @@ def headline(ev: pl.DataFrame, plan: pl.DataFrame) -> pl.DataFrame:
         last_event_t=pl.col("t").max(),
     )
     noise = trigger_episodes(ev).group_by("log").agg(false_alarms=pl.col("false_alarm").sum())
-    return (
-        frame.join(noise, on="log", how="left", maintain_order="left")
-        .with_columns(
-            time_to_detect_s=span("fault_t", "trigger_t"),
-            time_to_decision_s=span("trigger_t", "decision_t"),
-            time_to_rollback_s=span("decision_t", "rollback_t"),
-            time_to_restore_s=span("trigger_t", "restored_t"),
-            rollback_success_rate=pl.when(pl.col("rollback_attempts") > 0).then(
-                (pl.col("rollback_successes") / pl.col("rollback_attempts")).round(4)
-            ),
-            false_alarms=pl.col("false_alarms").fill_null(0),
-        )
+    return frame.join(noise, on="log", how="left", maintain_order="left").with_columns(
+        time_to_detect_s=span("fault_t", "trigger_t"),
+        time_to_decision_s=span("trigger_t", "decision_t"),
+        time_to_rollback_s=span("decision_t", "rollback_t"),
+        time_to_restore_s=span("trigger_t", "restored_t"),
+        rollback_success_rate=pl.when(pl.col("rollback_attempts") > 0).then(
+            (pl.col("rollback_successes") / pl.col("rollback_attempts")).round(4)
+        ),
+        false_alarms=pl.col("false_alarms").fill_null(0),
     )

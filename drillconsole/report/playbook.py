@@ -49,7 +49,7 @@ def _load(path: str, expected_hash: str | None) -> PlaybookInfo:
         return PlaybookInfo(path, problem=f"cannot read {path}: {exc.strerror or exc}")
     except PlaybookError as exc:
         return PlaybookInfo(path, problem=str(exc))
-    except Exception as exc:  # noqa: BLE001 - a broken playbook must not break the report
+    except Exception as exc:
         return PlaybookInfo(path, problem=f"{path}: {exc}")
     return PlaybookInfo(
         path=path,
@@ -58,7 +58,15 @@ def _load(path: str, expected_hash: str | None) -> PlaybookInfo:
         rollback_step=next((s.id for s in pb.steps if s.rollback), None),
         inject_steps=tuple(s.id for s in pb.steps if s.injects_fault),
         steps=tuple(
-            StepInfo(s.id, s.title, s.owner, s.phase.value, s.kind, s.gate is not None, tuple(s.gate.approver) if s.gate else ())
+            StepInfo(
+                s.id,
+                s.title,
+                s.owner,
+                s.phase.value,
+                s.kind,
+                s.gate is not None,
+                tuple(s.gate.approver) if s.gate else (),
+            )
             for s in pb.steps
         ),
         checklist=tuple((rid, item.id, item.text) for rid, item in pb.checklist_items()),

@@ -24,9 +24,17 @@ def render_html(report: Report) -> str:
     samples = load_samples(report.loaded.path, [s["id"] for s in d["signals"]]) if d["signals"] else None
     end_t = float(d["duration_s"] or 0.0)
     title = escape(f"After-action report: {d['title'] or d['drill']}")
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{title}</title>", f"<style>{STYLE.strip()}</style>", "</head>", "<body>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}</title>",
+        f"<style>{STYLE.strip()}</style>",
+        "</head>",
+        "<body>",
+    ]
     for block in document(d):
         if block.kind == "heading":
             out.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")

@@ -14,9 +14,13 @@ from drillconsole.report.trend import METRICS, Trend
 
 SCHEMA_VERSION = 1
 LABELS = {
-    "time_to_detect_s": "Time to detect", "time_to_decision_s": "Time to decision", "time_to_rollback_s": "Time to rollback",
-    "time_to_restore_s": "Time to restore", "rollback_success_rate": "Rollback success rate",
-    "fidelity_match_rate": "Fidelity match rate", "false_alarms": "False alarms",
+    "time_to_detect_s": "Time to detect",
+    "time_to_decision_s": "Time to decision",
+    "time_to_rollback_s": "Time to rollback",
+    "time_to_restore_s": "Time to restore",
+    "rollback_success_rate": "Rollback success rate",
+    "fidelity_match_rate": "Fidelity match rate",
+    "false_alarms": "False alarms",
 }
 
 
@@ -49,17 +53,34 @@ def _markdown(trend: Trend) -> str:
     out = [f"# Drill trend: {n} drill{'' if n == 1 else 's'}", ""]
     first, last = d["date"][0], d["date"][-1]
     out += [f"From {first} to {last}; latest drill compared with the median of the earlier ones.", ""]
-    out += ["## Verdicts", "", "| Metric | Better | Latest | Median earlier | Verdict | Over the drills |", "|---|---|---|---|---|---|"]
+    out += [
+        "## Verdicts",
+        "",
+        "| Metric | Better | Latest | Median earlier | Verdict | Over the drills |",
+        "|---|---|---|---|---|---|",
+    ]
     for metric, v in trend.verdicts.items():
         values = d[metric].cast(pl.Float64).to_list()
         chart = sparkline(values[-40:]).replace(" ", "·")
-        out.append(f"| {LABELS[metric]} | {v['better']} | {_show(metric, v['latest'])} | {_show(metric, v['median_earlier'])} | {v['verdict']} | `{chart}` |")
+        out.append(
+            f"| {LABELS[metric]} | {v['better']} | {_show(metric, v['latest'])} | {_show(metric, v['median_earlier'])} | {v['verdict']} | `{chart}` |"
+        )
     out += ["", "## Drills", ""]
     heads = ["Date", "Drill", "Log", "Outcome", "Since previous", *(LABELS[m] for m in METRICS)]
     out += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for row in d.iter_rows(named=True):
-        cells = [row["date"] or "—", row["drill"] or "—", row["log"], row["outcome"] or "unfinished", _days(row["interval_days"])]
+        cells = [
+            row["date"] or "—",
+            row["drill"] or "—",
+            row["log"],
+            row["outcome"] or "unfinished",
+            _days(row["interval_days"]),
+        ]
         cells += [_show(m, row[m]) for m in METRICS]
         out.append("| " + " | ".join(cell(str(c)) for c in cells) + " |")
-    out += ["", "Charts run oldest to newest (last 40 drills); higher bars are larger values, `·` marks a drill without that metric.", ""]
+    out += [
+        "",
+        "Charts run oldest to newest (last 40 drills); higher bars are larger values, `·` marks a drill without that metric.",
+        "",
+    ]
     return "\n".join(out)

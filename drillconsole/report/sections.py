@@ -10,10 +10,26 @@ from drillconsole.report.metrics import is_
 from drillconsole.report.playbook import PlaybookInfo
 
 TIMELINE_TYPES = (
-    "scenario.injected", "phase.entered", "trigger.fired", "trigger.cleared", "decision.made",
-    "gate.requested", "gate.approved", "gate.rejected", "gate.expired", "step.started", "step.succeeded",
-    "step.failed", "step.skipped", "step.undone", "verify.passed", "verify.failed", "fidelity.measured",
-    "escalation.raised", "session.resumed", "session.ended",
+    "scenario.injected",
+    "phase.entered",
+    "trigger.fired",
+    "trigger.cleared",
+    "decision.made",
+    "gate.requested",
+    "gate.approved",
+    "gate.rejected",
+    "gate.expired",
+    "step.started",
+    "step.succeeded",
+    "step.failed",
+    "step.skipped",
+    "step.undone",
+    "verify.passed",
+    "verify.failed",
+    "fidelity.measured",
+    "escalation.raised",
+    "session.resumed",
+    "session.ended",
 )
 
 
@@ -27,12 +43,20 @@ def roles(ev: pl.DataFrame, info: PlaybookInfo, roster: dict[str, str]) -> dict[
     last = (
         ev.filter(is_("checklist.checked") | is_("checklist.unchecked"))
         .group_by("role", "item", maintain_order=True)
-        .agg(done=pl.col("type").last() == "checklist.checked", late=pl.col("late").last().fill_null(False), done_t=pl.col("t").last())
+        .agg(
+            done=pl.col("type").last() == "checklist.checked",
+            late=pl.col("late").last().fill_null(False),
+            done_t=pl.col("t").last(),
+        )
     )
     if info.loaded:
-        items = pl.DataFrame([{"role": r, "item": i} for r, i, _ in info.checklist], schema={"role": pl.String, "item": pl.String})
+        items = pl.DataFrame(
+            [{"role": r, "item": i} for r, i, _ in info.checklist], schema={"role": pl.String, "item": pl.String}
+        )
         last = items.join(last, on=["role", "item"], how="full", coalesce=True, maintain_order="left")
-    last = last.with_columns(done=pl.col("done").fill_null(False), late=pl.col("late").fill_null(False) & pl.col("done").fill_null(False))
+    last = last.with_columns(
+        done=pl.col("done").fill_null(False), late=pl.col("late").fill_null(False) & pl.col("done").fill_null(False)
+    )
     per_role = last.group_by("role", maintain_order=True).agg(
         items=pl.len(),
         done=pl.col("done").sum(),
@@ -55,8 +79,10 @@ def roles(ev: pl.DataFrame, info: PlaybookInfo, roster: dict[str, str]) -> dict[
 def gates(ev: pl.DataFrame, info: PlaybookInfo) -> dict[str, dict[str, Any]]:
     """Per gated step: requests, approval latency and approver, two-person rule held, expiries, rejections."""
     g = ev.filter(pl.col("type").str.starts_with("gate.")).select("row", "t", "type", "step", "approver")
-    approved = g.filter(is_("gate.approved")).group_by("step").agg(
-        approved_t=pl.col("t").first(), approved_row=pl.col("row").first(), approver=pl.col("approver").first()
+    approved = (
+        g.filter(is_("gate.approved"))
+        .group_by("step")
+        .agg(approved_t=pl.col("t").first(), approved_row=pl.col("row").first(), approver=pl.col("approver").first())
     )
     g = g.join(approved, on="step", how="left").sort("row")  # joins do not keep row order
     asked = is_("gate.requested")
@@ -73,22 +99,39 @@ def gates(ev: pl.DataFrame, info: PlaybookInfo) -> dict[str, dict[str, Any]]:
     )
     starts = ev.filter(is_("step.started")).select("row", "step", "actor")
     owners = (
-        per_step.select("step", "approved_row").join(starts, on="step", how="inner")
+        per_step.select("step", "approved_row")
+        .join(starts, on="step", how="inner")
         .sort("row")
         .group_by("step")
-        .agg(owner=pl.coalesce(pl.col("actor").filter(pl.col("row") > pl.col("approved_row")).first(), pl.col("actor").first()))
+        .agg(
+            owner=pl.coalesce(
+                pl.col("actor").filter(pl.col("row") > pl.col("approved_row")).first(), pl.col("actor").first()
+            )
+        )
     )
     frame = (
         per_step.join(owners, on="step", how="left", maintain_order="left")
         .with_columns(
             latency_s=(pl.col("approved_t") - pl.col("asked_t")).round(3),
-            two_person_held=pl.when(pl.col("approver").is_not_null() & pl.col("owner").is_not_null()).then(pl.col("approver") != pl.col("owner")),
+            two_person_held=pl.when(pl.col("approver").is_not_null() & pl.col("owner").is_not_null()).then(
+                pl.col("approver") != pl.col("owner")
+            ),
         )
         .drop("asked_t", "approved_row")
     )
     found = {r.pop("step"): r for r in rows(frame)}
-    empty = {"requests": 0, "requested_t": None, "approved_t": None, "approver": None, "expired": 0, "rejected": 0,
-             "rejected_by": [], "owner": None, "latency_s": None, "two_person_held": None}
+    empty = {
+        "requests": 0,
+        "requested_t": None,
+        "approved_t": None,
+        "approver": None,
+        "expired": 0,
+        "rejected": 0,
+        "rejected_by": [],
+        "owner": None,
+        "latency_s": None,
+        "two_person_held": None,
+    }
     order = list(dict.fromkeys([*(s.id for s in info.steps if s.gated), *found]))
     return {step: found.get(step, empty) for step in order}
 
@@ -111,20 +154,39 @@ def steps(ev: pl.DataFrame, info: PlaybookInfo, decision: dict[str, Any] | None)
     meta = {st.id: st for st in info.steps}
     out = []
     for sid in dict.fromkeys([*meta, *found]):
-        row = found.get(sid) or {"step": sid, "status": "pending", "attempts": 0, "actor": None, "started_t": None,
-                                 "ended_t": None, "duration_s": None, "detail": None}
+        row = found.get(sid) or {
+            "step": sid,
+            "status": "pending",
+            "attempts": 0,
+            "actor": None,
+            "started_t": None,
+            "ended_t": None,
+            "duration_s": None,
+            "detail": None,
+        }
         m = meta.get(sid)
         if m is not None and m.kind == "decision" and decision is not None and sid not in found:
-            row = {**row, "status": "decided", "actor": decision["actor"], "ended_t": decision["t"], "detail": decision["option"]}
-        out.append({**row, "title": m.title if m else sid, "owner": m.owner if m else None, "gated": bool(m and m.gated)})
+            row = {
+                **row,
+                "status": "decided",
+                "actor": decision["actor"],
+                "ended_t": decision["t"],
+                "detail": decision["option"],
+            }
+        out.append(
+            {**row, "title": m.title if m else sid, "owner": m.owner if m else None, "gated": bool(m and m.gated)}
+        )
     return out
 
 
 def phases(ev: pl.DataFrame, end_t: float | None) -> list[dict[str, Any]]:
     """Each phase entered, when, and how long the drill stayed in it."""
-    frame = ev.filter(is_("phase.entered")).select("phase", entered_t="t").with_columns(
-        left_t=pl.col("entered_t").shift(-1).fill_null(end_t)
-    ).with_columns(duration_s=(pl.col("left_t") - pl.col("entered_t")).round(3))
+    frame = (
+        ev.filter(is_("phase.entered"))
+        .select("phase", entered_t="t")
+        .with_columns(left_t=pl.col("entered_t").shift(-1).fill_null(end_t))
+        .with_columns(duration_s=(pl.col("left_t") - pl.col("entered_t")).round(3))
+    )
     return rows(frame.drop("left_t"))
 
 
@@ -133,15 +195,31 @@ def timeline(ev: pl.DataFrame) -> list[dict[str, Any]]:
     t = pl.col("type")
     subject = pl.coalesce("step", "trigger", "injection", "escalation", "phase", "option")
     detail = (
-        pl.when(t == "decision.made").then(pl.format("{} (expected: {})", pl.col("rationale"), pl.col("expected")))
-        .when(t == "trigger.fired").then(pl.format("{} = {}", pl.col("signal"), pl.col("value").round(4)))
-        .when(t == "scenario.injected").then(pl.format("{} {} on {}", pl.when(pl.col("transient")).then(pl.lit("transient")).otherwise(pl.lit("fault")), pl.col("kind"), pl.col("signal")))
-        .when(t.is_in(("step.succeeded", "step.failed"))).then(pl.format("attempt {}, {}s", pl.col("attempt"), pl.col("duration").round(3)))
-        .when(t == "step.started").then(pl.format("attempt {}", pl.col("attempt")))
-        .when(t == "gate.approved").then(pl.format("approved by {}", pl.col("approver")))
-        .when(t == "fidelity.measured").then(pl.format("match {}, max deviation {}", pl.col("match_rate"), pl.col("max_deviation")))
-        .when(t == "escalation.raised").then(pl.col("message"))
-        .when(t == "session.ended").then(pl.format("{}: {}", pl.col("outcome"), pl.col("reason")))
+        pl.when(t == "decision.made")
+        .then(pl.format("{} (expected: {})", pl.col("rationale"), pl.col("expected")))
+        .when(t == "trigger.fired")
+        .then(pl.format("{} = {}", pl.col("signal"), pl.col("value").round(4)))
+        .when(t == "scenario.injected")
+        .then(
+            pl.format(
+                "{} {} on {}",
+                pl.when(pl.col("transient")).then(pl.lit("transient")).otherwise(pl.lit("fault")),
+                pl.col("kind"),
+                pl.col("signal"),
+            )
+        )
+        .when(t.is_in(("step.succeeded", "step.failed")))
+        .then(pl.format("attempt {}, {}s", pl.col("attempt"), pl.col("duration").round(3)))
+        .when(t == "step.started")
+        .then(pl.format("attempt {}", pl.col("attempt")))
+        .when(t == "gate.approved")
+        .then(pl.format("approved by {}", pl.col("approver")))
+        .when(t == "fidelity.measured")
+        .then(pl.format("match {}, max deviation {}", pl.col("match_rate"), pl.col("max_deviation")))
+        .when(t == "escalation.raised")
+        .then(pl.col("message"))
+        .when(t == "session.ended")
+        .then(pl.format("{}: {}", pl.col("outcome"), pl.col("reason")))
         .otherwise(pl.coalesce("reason", "error"))
     )
     frame = ev.filter(t.is_in(TIMELINE_TYPES)).select("t", "type", "actor", subject=subject, detail=detail)
@@ -163,8 +241,10 @@ def escalations(ev: pl.DataFrame) -> list[dict[str, Any]]:
 def markers(ev: pl.DataFrame, h: dict[str, Any]) -> list[dict[str, Any]]:
     """Moments to mark on the signal charts: injections, triggers fired, the decision, the rollback."""
     inj = ev.filter(is_("scenario.injected")).select(
-        "t", kind=pl.when(pl.col("transient")).then(pl.lit("spike")).otherwise(pl.lit("injection")),
-        label="injection", signal="signal",
+        "t",
+        kind=pl.when(pl.col("transient")).then(pl.lit("spike")).otherwise(pl.lit("injection")),
+        label="injection",
+        signal="signal",
     )
     fired = ev.filter(is_("trigger.fired")).select("t", kind=pl.lit("trigger"), label="trigger", signal="signal")
     out = rows(pl.concat([inj, fired]).sort("t", maintain_order=True))

@@ -65,15 +65,31 @@ def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
     rows = []
     for path, head in logs.items():
         d = head["data"]
-        rows.append({
-            "log": str(path), "started_at": head.get("ts") if isinstance(head.get("ts"), str) else None,
-            "drill": d.get("drill") if isinstance(d.get("drill"), str) else None,
-            "playbook": d.get("playbook") if isinstance(d.get("playbook"), str) else None,
-            "seed": d.get("seed") if isinstance(d.get("seed"), int) and not isinstance(d.get("seed"), bool) else None,
-            "duration_s": last_t(path), "_header": head,
-        })
-    return pl.DataFrame(rows, schema={"log": pl.String, "started_at": pl.String, "drill": pl.String, "playbook": pl.String,
-                                      "seed": pl.Int64, "duration_s": pl.Float64, "_header": pl.Object})
+        rows.append(
+            {
+                "log": str(path),
+                "started_at": head.get("ts") if isinstance(head.get("ts"), str) else None,
+                "drill": d.get("drill") if isinstance(d.get("drill"), str) else None,
+                "playbook": d.get("playbook") if isinstance(d.get("playbook"), str) else None,
+                "seed": d.get("seed")
+                if isinstance(d.get("seed"), int) and not isinstance(d.get("seed"), bool)
+                else None,
+                "duration_s": last_t(path),
+                "_header": head,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "log": pl.String,
+            "started_at": pl.String,
+            "drill": pl.String,
+            "playbook": pl.String,
+            "seed": pl.Int64,
+            "duration_s": pl.Float64,
+            "_header": pl.Object,
+        },
+    )
 
 
 def verdict(values: list[float | None], better: str) -> dict[str, Any]:
@@ -108,7 +124,9 @@ def build_trend(args: list[Path]) -> Trend:
             interval_days=((pl.col("start") - pl.col("start").shift(1)).dt.total_milliseconds() / 86_400_000).round(3),
             false_alarms=pl.col("false_alarms").fill_null(0),
         )
-        .select("date", "started_at", "log", "drill", "playbook", "seed", "outcome", "interval_days", "duration_s", *METRICS)
+        .select(
+            "date", "started_at", "log", "drill", "playbook", "seed", "outcome", "interval_days", "duration_s", *METRICS
+        )
     )
     verdicts = {m: verdict(drills[m].to_list(), better) for m, better in METRICS.items()}
     return Trend(drills, verdicts, skipped)
@@ -120,7 +138,7 @@ def trend_command(args: list[Path], fmt: str) -> int:
 
     try:
         trend = build_trend(args)
-    except Exception as exc:  # noqa: BLE001 - never a traceback
+    except Exception as exc:
         print(f"drillconsole: cannot build the trend: {exc}", file=sys.stderr)
         return 2
     for line in trend.skipped:

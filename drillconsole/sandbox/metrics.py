@@ -19,10 +19,18 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter("sandbox_requests", "Scoring requests by HTTP status.", ["status"], registry=r)
-        self.latency = Histogram("sandbox_request_latency_seconds", "Scoring latency.", buckets=LATENCY_BUCKETS, registry=r)
-        self.precision = Gauge("sandbox_model_precision", "Precision of the live model on the labelled probe stream (sliding window).", registry=r)
+        self.latency = Histogram(
+            "sandbox_request_latency_seconds", "Scoring latency.", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.precision = Gauge(
+            "sandbox_model_precision",
+            "Precision of the live model on the labelled probe stream (sliding window).",
+            registry=r,
+        )
         self.violations = Counter("sandbox_policy_violations", "Scores that broke the safety policy.", registry=r)
-        self.live_version = Gauge("sandbox_live_model_version", "Model version being served (-1 while unknown).", registry=r)
+        self.live_version = Gauge(
+            "sandbox_live_model_version", "Model version being served (-1 while unknown).", registry=r
+        )
         self.model = Info("sandbox_model", "The model version being served.", registry=r)
         self.registry_up = Gauge("sandbox_registry_up", "1 when the last registry alias read succeeded.", registry=r)
         self.flag = Gauge("sandbox_flag", "Feature flag values (1 on, 0 off).", ["flag", "segment"], registry=r)

@@ -27,8 +27,14 @@ def read_alias(tracking_uri: str, model: str, alias: str, timeout: float = TIMEO
 class AliasWatcher:
     """Keeps `version` equal to what the alias points at; keeps the last known version while MLflow is unreachable."""
 
-    def __init__(self, tracking_uri: str, model: str, alias: str, on_change: Callable[[str | None, bool], None],
-                 refresh: float = REFRESH) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        model: str,
+        alias: str,
+        on_change: Callable[[str | None, bool], None],
+        refresh: float = REFRESH,
+    ) -> None:
         self.tracking_uri, self.model, self.alias = tracking_uri, model, alias
         self.version: str | None = None
         self.up = False

@@ -36,7 +36,7 @@ def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         server_version = "drillconsole-sandbox"
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return  # quiet: the sandbox reports through its metrics
 
         def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
@@ -74,16 +74,16 @@ def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             except BadRequest as exc:
                 self._reply(400, {"error": str(exc)})
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        def do_GET(self) -> None:
             self._dispatch("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._dispatch("POST")
 
-        def do_PUT(self) -> None:  # noqa: N802
+        def do_PUT(self) -> None:
             self._dispatch("PUT")
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             self._dispatch("DELETE")
 
     return Handler
@@ -108,7 +108,9 @@ def _route(method: str, path: str):  # type: ignore[no-untyped-def]
 
 def _predict(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
     features = handler._json().get("features")
-    if not isinstance(features, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in features):
+    if not isinstance(features, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in features
+    ):
         raise BadRequest("`features` must be a list of numbers")
     try:
         outcome = sandbox.serve([float(v) for v in features], random.Random())
@@ -116,12 +118,20 @@ def _predict(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -
         raise BadRequest(str(exc)) from None
     time.sleep(outcome.latency)  # the simulated service time is real for HTTP callers
     if outcome.status != 200:
-        return outcome.status, {"error": "model unavailable" if outcome.status == 503 else "scoring failed", "version": sandbox.version}, JSON
-    return 200, {"score": round(outcome.score or 0.0, 6), "positive": outcome.positive, "version": sandbox.version}, JSON
+        return (
+            outcome.status,
+            {"error": "model unavailable" if outcome.status == 503 else "scoring failed", "version": sandbox.version},
+            JSON,
+        )
+    return (
+        200,
+        {"score": round(outcome.score or 0.0, 6), "positive": outcome.positive, "version": sandbox.version},
+        JSON,
+    )
 
 
 def _flag_name(path: str) -> str:
-    name = unquote(path[len("/flags/"):])
+    name = unquote(path[len("/flags/") :])
     if not name or "/" in name:
         raise BadRequest("flag name missing")
     return name

@@ -19,9 +19,17 @@ class Sandbox:
     """A small model-serving service on loopback for live drills (start/stop it in-process or via the CLI)."""
 
     def __init__(
-        self, *, port: int = 0, host: str = "127.0.0.1", mlflow: str | None = None, model: str = "fraud-scorer",
-        alias: str = "champion", fixed_version: str | None = None, flags: dict[str, bool] | None = None,
-        probe_rate: float | None = None, refresh: float | None = None,
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        mlflow: str | None = None,
+        model: str = "fraud-scorer",
+        alias: str = "champion",
+        fixed_version: str | None = None,
+        flags: dict[str, bool] | None = None,
+        probe_rate: float | None = None,
+        refresh: float | None = None,
     ) -> None:
         if mlflow is None and fixed_version is None:
             raise ValueError("a sandbox needs an MLflow tracking URI or a fixed version")
@@ -31,8 +39,14 @@ class Sandbox:
         self.flags = FlagStore(DEFAULT_FLAGS if flags is None else flags)
         self.version: str | None = fixed_version
         self.registry_up = fixed_version is not None
-        self._watcher = AliasWatcher(mlflow, model, alias, self._on_alias, **({"refresh": refresh} if refresh else {})) if mlflow else None
-        self._traffic = ProbeTraffic(self.serve, self.metrics.precision.set, **({"rate": probe_rate} if probe_rate else {}))
+        self._watcher = (
+            AliasWatcher(mlflow, model, alias, self._on_alias, **({"refresh": refresh} if refresh else {}))
+            if mlflow
+            else None
+        )
+        self._traffic = ProbeTraffic(
+            self.serve, self.metrics.precision.set, **({"rate": probe_rate} if probe_rate else {})
+        )
         from drillconsole.sandbox.server import make_handler
 
         self._server = ThreadingHTTPServer((host, port), make_handler(self))
@@ -99,5 +113,11 @@ class Sandbox:
 
     def status(self) -> dict[str, object]:
         """What GET /status shows."""
-        return {"model": self.model, "alias": self.alias, "version": self.version, "registry_up": self.registry_up,
-                "faults": self.faults.snapshot(), "flags": self.flags.snapshot()}
+        return {
+            "model": self.model,
+            "alias": self.alias,
+            "version": self.version,
+            "registry_up": self.registry_up,
+            "faults": self.faults.snapshot(),
+            "flags": self.flags.snapshot(),
+        }

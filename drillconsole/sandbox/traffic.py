@@ -20,8 +20,14 @@ TICK = 0.05
 class ProbeTraffic:
     """Scores `rate` probes a second through `serve` and publishes precision over the last `window` seconds."""
 
-    def __init__(self, serve: Callable[[list[float], random.Random], Outcome], publish: Callable[[float], None],
-                 rate: float = RATE, window: float = WINDOW, seed: int = 7) -> None:
+    def __init__(
+        self,
+        serve: Callable[[list[float], random.Random], Outcome],
+        publish: Callable[[float], None],
+        rate: float = RATE,
+        window: float = WINDOW,
+        seed: int = 7,
+    ) -> None:
         self._serve = serve
         self._publish = publish
         self._rate = rate

@@ -17,7 +17,9 @@ class UnsupportedSource(Exception):
     """A playbook names a source kind this build cannot poll."""
 
 
-def build_sources(playbook: Playbook, target: SimulatedTarget, context: object | None = None) -> dict[str, SignalSource]:
+def build_sources(
+    playbook: Playbook, target: SimulatedTarget, context: object | None = None
+) -> dict[str, SignalSource]:
     """One source per signal of the playbook; remote sources use `context.http` (the engine's client) when they poll."""
     from drillconsole.signals.http_json import HttpJsonSignal
     from drillconsole.signals.prometheus import PrometheusSignal

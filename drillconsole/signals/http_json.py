@@ -78,8 +78,14 @@ def resolved(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 
 async def fetch_json(
-    http: httpx.AsyncClient, url: str, shown_url: str, *, headers: dict[str, str],
-    params: dict[str, str] | None = None, timeout: float, budget: float,
+    http: httpx.AsyncClient,
+    url: str,
+    shown_url: str,
+    *,
+    headers: dict[str, str],
+    params: dict[str, str] | None = None,
+    timeout: float,
+    budget: float,
 ) -> Any:
     """GET and decode JSON with retries inside `budget` seconds; SourceError (one line, no secrets) on failure."""
     import httpx
@@ -219,5 +225,7 @@ class HttpJsonSignal(RemoteSource):
 
     async def poll(self) -> float:
         url, headers = resolved(self.source.url, self.source.headers)
-        body = await fetch_json(self.http, url, self._shown, headers=headers, timeout=self.source.timeout, budget=self.budget())
+        body = await fetch_json(
+            self.http, url, self._shown, headers=headers, timeout=self.source.timeout, budget=self.budget()
+        )
         return as_number(pick(body, self.source.path), self.source.path)

@@ -78,7 +78,9 @@ class PrometheusSignal(RemoteSource):
             raise SourceError("empty result")
         if self.source.reduce == "single":
             if len(values) > 1:
-                raise SourceError(f"query returned {len(values)} series (e.g. {names[0]}); set `reduce` to sum, avg, min or max")
+                raise SourceError(
+                    f"query returned {len(values)} series (e.g. {names[0]}); set `reduce` to sum, avg, min or max"
+                )
             return values[0]
         return float(_REDUCERS[self.source.reduce](values))
 
@@ -87,8 +89,15 @@ class PrometheusSignal(RemoteSource):
         url = base.rstrip("/") + endpoint
         # Prometheus stops evaluating after its own timeout too, so a slow query does not pile up server-side.
         params = {**params, "timeout": f"{max(1, round(self.source.timeout * 1000))}ms"}
-        body = await fetch_json(self.http, url, self._shown + endpoint, headers=headers, params=params,
-                                timeout=self.source.timeout, budget=budget)
+        body = await fetch_json(
+            self.http,
+            url,
+            self._shown + endpoint,
+            headers=headers,
+            params=params,
+            timeout=self.source.timeout,
+            budget=budget,
+        )
         return result_of(body)
 
     async def poll(self) -> float:
@@ -96,14 +105,18 @@ class PrometheusSignal(RemoteSource):
         if kind == "scalar":
             return sample_value(_pair(result)[1], "scalar result")
         if kind != "vector":
-            raise SourceError(f"query returns a {kind}, not an instant vector (drop the range selector or wrap it in a function)")
+            raise SourceError(
+                f"query returns a {kind}, not an instant vector (drop the range selector or wrap it in a function)"
+            )
         if not isinstance(result, list):
             raise SourceError("vector result is not a list")
         values, names = [], []
         for series in result:
             labels = series.get("metric", {}) if isinstance(series, dict) else {}
             name = series_name(labels)
-            values.append(sample_value(_pair(series.get("value") if isinstance(series, dict) else None)[1], f"series {name}"))
+            values.append(
+                sample_value(_pair(series.get("value") if isinstance(series, dict) else None)[1], f"series {name}")
+            )
             names.append(name)
         return self._reduce(values, names)
 

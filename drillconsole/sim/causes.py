@@ -22,9 +22,7 @@ def cause_holds(state: DrillState, injection: Injection) -> bool:
         return True
     if cause.version is not None and state.live_version(cause.target) != cause.version:
         return False
-    if cause.flag is not None and not state.flag_on(cause.flag, cause.segment, cause.target):
-        return False
-    return True
+    return not (cause.flag is not None and not state.flag_on(cause.flag, cause.segment, cause.target))
 
 
 def activity(state: DrillState, injection: Injection, t: float) -> float:

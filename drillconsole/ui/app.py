@@ -73,8 +73,16 @@ class DrillApp(App[int]):
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, prepared: Prepared | None = None, *, load: ConsoleLoad | None = None, role: str | None = None,
-                 theme: str | None = None, themes_dir: Path | None = None, steady: bool = False) -> None:
+    def __init__(
+        self,
+        prepared: Prepared | None = None,
+        *,
+        load: ConsoleLoad | None = None,
+        role: str | None = None,
+        theme: str | None = None,
+        themes_dir: Path | None = None,
+        steady: bool = False,
+    ) -> None:
         super().__init__()
         if (prepared is None) == (load is None):
             raise ValueError("give exactly one of `prepared` and `load`")
@@ -167,7 +175,9 @@ class DrillApp(App[int]):
         if self.engine.playbook.drill.environment == "production" and not self.engine.state.started:
             from drillconsole.ui.screens.production import ProductionConfirm
 
-            self.push_screen(ProductionConfirm(self.engine.playbook.drill, blink=not self.steady), self._production_answer)
+            self.push_screen(
+                ProductionConfirm(self.engine.playbook.drill, blink=not self.steady), self._production_answer
+            )
         else:
             self.start_engine()
 
@@ -276,7 +286,9 @@ class DrillApp(App[int]):
         if isinstance(self.screen, ConfirmScreen):
             return
         question = "The drill is still running. Quit and end it as ABORTED in the session log?"
-        if not await self.push_screen_wait(ConfirmScreen("Quit mid-drill?", question, yes="Abort and quit", no="Keep drilling")):
+        if not await self.push_screen_wait(
+            ConfirmScreen("Quit mid-drill?", question, yes="Abort and quit", no="Keep drilling")
+        ):
             return
         self._quitting = True
         ender = self.main_screen.role_with("end_drill") if self.main_screen else ENGINE  # type: ignore[arg-type]
@@ -368,4 +380,6 @@ class DemoConsole(DrillApp):
         parser.add_argument("--speed", type=float, default=1.0)
         args, _ = parser.parse_known_args(sys.argv[1:])
         options = {"speed": args.speed, "log_dir": Path(args.log_dir) if args.log_dir else None, "role": args.role}
-        super().__init__(load=ConsoleLoad(resources.bundled_playbook("demo"), options), role=args.role, theme=args.theme)
+        super().__init__(
+            load=ConsoleLoad(resources.bundled_playbook("demo"), options), role=args.role, theme=args.theme
+        )

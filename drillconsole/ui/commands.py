@@ -60,19 +60,43 @@ class DrillCommands(ListedCommands):
         for step in pb.steps:
             name = f"{step.title} ({step.id})"
             if step.kind != "decision":
-                out.append((f"Run step: {name}", partial(main.action_run_step, step.id), "run it; a gated step asks for approval first"))
+                out.append(
+                    (
+                        f"Run step: {name}",
+                        partial(main.action_run_step, step.id),
+                        "run it; a gated step asks for approval first",
+                    )
+                )
                 out.append((f"Retry step: {name}", partial(main.action_retry_step, step.id), "run a failed step again"))
                 out.append((f"Skip step: {name}", partial(main.action_skip_step, step.id), "skip it, with a reason"))
             if step.undo is not None:
                 out.append((f"Undo step: {name}", partial(main.action_undo_step, step.id), "reverse a succeeded step"))
             if step.gate is not None:
-                out.append((f"Approve gate: {name}", partial(main.action_approve, step.id), "type the confirm phrase as an allowed approver"))
-                out.append((f"Reject gate: {name}", partial(main.action_reject_gate, step.id), "refuse the pending request, with a reason"))
+                out.append(
+                    (
+                        f"Approve gate: {name}",
+                        partial(main.action_approve, step.id),
+                        "type the confirm phrase as an allowed approver",
+                    )
+                )
+                out.append(
+                    (
+                        f"Reject gate: {name}",
+                        partial(main.action_reject_gate, step.id),
+                        "refuse the pending request, with a reason",
+                    )
+                )
         out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
         for rid, item in pb.checklist_items():
-            out.append((f"Check item: {rid}/{item.id} — {item.text}", partial(main.action_check_item, rid, item.id), f"check or uncheck as {rid}"))
+            out.append(
+                (
+                    f"Check item: {rid}/{item.id} — {item.text}",
+                    partial(main.action_check_item, rid, item.id),
+                    f"check or uncheck as {rid}",
+                )
+            )
         out.append(("Add a note", main.action_note, "a timeline note as the current role"))
-        for rid in ([main.role_fixed] if main.role_fixed else list(pb.roles)):
+        for rid in [main.role_fixed] if main.role_fixed else list(pb.roles):
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
@@ -82,7 +106,9 @@ class DrillCommands(ListedCommands):
         for role in [None, "engine", *pb.roles]:
             out.append((f"Timeline: role {role or 'all'}", partial(self._filter, role=role), "show one role's events"))
         for kind in [None, *KINDS]:
-            out.append((f"Timeline: kind {kind or 'all'}", partial(self._filter, kind=kind or ""), "show one kind of event"))
+            out.append(
+                (f"Timeline: kind {kind or 'all'}", partial(self._filter, kind=kind or ""), "show one kind of event")
+            )
         out.append(("End the drill", main.action_end_drill, "restored once verified, otherwise aborted"))
         out.append(("Help: keys", main.action_help, "every key of the console"))
         return out

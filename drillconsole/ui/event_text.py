@@ -12,8 +12,21 @@ from drillconsole.log.events import Event
 HIDDEN = frozenset({"signal.sample"})
 """Events never shown: samples are what the panels draw."""
 
-KINDS = ("session", "phase", "signal", "trigger", "decision", "checklist", "gate", "step",
-         "verify", "escalation", "note", "comms", "review")
+KINDS = (
+    "session",
+    "phase",
+    "signal",
+    "trigger",
+    "decision",
+    "checklist",
+    "gate",
+    "step",
+    "verify",
+    "escalation",
+    "note",
+    "comms",
+    "review",
+)
 """Timeline filter kinds, in the order the filter cycles through them."""
 
 _KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal"}
@@ -52,8 +65,10 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     "signal.state": lambda d: f"{d['signal']} {d.get('prev')} → {d['state']} ({_n(d.get('value'))})",
     "source.error": lambda d: f"{d['signal']} source error: {d.get('error')} (miss {d.get('misses')})",
     "scenario.injected": lambda d: f"injection {d['injection']} on {d['signal']} ({d['kind']})",
-    "trigger.fired": lambda d: f"TRIGGER {d['trigger']} fired on {d['signal']} ({_n(d.get('value'))})"
-    + (f" → proposes {d['proposes']}" if d.get("proposes") else ""),
+    "trigger.fired": lambda d: (
+        f"TRIGGER {d['trigger']} fired on {d['signal']} ({_n(d.get('value'))})"
+        + (f" → proposes {d['proposes']}" if d.get("proposes") else "")
+    ),
     "trigger.cleared": lambda d: f"trigger {d['trigger']} cleared ({_n(d.get('value'))})",
     "phase.entered": lambda d: f"phase → {d['phase']}",
     "decision.made": lambda d: f"DECISION {d['option']}: {d.get('rationale', '')}",
@@ -63,16 +78,24 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     "gate.approved": lambda d: f"gate of {d['step']} APPROVED by {d.get('approver')}",
     "gate.rejected": lambda d: f"gate of {d['step']} rejected by {d.get('approver')}: {d.get('reason', '')}",
     "gate.expired": lambda d: f"gate of {d['step']} expired unapproved",
-    "step.started": lambda d: f"step {d['step']} started (attempt {d.get('attempt')})" + (" retry" if d.get("retry") else ""),
+    "step.started": lambda d: (
+        f"step {d['step']} started (attempt {d.get('attempt')})" + (" retry" if d.get("retry") else "")
+    ),
     "step.succeeded": lambda d: f"step {d['step']} succeeded",
-    "step.failed": lambda d: f"step {d['step']} FAILED: {d.get('error')}" + (" — will retry" if d.get("will_retry") else ""),
+    "step.failed": lambda d: (
+        f"step {d['step']} FAILED: {d.get('error')}" + (" — will retry" if d.get("will_retry") else "")
+    ),
     "step.skipped": lambda d: f"step {d['step']} skipped: {d.get('reason', '')}",
     "step.undone": lambda d: f"step {d['step']} undone",
     "verify.passed": lambda d: f"verification {d['step']} passed",
     "verify.failed": lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
-    "fidelity.measured": lambda d: f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
-    + (" ✓" if d.get("passed") else " ✖"),
-    "escalation.raised": lambda d: f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})",
+    "fidelity.measured": lambda d: (
+        f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
+        + (" ✓" if d.get("passed") else " ✖")
+    ),
+    "escalation.raised": lambda d: (
+        f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
+    ),
     "note.added": lambda d: f"note: {d.get('text', '')}",
     "comms.sent": lambda d: f"sent to {d.get('channel')}: {d.get('text', '')}",
     "review.lesson": lambda d: f"lesson: {d.get('text', '')}",

@@ -53,8 +53,11 @@ def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
         raise LaunchProblem(_lines(f"unknown role '{role}' (roles: {', '.join(playbook.roles)})"))
     try:
         return prepare(
-            playbook_path, seed=options.get("seed"), log_dir=options.get("log_dir"),
-            speed=options.get("speed") or 1.0, resume=options.get("resume"),
+            playbook_path,
+            seed=options.get("seed"),
+            log_dir=options.get("log_dir"),
+            speed=options.get("speed") or 1.0,
+            resume=options.get("resume"),
             allow_production=bool(options.get("allow_production")),
         )
     except LaunchError as exc:

@@ -30,6 +30,7 @@ class Operator:
     role_fixed: str | None
 
     if TYPE_CHECKING:  # provided by MainScreen
+
         def selected_step(self) -> Step | None: ...
         def select_step(self, step_id: str) -> None: ...
         def current_role(self) -> str: ...
@@ -137,7 +138,9 @@ class Operator:
 
     @work(group="dialog")
     async def _reject(self, step_id: str) -> None:
-        reason = await self.app.push_screen_wait(TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject", blink=not self.app.steady))
+        reason = await self.app.push_screen_wait(
+            TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject", blink=not self.app.steady)
+        )
         if reason is not None:
             self.command(self.engine.reject, self.role_fixed or self.current_role(), step_id, reason)
 
@@ -162,7 +165,9 @@ class Operator:
 
     @work(group="dialog")
     async def _undo(self, step: Step) -> None:
-        sure = await self.app.push_screen_wait(ConfirmScreen("Undo step", f"Undo '{step.title}' ({step.id})? Its undo action runs now.", yes="Undo"))
+        sure = await self.app.push_screen_wait(
+            ConfirmScreen("Undo step", f"Undo '{step.title}' ({step.id})? Its undo action runs now.", yes="Undo")
+        )
         if sure:
             self.command(self.engine.undo, self.actor_for(step), step.id)
 
@@ -178,7 +183,9 @@ class Operator:
             return
         proposed = next((p for p in (pb.trigger(tid).proposes for _, tid in s.fired_order) if p), None)
         role = self.role_with(Authority.declare_rollback)
-        choice = await self.app.push_screen_wait(DecisionModal(list(step.options), proposed, role, blink=not self.app.steady))
+        choice = await self.app.push_screen_wait(
+            DecisionModal(list(step.options), proposed, role, blink=not self.app.steady)
+        )
         if choice is not None:
             self.command(self.engine.decide, role, choice.option, choice.rationale)
 
@@ -198,7 +205,9 @@ class Operator:
     async def action_note(self) -> None:
         """Add a note to the timeline as the current role."""
         role = self.current_role()
-        text = await self.app.push_screen_wait(TextPrompt("Note", f"Note as {role}:", ok="Add note", blink=not self.app.steady))
+        text = await self.app.push_screen_wait(
+            TextPrompt("Note", f"Note as {role}:", ok="Add note", blink=not self.app.steady)
+        )
         if text is not None:
             self.command(self.engine.note, role, text)
 

@@ -125,7 +125,7 @@ def spark(values: Sequence[float], width: int) -> list[tuple[str, float]]:
     if len(values) == 1:
         return [("█", 1.0)] * width
     data = list(values)
-    buckets = [data[len(data) * i // width:len(data) * (i + 1) // width] for i in range(width)]
+    buckets = [data[len(data) * i // width : len(data) * (i + 1) // width] for i in range(width)]
     buckets = [b for b in buckets if b]
     low, high = min(data), max(data)
     extent = high - low or 1

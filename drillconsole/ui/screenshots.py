@@ -57,7 +57,7 @@ async def shoot(name: str, hold_at: float, scene: Scene, out: Path, logs: Path) 
 
 async def shoot_all(out: Path) -> list[Path]:
     """Every screenshot of the README, in order."""
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any app runs)
     with tempfile.TemporaryDirectory() as logs:
         return [await shoot(name, hold, scene, out, Path(logs)) for name, hold, scene in SCENES]
 

@@ -26,8 +26,19 @@ VARIABLE_DEFAULTS: dict[str, str] = {
 }
 """Custom TCSS variables of the console and their values when a theme leaves them out."""
 
-_COLOR_KEYS = ("primary", "secondary", "warning", "error", "success", "accent",
-               "foreground", "background", "surface", "panel", "boost")
+_COLOR_KEYS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 _ALLOWED = {f.name for f in fields(Theme)}
 
 

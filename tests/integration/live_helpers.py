@@ -31,7 +31,11 @@ def of_type(evs: list[dict[str, Any]], kind: str, **match: Any) -> list[dict[str
 
 def samples(evs: list[dict[str, Any]], signal: str) -> list[tuple[float, float | None]]:
     """(t, value) of every polled sample of a signal (backfill history excluded)."""
-    return [(e["t"], e["data"]["values"][signal]) for e in evs if e["type"] == "signal.sample" and signal in e["data"]["values"]]
+    return [
+        (e["t"], e["data"]["values"][signal])
+        for e in evs
+        if e["type"] == "signal.sample" and signal in e["data"]["values"]
+    ]
 
 
 @dataclass
@@ -80,9 +84,11 @@ def webhook_receiver() -> LocalServer:
         def log_message(self, *args: Any) -> None:
             return
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             raw = _read_body(self)
-            self.server.local.received.append(Received("POST", self.path, dict(self.headers), json.loads(raw or b"null")))  # type: ignore[attr-defined]
+            self.server.local.received.append(
+                Received("POST", self.path, dict(self.headers), json.loads(raw or b"null"))
+            )  # type: ignore[attr-defined]
             self.send_response(200)
             self.send_header("Content-Length", "2")
             self.end_headers()
@@ -109,8 +115,9 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
             self.wfile.write(body)
 
         def _forward(self, method: str, raw: bytes | None) -> None:
-            request = urllib.request.Request(upstream + self.path, data=raw, method=method,
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                upstream + self.path, data=raw, method=method, headers={"Content-Type": "application/json"}
+            )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     self._answer(response.status, response.read())
@@ -120,7 +127,9 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
         def _handle(self, method: str) -> None:
             raw = _read_body(self) if method == "POST" else None
             self.server.local.received.append(Received(method, self.path, dict(self.headers), raw))  # type: ignore[attr-defined]
-            failing = mode == "get500" or (method == "POST" and self.path.startswith("/api/2.0/mlflow/registered-models/alias"))
+            failing = mode == "get500" or (
+                method == "POST" and self.path.startswith("/api/2.0/mlflow/registered-models/alias")
+            )
             if failing and mode in ("post500", "get500"):
                 message = f"INTERNAL_ERROR: database is locked (request had {self.headers.get('Authorization')})"
                 self._answer(500, json.dumps({"error_code": "INTERNAL_ERROR", "message": message}).encode())
@@ -130,10 +139,10 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
             else:
                 self._forward(method, raw)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._handle("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._handle("POST")
 
     return serve(Handler)

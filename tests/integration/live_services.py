@@ -62,7 +62,9 @@ def http(method: str, url: str, body: Any = None, timeout: float = 5.0) -> tuple
         return status, raw.decode(errors="replace")
 
 
-def wait_for(check: Any, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None) -> Any:
+def wait_for(
+    check: Any, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None
+) -> Any:
     """Poll `check()` until it returns something truthy; raise with the service log's tail if it never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,8 +94,14 @@ class Service:
 
     def start(self) -> Service:
         handle = open(self.log, "ab")
-        self.proc = subprocess.Popen(self.argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True, env=self.env)
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=self.env,
+        )
         handle.close()
         return self
 
@@ -118,8 +126,20 @@ def start_mlflow(workdir: Path) -> Service:
     assert binary is not None
     port = free_port()
     (workdir / "artifacts").mkdir(parents=True, exist_ok=True)
-    argv = [binary, "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
-            "--default-artifact-root", str(workdir / "artifacts"), "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    argv = [
+        binary,
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{workdir}/mlflow.db",
+        "--default-artifact-root",
+        str(workdir / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
     service = Service("mlflow", argv, workdir / "mlflow.log", f"http://127.0.0.1:{port}").start()
     wait_for(lambda: http("GET", service.url + "/health")[0] == 200, 120, "MLflow", service.proc, service.log)
     return service
@@ -131,14 +151,19 @@ def register_versions(mlflow_url: str, versions: int = 42, live: str = "42") -> 
     status, body = http("POST", api + "/registered-models/create", {"name": MODEL})
     assert status == 200, body
     for i in range(1, versions + 1):
-        status, body = http("POST", api + "/model-versions/create", {"name": MODEL, "source": f"s3://drill-models/{MODEL}/{i}"})
+        status, body = http(
+            "POST", api + "/model-versions/create", {"name": MODEL, "source": f"s3://drill-models/{MODEL}/{i}"}
+        )
         assert status == 200 and body["model_version"]["version"] == str(i), body
     set_alias(mlflow_url, live)
 
 
 def set_alias(mlflow_url: str, version: str) -> None:
-    status, body = http("POST", mlflow_url + "/api/2.0/mlflow/registered-models/alias",
-                        {"name": MODEL, "alias": ALIAS, "version": version})
+    status, body = http(
+        "POST",
+        mlflow_url + "/api/2.0/mlflow/registered-models/alias",
+        {"name": MODEL, "alias": ALIAS, "version": version},
+    )
     assert status == 200, body
 
 
@@ -151,8 +176,20 @@ def get_alias(mlflow_url: str) -> str | None:
 def start_sandbox(workdir: Path, mlflow_url: str) -> Service:
     """`drillconsole sandbox` (the real CLI) following the alias in MLflow."""
     port = free_port()
-    argv = [sys.executable, "-m", "drillconsole", "sandbox", "--port", str(port), "--mlflow", mlflow_url,
-            "--model", MODEL, "--alias", ALIAS]
+    argv = [
+        sys.executable,
+        "-m",
+        "drillconsole",
+        "sandbox",
+        "--port",
+        str(port),
+        "--mlflow",
+        mlflow_url,
+        "--model",
+        MODEL,
+        "--alias",
+        ALIAS,
+    ]
     service = Service("sandbox", argv, workdir / "sandbox.log", f"http://127.0.0.1:{port}").start()
     wait_for(lambda: http("GET", service.url + "/healthz")[1].get("version"), 30, "sandbox", service.proc, service.log)
     return service
@@ -173,8 +210,12 @@ def start_prometheus(workdir: Path, sandbox_port: int, port: int | None = None) 
     assert binary is not None
     port = port or free_port()
     (workdir / "tsdb").mkdir(parents=True, exist_ok=True)
-    argv = [binary, f"--config.file={prometheus_config(workdir, sandbox_port)}", f"--storage.tsdb.path={workdir / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}"]
+    argv = [
+        binary,
+        f"--config.file={prometheus_config(workdir, sandbox_port)}",
+        f"--storage.tsdb.path={workdir / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
     service = Service("prometheus", argv, workdir / "prometheus.log", f"http://127.0.0.1:{port}").start()
     wait_for(lambda: http("GET", service.url + "/-/ready")[0] == 200, 60, "Prometheus", service.proc, service.log)
     return service
@@ -183,7 +224,9 @@ def start_prometheus(workdir: Path, sandbox_port: int, port: int | None = None) 
 def prometheus_value(prometheus_url: str, query: str) -> float | None:
     """The single value of an instant query, or None when empty/unreachable."""
     try:
-        status, body = http("GET", f"{prometheus_url}/api/v1/query?{urllib.parse.urlencode({'query': query})}", timeout=3)
+        status, body = http(
+            "GET", f"{prometheus_url}/api/v1/query?{urllib.parse.urlencode({'query': query})}", timeout=3
+        )
     except OSError:
         return None
     result = body.get("data", {}).get("result", []) if status == 200 and isinstance(body, dict) else []
@@ -198,8 +241,14 @@ ERROR_RATE = '100 * sum(rate(sandbox_requests_total{status="500"}[10s])) / sum(r
 
 def wait_for_scrapes(prometheus_url: str, timeout: float = 60) -> None:
     """Until the rate queries of the playbook have data (two scrapes inside the window)."""
-    wait_for(lambda: prometheus_value(prometheus_url, "sandbox_model_precision") is not None
-             and prometheus_value(prometheus_url, ERROR_RATE) is not None, timeout, "Prometheus scrapes of the sandbox")
+    wait_for(
+        lambda: (
+            prometheus_value(prometheus_url, "sandbox_model_precision") is not None
+            and prometheus_value(prometheus_url, ERROR_RATE) is not None
+        ),
+        timeout,
+        "Prometheus scrapes of the sandbox",
+    )
 
 
 @dataclass
@@ -221,8 +270,13 @@ class Stack:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment a drill against these services runs with."""
-        return {**os.environ, "MLFLOW_TRACKING_URI": self.mlflow.url, "PROMETHEUS_URL": self.prometheus.url,
-                "SANDBOX_URL": self.sandbox.url, **extra}
+        return {
+            **os.environ,
+            "MLFLOW_TRACKING_URI": self.mlflow.url,
+            "PROMETHEUS_URL": self.prometheus.url,
+            "SANDBOX_URL": self.sandbox.url,
+            **extra,
+        }
 
     def restart_prometheus(self) -> None:
         """Start Prometheus again on its port with its old storage (after a test stopped it)."""
@@ -230,7 +284,9 @@ class Stack:
         self.prometheus = start_prometheus(self.workdir, self.sandbox_port, port=self.prometheus_port)
 
 
-def run_drill(playbook: Path, log_dir: Path, env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_drill(
+    playbook: Path, log_dir: Path, env: dict[str, str], *args: str, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     """`drillconsole run PLAYBOOK --headless ...` as a user would run it."""
     argv = [sys.executable, "-m", "drillconsole", "run", str(playbook), "--headless", "--log-dir", str(log_dir), *args]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)

@@ -76,13 +76,30 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
     receiver = webhook_receiver()
     log_dir = tmp_path / "logs"
     playbook = _variant(tmp_path, receiver.url + "/hooks/status")
-    argv = [sys.executable, "-m", "drillconsole", "run", str(playbook), "--headless", "--auto", "--speed", "1", "--log-dir", str(log_dir)]
-    drill = subprocess.Popen(argv, env=live.env(DRILL_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "drillconsole",
+        "run",
+        str(playbook),
+        "--headless",
+        "--auto",
+        "--speed",
+        "1",
+        "--log-dir",
+        str(log_dir),
+    ]
+    drill = subprocess.Popen(
+        argv, env=live.env(DRILL_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         wait_for(lambda: list(log_dir.rglob("*.jsonl")) and samples(events(log_dir), "precision"), 30, "first samples")
         live.prometheus.stop()
-        wait_for(lambda: all(of_type(events(log_dir), "signal.state", signal=s, state="stale") for s in PROMETHEUS_SIGNALS),
-                 30, "stale panels")
+        wait_for(
+            lambda: all(of_type(events(log_dir), "signal.state", signal=s, state="stale") for s in PROMETHEUS_SIGNALS),
+            30,
+            "stale panels",
+        )
         live.restart_prometheus()
         out, err = drill.communicate(timeout=200)
     finally:
@@ -97,7 +114,9 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
     assert of_type(evs, "source.error", signal="precision")
     # The drill went on through the outage and the panels came back with real values.
     assert any(v is not None for t, v in samples(evs, "precision") if t > stale_t)
-    assert [e for e in of_type(evs, "signal.state", signal="precision") if e["t"] > stale_t and e["data"]["prev"] == "stale"]
+    assert [
+        e for e in of_type(evs, "signal.state", signal="precision") if e["t"] > stale_t and e["data"]["prev"] == "stale"
+    ]
     assert of_type(evs, "session.ended", outcome="restored")
 
     # The webhook got both status updates, with the token, as Slack-compatible payloads.
@@ -111,8 +130,13 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
     help_text = subprocess.run([sys.executable, "-m", "drillconsole", "--help"], capture_output=True, text=True).stdout
     if " report " in help_text or "\n  report" in help_text:
         log = next(log_dir.rglob("*.jsonl"))
-        report = subprocess.run([sys.executable, "-m", "drillconsole", "report", str(log)], capture_output=True, text=True,
-                                cwd=tmp_path, timeout=120)
+        report = subprocess.run(
+            [sys.executable, "-m", "drillconsole", "report", str(log)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
         assert token not in report.stdout + report.stderr
         for produced in tmp_path.rglob("*"):
             if produced.is_file() and produced.suffix in (".md", ".html", ".json"):

@@ -26,22 +26,61 @@ PHRASE = "ROLLBACK fraud-scorer TO v41"
 def small_playbook(tmp_path: Path, *, timeout: str = "5s", step_timeout: str = "20s") -> Path:
     """A drill whose only side effect is the MLflow rollback (signals simulated), for scripted runs."""
     doc = {
-        "drill": {"id": "mlflow-cas", "title": "MLflow compare-and-set", "model": MODEL, "environment": "staging",
-                  "versions": {"suspect": "42", "known_safe": "41"}, "time_limit": "60s"},
+        "drill": {
+            "id": "mlflow-cas",
+            "title": "MLflow compare-and-set",
+            "model": MODEL,
+            "environment": "staging",
+            "versions": {"suspect": "42", "known_safe": "41"},
+            "time_limit": "60s",
+        },
         "roles": {
             "commander": {"title": "Commander", "authority": ["declare_rollback", "approve_gate", "end_drill"]},
             "tech_lead": {"title": "Tech lead", "authority": ["execute_steps"]},
         },
-        "targets": {"registry": {"type": "registry", "kind": "mlflow", "tracking_uri": "${env:MLFLOW_TRACKING_URI}",
-                                 "headers": {"Authorization": "Bearer ${env:DRILL_TOKEN}"}, "timeout": timeout}},
+        "targets": {
+            "registry": {
+                "type": "registry",
+                "kind": "mlflow",
+                "tracking_uri": "${env:MLFLOW_TRACKING_URI}",
+                "headers": {"Authorization": "Bearer ${env:DRILL_TOKEN}"},
+                "timeout": timeout,
+            }
+        },
         "signals": [{"id": "precision", "title": "Precision", "source": {"kind": "simulated", "baseline": 0.95}}],
-        "scenario": [{"id": "drop", "at": "1s", "signal": "precision", "kind": "shift", "delta": -0.2, "cause": {"version": "42"}}],
+        "scenario": [
+            {
+                "id": "drop",
+                "at": "1s",
+                "signal": "precision",
+                "kind": "shift",
+                "delta": -0.2,
+                "cause": {"version": "42"},
+            }
+        ],
         "steps": [
-            {"id": "decide", "title": "Decide", "phase": "decide", "owner": "commander", "kind": "decision",
-             "options": [{"id": "full_rollback", "title": "Roll back", "expected": True}, {"id": "hold", "title": "Hold"}]},
-            {"id": "registry-rollback", "title": "Roll back", "phase": "execute", "owner": "tech_lead", "kind": "action",
-             "action": {"type": "registry.set_alias", "target": "registry", "from": "42", "to": "41"},
-             "gate": {"approver": "commander", "phrase": PHRASE}, "undo": "restore", "timeout": step_timeout},
+            {
+                "id": "decide",
+                "title": "Decide",
+                "phase": "decide",
+                "owner": "commander",
+                "kind": "decision",
+                "options": [
+                    {"id": "full_rollback", "title": "Roll back", "expected": True},
+                    {"id": "hold", "title": "Hold"},
+                ],
+            },
+            {
+                "id": "registry-rollback",
+                "title": "Roll back",
+                "phase": "execute",
+                "owner": "tech_lead",
+                "kind": "action",
+                "action": {"type": "registry.set_alias", "target": "registry", "from": "42", "to": "41"},
+                "gate": {"approver": "commander", "phrase": PHRASE},
+                "undo": "restore",
+                "timeout": step_timeout,
+            },
         ],
     }
     path = tmp_path / "mlflow-cas.yaml"
@@ -51,7 +90,13 @@ def small_playbook(tmp_path: Path, *, timeout: str = "5s", step_timeout: str = "
 
 def script(tmp_path: Path, *, undo: bool) -> Path:
     commands = [
-        {"at": "2s", "role": "commander", "do": "decide", "option": "full_rollback", "rationale": "precision fell on v42"},
+        {
+            "at": "2s",
+            "role": "commander",
+            "do": "decide",
+            "option": "full_rollback",
+            "rationale": "precision fell on v42",
+        },
         {"at": "3s", "role": "tech_lead", "do": "request", "step": "registry-rollback"},
         {"at": "4s", "role": "commander", "do": "approve", "step": "registry-rollback", "phrase": PHRASE},
     ]
@@ -63,10 +108,19 @@ def script(tmp_path: Path, *, undo: bool) -> Path:
     return path
 
 
-def drill(stack: Stack, tmp_path: Path, *, undo: bool = False, mlflow_url: str | None = None, **playbook: str) -> list[dict]:
+def drill(
+    stack: Stack, tmp_path: Path, *, undo: bool = False, mlflow_url: str | None = None, **playbook: str
+) -> list[dict]:
     env = stack.env(DRILL_TOKEN=TOKEN, **({"MLFLOW_TRACKING_URI": mlflow_url} if mlflow_url else {}))
-    result = run_drill(small_playbook(tmp_path, **playbook), tmp_path / "logs", env,
-                       "--script", str(script(tmp_path, undo=undo)), "--virtual-clock", timeout=120)
+    result = run_drill(
+        small_playbook(tmp_path, **playbook),
+        tmp_path / "logs",
+        env,
+        "--script",
+        str(script(tmp_path, undo=undo)),
+        "--virtual-clock",
+        timeout=120,
+    )
     assert result.returncode in (0, 1), result.stderr
     assert TOKEN.encode() not in log_bytes(tmp_path / "logs")
     assert TOKEN not in result.stdout + result.stderr
@@ -99,9 +153,15 @@ def test_undo_is_a_compare_and_set_too(stack: Stack) -> None:
     """Undo builds the reverse action from the result; if someone moved the alias meanwhile it refuses."""
     playbook = load_playbook(small_playbook_path(stack))
     set_alias(stack.mlflow.url, "40")
-    reverse = SetAliasAction(type="registry.set_alias", target="registry", alias="champion", **{"from": "41", "to": "42"})
-    ctx = ActionContext(playbook=playbook, state=DrillState.initial(playbook), redactor=Redactor(),
-                        env={"MLFLOW_TRACKING_URI": stack.mlflow.url, "DRILL_TOKEN": TOKEN})
+    reverse = SetAliasAction(
+        type="registry.set_alias", target="registry", alias="champion", **{"from": "41", "to": "42"}
+    )
+    ctx = ActionContext(
+        playbook=playbook,
+        state=DrillState.initial(playbook),
+        redactor=Redactor(),
+        env={"MLFLOW_TRACKING_URI": stack.mlflow.url, "DRILL_TOKEN": TOKEN},
+    )
     try:
         with pytest.raises(ActionError, match="points at v40, expected v41; nothing changed"):
             asyncio.run(MlflowRegistry().run(reverse, ctx))
@@ -124,7 +184,9 @@ def small_playbook_path(stack: Stack) -> Path:
         ("hang", "set alias champion → v41: timed out after 2s"),
     ],
 )
-def test_mlflow_failing_fails_the_step_with_nothing_half_done(stack: Stack, tmp_path: Path, mode: str, expected: str) -> None:
+def test_mlflow_failing_fails_the_step_with_nothing_half_done(
+    stack: Stack, tmp_path: Path, mode: str, expected: str
+) -> None:
     set_alias(stack.mlflow.url, "42")
     proxy = mlflow_proxy(stack.mlflow.url, mode)
     try:

@@ -67,7 +67,9 @@ class LocalServer:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw
-                request = Request(method, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, dict(self.headers), body)
+                request = Request(
+                    method, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, dict(self.headers), body
+                )
                 local.requests.append(request)
                 route = local.routes.get((method, parts.path))
                 reply = route(request) if route else Reply(404, {"error": "no route"})
@@ -83,13 +85,13 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._handle("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._handle("POST")
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 self._handle("PUT")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

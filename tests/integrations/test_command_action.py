@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -29,7 +30,9 @@ async def run(action: CommandAction, **kw: object) -> dict:
 async def test_success_keeps_exit_code_and_tails(tmp_path: Path) -> None:
     code = "import os,sys\nfor i in range(100): print('line', i)\nprint('cwd', os.getcwd(), os.environ['REGION'], os.environ['TOKEN'], file=sys.stderr)"
     action = command(PY, "-c", code, cwd=str(tmp_path), env={"REGION": "eu", "TOKEN": "${env:DEPLOY_TOKEN}"})
-    result = await run(action, env={"DEPLOY_TOKEN": "tok-xyz-123", "PATH": os.environ["PATH"]}, secrets=("tok-xyz-123",))
+    result = await run(
+        action, env={"DEPLOY_TOKEN": "tok-xyz-123", "PATH": os.environ["PATH"]}, secrets=("tok-xyz-123",)
+    )
     assert result["exit_code"] == 0
     lines = result["stdout"].splitlines()
     assert len(lines) == 20 and lines[-1] == "line 99" and lines[0] == "line 80"
@@ -43,7 +46,9 @@ async def test_argv_is_never_a_shell(tmp_path: Path) -> None:
 
 
 async def test_unexpected_exit_code_is_a_one_line_error() -> None:
-    action = command(PY, "-c", "import sys; print('disk full\\nretry later', file=sys.stderr); sys.exit(3)", expect_exit=[0, 1])
+    action = command(
+        PY, "-c", "import sys; print('disk full\\nretry later', file=sys.stderr); sys.exit(3)", expect_exit=[0, 1]
+    )
     with pytest.raises(ActionError) as info:
         await run(action)
     assert str(info.value) == f"{PY} exited 3 (expected 0, 1): retry later"
@@ -70,10 +75,8 @@ async def test_timeout_kills_the_process_and_its_children(tmp_path: Path) -> Non
                 os.kill(pid, 0)
             except ProcessLookupError:
                 break
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
             time.sleep(0.05)
         else:
             pytest.fail(f"process {pid} survived the step timeout")

@@ -12,8 +12,11 @@ from drillconsole.playbook.models import Signal
 from drillconsole.signals import SourceError
 from drillconsole.signals.http_json import HttpJsonSignal
 
-DOC = {"metrics": {"precision": 0.93, "label": "good", "ok": True, "none": None},
-       "items": [{"value": 1.5}, {"value": 2.5}], "count": 7}
+DOC = {
+    "metrics": {"precision": 0.93, "label": "good", "ok": True, "none": None},
+    "items": [{"value": 1.5}, {"value": 2.5}],
+    "count": 7,
+}
 
 
 @pytest.fixture
@@ -23,13 +26,23 @@ def server() -> Iterator[LocalServer]:
     local.close()
 
 
-def source(url: str, path: str, *, interval: float = 1.0, timeout: float = 1.0, headers: dict[str, str] | None = None) -> HttpJsonSignal:
-    signal = Signal.model_validate({"id": "x", "title": "x", "interval": interval,
-                                    "source": {"kind": "http_json", "url": url, "path": path, "timeout": timeout, "headers": headers or {}}})
+def source(
+    url: str, path: str, *, interval: float = 1.0, timeout: float = 1.0, headers: dict[str, str] | None = None
+) -> HttpJsonSignal:
+    signal = Signal.model_validate(
+        {
+            "id": "x",
+            "title": "x",
+            "interval": interval,
+            "source": {"kind": "http_json", "url": url, "path": path, "timeout": timeout, "headers": headers or {}},
+        }
+    )
     return HttpJsonSignal(signal)
 
 
-@pytest.mark.parametrize(("path", "value"), [("metrics.precision", 0.93), ("items.1.value", 2.5), ("items.-1.value", 2.5), ("count", 7.0)])
+@pytest.mark.parametrize(
+    ("path", "value"), [("metrics.precision", 0.93), ("items.1.value", 2.5), ("items.-1.value", 2.5), ("count", 7.0)]
+)
 async def test_dotted_paths_with_list_indices(server: LocalServer, path: str, value: float) -> None:
     src = source(server.url + "/m", path)
     try:
@@ -59,7 +72,9 @@ async def test_unusable_values_are_one_line_source_errors(server: LocalServer, p
 
 
 async def test_nan_and_infinity_tokens_are_refused() -> None:
-    local = LocalServer({("GET", "/nan"): constant(200, b'{"v": NaN}'), ("GET", "/inf"): constant(200, b'{"v": -Infinity}')}).start()
+    local = LocalServer(
+        {("GET", "/nan"): constant(200, b'{"v": NaN}'), ("GET", "/inf"): constant(200, b'{"v": -Infinity}')}
+    ).start()
     try:
         with pytest.raises(SourceError, match="`v` is NaN"):
             await source(local.url + "/nan", "v").poll()
@@ -69,8 +84,14 @@ async def test_nan_and_infinity_tokens_are_refused() -> None:
         local.close()
 
 
-async def test_headers_resolve_env_at_poll_time_and_errors_never_show_the_secret(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    src = source(server.url + "/m?key=${env:PROBE_KEY}", "metrics.precision", headers={"Authorization": "Bearer ${env:PROBE_TOKEN}"})
+async def test_headers_resolve_env_at_poll_time_and_errors_never_show_the_secret(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = source(
+        server.url + "/m?key=${env:PROBE_KEY}",
+        "metrics.precision",
+        headers={"Authorization": "Bearer ${env:PROBE_TOKEN}"},
+    )
     with pytest.raises(SourceError, match="environment variable PROBE_KEY is not set"):
         await src.poll()
     monkeypatch.setenv("PROBE_KEY", "k-123456")

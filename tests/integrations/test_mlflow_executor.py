@@ -30,8 +30,16 @@ class FakeMlflow:
             return Reply(500, {"error_code": "INTERNAL_ERROR", "message": "db down"})
         version = self.aliases.get(request.query["alias"])
         if version is None:
-            return Reply(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": f"Registered model alias {request.query['alias']} not found."})
-        return Reply(200, {"model_version": {"name": "fraud-scorer", "version": version, "aliases": [request.query["alias"]]}})
+            return Reply(
+                400,
+                {
+                    "error_code": "INVALID_PARAMETER_VALUE",
+                    "message": f"Registered model alias {request.query['alias']} not found.",
+                },
+            )
+        return Reply(
+            200, {"model_version": {"name": "fraud-scorer", "version": version, "aliases": [request.query["alias"]]}}
+        )
 
     def post(self, request: Request) -> Reply:
         body: dict[str, Any] = request.body
@@ -56,8 +64,14 @@ def mlflow() -> Iterator[FakeMlflow]:
 
 
 def registry_playbook(url: str, model: str = "fraud-scorer") -> Playbook:
-    target = {"type": "registry", "kind": "mlflow", "tracking_uri": url + "/", "model_name": model, "timeout": 0.3,
-              "headers": {"Authorization": "Bearer ${env:MLFLOW_TOKEN}"}}
+    target = {
+        "type": "registry",
+        "kind": "mlflow",
+        "tracking_uri": url + "/",
+        "model_name": model,
+        "timeout": 0.3,
+        "headers": {"Authorization": "Bearer ${env:MLFLOW_TOKEN}"},
+    }
     return playbook(targets={"registry": target})
 
 
@@ -110,7 +124,9 @@ async def test_500_on_the_set_says_nothing_changed(mlflow: FakeMlflow) -> None:
     mlflow.mode = "500"
     with pytest.raises(ActionError) as info:
         await run(mlflow, rollback())
-    assert str(info.value).endswith("set alias champion → v41: HTTP 500: boom; alias champion still at v42, nothing changed")
+    assert str(info.value).endswith(
+        "set alias champion → v41: HTTP 500: boom; alias champion still at v42, nothing changed"
+    )
     assert mlflow.aliases["champion"] == "42"
 
 

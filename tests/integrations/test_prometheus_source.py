@@ -28,8 +28,21 @@ def prom() -> Iterator[LocalServer]:
 
 
 def source(url: str, reduce: str = "single", backfill: float = 60.0) -> PrometheusSignal:
-    signal = Signal.model_validate({"id": "x", "title": "x", "interval": 2.0, "source": {
-        "kind": "prometheus", "url": url + "/", "query": 'sum(rate(x{a="b"}[10s]))', "reduce": reduce, "backfill": backfill, "timeout": 1.5}})
+    signal = Signal.model_validate(
+        {
+            "id": "x",
+            "title": "x",
+            "interval": 2.0,
+            "source": {
+                "kind": "prometheus",
+                "url": url + "/",
+                "query": 'sum(rate(x{a="b"}[10s]))',
+                "reduce": reduce,
+                "backfill": backfill,
+                "timeout": 1.5,
+            },
+        }
+    )
     return PrometheusSignal(signal)
 
 
@@ -67,7 +80,7 @@ async def test_multi_series_reduce(prom: LocalServer, reduce: str, value: float)
 async def test_multi_series_with_single_names_the_count(prom: LocalServer) -> None:
     with pytest.raises(SourceError) as info:
         await poll(prom, vector("1", "2", "3"))
-    assert str(info.value).startswith("query returned 3 series (e.g. m{pod=\"p0\"}); set `reduce`")
+    assert str(info.value).startswith('query returned 3 series (e.g. m{pod="p0"}); set `reduce`')
 
 
 @pytest.mark.parametrize(("raw", "message"), [("NaN", "is NaN"), ("+Inf", "is +Inf"), ("-Inf", "is -Inf")])
@@ -104,7 +117,9 @@ async def test_backfill_returns_history_relative_to_now(prom: LocalServer) -> No
     points = await src.backfill()
     await src.close()
     request = prom.requests[-1]
-    assert abs(float(request.query["end"]) - now) < 5 and float(request.query["end"]) - float(request.query["start"]) == pytest.approx(60)
+    assert abs(float(request.query["end"]) - now) < 5 and float(request.query["end"]) - float(
+        request.query["start"]
+    ) == pytest.approx(60)
     assert float(request.query["step"]) == 2.0
     assert len(points) == 31
     assert all(t <= 0 for t, _ in points) and points[0][0] == pytest.approx(-60, abs=0.01)
@@ -114,7 +129,9 @@ async def test_backfill_returns_history_relative_to_now(prom: LocalServer) -> No
 
 async def test_backfill_single_with_many_series_is_refused(prom: LocalServer) -> None:
     result = [{"metric": {"pod": p}, "values": [[time.time(), "1"]]} for p in "ab"]
-    prom.routes[("GET", "/api/v1/query_range")] = constant(200, {"status": "success", "data": {"resultType": "matrix", "result": result}})
+    prom.routes[("GET", "/api/v1/query_range")] = constant(
+        200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
+    )
     src = source(prom.url)
     with pytest.raises(SourceError, match="query returned 2 series"):
         await src.backfill()

@@ -21,13 +21,37 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def flags_playbook(url: str) -> Playbook:
-    target = {"type": "flags", "kind": "http", "url": url, "flags": {"new-scoring-path": True}, "segments": ["eu", "us"], "timeout": 2}
+    target = {
+        "type": "flags",
+        "kind": "http",
+        "url": url,
+        "flags": {"new-scoring-path": True},
+        "segments": ["eu", "us"],
+        "timeout": 2,
+    }
     return playbook(targets={"flags": target})
 
 
 async def act(pb: Playbook, action: dict, **kw: object) -> dict:
-    parsed = Playbook.model_validate({**pb.model_dump(by_alias=True), "steps": [
-        {"id": "a", "title": "a", "phase": "baseline", "owner": "commander", "kind": "action", "action": action}]}).steps[0].action
+    parsed = (
+        Playbook.model_validate(
+            {
+                **pb.model_dump(by_alias=True),
+                "steps": [
+                    {
+                        "id": "a",
+                        "title": "a",
+                        "phase": "baseline",
+                        "owner": "commander",
+                        "kind": "action",
+                        "action": action,
+                    }
+                ],
+            }
+        )
+        .steps[0]
+        .action
+    )
     assert parsed is not None
     return (await executor_for(parsed, pb).run(parsed, context(pb, **kw))).result  # type: ignore[arg-type]
 
@@ -50,7 +74,9 @@ async def test_flag_errors(sandbox: Sandbox) -> None:
     with pytest.raises(ActionError, match="flag dark-mode is not one target flags may change"):
         await act(pb, {"type": "flag.set", "target": "flags", "flag": "dark-mode", "value": True})
     with pytest.raises(ActionError, match="segment apac is unknown"):
-        await act(pb, {"type": "flag.set", "target": "flags", "flag": "new-scoring-path", "value": True, "segment": "apac"})
+        await act(
+            pb, {"type": "flag.set", "target": "flags", "flag": "new-scoring-path", "value": True, "segment": "apac"}
+        )
     sandbox.flags._values.clear()  # the service forgot the flag
     with pytest.raises(ActionError, match="unknown to the flag service; nothing changed"):
         await act(pb, {"type": "flag.set", "target": "flags", "flag": "new-scoring-path", "value": True})
@@ -69,18 +95,30 @@ async def test_fault_inject_makes_only_the_named_version_misbehave(sandbox: Sand
 
 async def test_http_action_keeps_status_and_a_redacted_excerpt() -> None:
     secret = "sk-live-0123456789"
-    echo = LocalServer({("POST", "/deploy"): lambda r: Reply(201, {"echo": r.headers.get("X-Api-Key"), "pad": "x" * 5000})}).start()
+    echo = LocalServer(
+        {("POST", "/deploy"): lambda r: Reply(201, {"echo": r.headers.get("X-Api-Key"), "pad": "x" * 5000})}
+    ).start()
     try:
-        action = {"type": "http", "method": "POST", "url": echo.url + "/deploy", "headers": {"X-Api-Key": "${env:DEPLOY_KEY}"},
-                  "json": {"version": "41", "token": "${env:DEPLOY_KEY}"}}
+        action = {
+            "type": "http",
+            "method": "POST",
+            "url": echo.url + "/deploy",
+            "headers": {"X-Api-Key": "${env:DEPLOY_KEY}"},
+            "json": {"version": "41", "token": "${env:DEPLOY_KEY}"},
+        }
         result = await act(playbook(), action, env={"DEPLOY_KEY": secret}, secrets=(secret,))
-        assert echo.requests[0].headers["X-Api-Key"] == secret and echo.requests[0].body == {"version": "41", "token": secret}
+        assert echo.requests[0].headers["X-Api-Key"] == secret and echo.requests[0].body == {
+            "version": "41",
+            "token": secret,
+        }
         assert result["status"] == 201 and secret not in result["body"] and '"echo": "***"' in result["body"]
         assert len(result["body"].encode()) <= 2048 + 3
         echo.routes[("POST", "/deploy")] = constant(503, {"error": f"busy {secret}"})
         with pytest.raises(ActionError) as info:
             await act(playbook(), action, env={"DEPLOY_KEY": secret}, secrets=(secret,))
-        assert str(info.value).startswith("POST http://127.0.0.1:") and "answered 503 (expected 200, 201, 202, 204)" in str(info.value)
+        assert str(info.value).startswith(
+            "POST http://127.0.0.1:"
+        ) and "answered 503 (expected 200, 201, 202, 204)" in str(info.value)
         assert secret not in str(info.value)
     finally:
         echo.close()
@@ -90,8 +128,13 @@ async def test_notify_posts_to_a_real_webhook_receiver() -> None:
     hook = LocalServer({("POST", "/hook"): constant(200, "ok")}).start()
     try:
         pb = playbook()
-        action = {"type": "notify", "channel": "#inc", "url": hook.url + "/hook", "headers": {"Authorization": "Bearer ${env:HOOK}"},
-                  "template": "{model}: v{suspect} → v{known_safe}, phase {phase}"}
+        action = {
+            "type": "notify",
+            "channel": "#inc",
+            "url": hook.url + "/hook",
+            "headers": {"Authorization": "Bearer ${env:HOOK}"},
+            "template": "{model}: v{suspect} → v{known_safe}, phase {phase}",
+        }
         result = await act(pb, action, env={"HOOK": "hook-secret-1"})
         assert result == {"channel": "#inc", "delivered": True, "status": 200}
         [request] = hook.requests
@@ -109,8 +152,14 @@ async def test_sandbox_metrics_show_the_fault_and_recovery(sandbox: Sandbox) -> 
 
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(sandbox.url + "/metrics")).text
-        for name in ("sandbox_requests_total{status=\"500\"}", "sandbox_request_latency_seconds_bucket", "sandbox_model_precision",
-                     "sandbox_policy_violations_total", "sandbox_live_model_version 42.0", 'sandbox_model_info{version="42"}'):
+        for name in (
+            'sandbox_requests_total{status="500"}',
+            "sandbox_request_latency_seconds_bucket",
+            "sandbox_model_precision",
+            "sandbox_policy_violations_total",
+            "sandbox_live_model_version 42.0",
+            'sandbox_model_info{version="42"}',
+        ):
             assert name in metrics
         time.sleep(1.2)
         healthy = sandbox.metrics.precision._value.get()
@@ -126,8 +175,13 @@ async def test_sandbox_metrics_show_the_fault_and_recovery(sandbox: Sandbox) -> 
 
 def test_sandbox_follows_the_registry_alias() -> None:
     aliases = {"champion": "42"}
-    registry = LocalServer({("GET", "/api/2.0/mlflow/registered-models/alias"): lambda r: Reply(
-        200, {"model_version": {"version": aliases[r.query["alias"]]}})}).start()
+    registry = LocalServer(
+        {
+            ("GET", "/api/2.0/mlflow/registered-models/alias"): lambda r: Reply(
+                200, {"model_version": {"version": aliases[r.query["alias"]]}}
+            )
+        }
+    ).start()
     box = Sandbox(mlflow=registry.url, refresh=0.2).start()
     try:
         assert box.version == "42" and box.registry_up

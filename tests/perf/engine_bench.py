@@ -22,22 +22,52 @@ SIGNALS = 50
 def fifty_signal_playbook(signals: int = SIGNALS, interval: str = "1s") -> str:
     """A playbook with many noisy simulated signals, bands, triggers and a staged fault."""
     data = {
-        "drill": {"id": "bench", "title": "Benchmark", "model": "m", "seed": 3,
-                  "versions": {"suspect": "2", "known_safe": "1"}, "time_limit": "1h"},
+        "drill": {
+            "id": "bench",
+            "title": "Benchmark",
+            "model": "m",
+            "seed": 3,
+            "versions": {"suspect": "2", "known_safe": "1"},
+            "time_limit": "1h",
+        },
         "roles": {"commander": {"title": "IC", "authority": ["declare_rollback", "approve_gate", "end_drill"]}},
         "targets": {"registry": {"type": "registry", "kind": "simulated"}},
         "signals": [
-            {"id": f"s{i:02d}", "title": f"Signal {i}", "interval": interval,
-             "source": {"kind": "simulated", "baseline": 100.0, "noise": 2.0},
-             "bands": {"warn": {"above": 110, "for": "10s"}, "critical": {"above": 130, "for": "20s"}}}
+            {
+                "id": f"s{i:02d}",
+                "title": f"Signal {i}",
+                "interval": interval,
+                "source": {"kind": "simulated", "baseline": 100.0, "noise": 2.0},
+                "bands": {"warn": {"above": 110, "for": "10s"}, "critical": {"above": 130, "for": "20s"}},
+            }
             for i in range(signals)
         ],
-        "triggers": [{"id": f"t{i:02d}", "kind": "threshold", "signal": f"s{i:02d}", "above": 125, "for": "15s"}
-                     for i in range(0, signals, 5)],
-        "scenario": [{"id": f"f{i:02d}", "at": "10m", "signal": f"s{i:02d}", "kind": "ramp", "delta": 40,
-                      "over": "5m", "cause": {"version": "2"}} for i in range(0, signals, 3)],
-        "steps": [{"id": "decide", "title": "Decide", "phase": "decide", "owner": "commander", "kind": "decision",
-                   "options": [{"id": "hold", "title": "Hold", "expected": True}]}],
+        "triggers": [
+            {"id": f"t{i:02d}", "kind": "threshold", "signal": f"s{i:02d}", "above": 125, "for": "15s"}
+            for i in range(0, signals, 5)
+        ],
+        "scenario": [
+            {
+                "id": f"f{i:02d}",
+                "at": "10m",
+                "signal": f"s{i:02d}",
+                "kind": "ramp",
+                "delta": 40,
+                "over": "5m",
+                "cause": {"version": "2"},
+            }
+            for i in range(0, signals, 3)
+        ],
+        "steps": [
+            {
+                "id": "decide",
+                "title": "Decide",
+                "phase": "decide",
+                "owner": "commander",
+                "kind": "decision",
+                "options": [{"id": "hold", "title": "Hold", "expected": True}],
+            }
+        ],
     }
     return yaml.safe_dump(data, sort_keys=False)
 
@@ -67,7 +97,9 @@ def fsync_appends(n: int = 500) -> tuple[float, float]:
         times = []
         for i in range(n):
             start = time.perf_counter()
-            log.append(float(i), "checklist.checked", "commander", {"role": "commander", "item": f"i{i}", "late": False})
+            log.append(
+                float(i), "checklist.checked", "commander", {"role": "commander", "item": f"i{i}", "late": False}
+            )
             times.append((time.perf_counter() - start) * 1000)
         log.close()
     q = statistics.quantiles(times, n=100)

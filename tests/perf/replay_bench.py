@@ -33,8 +33,9 @@ def one_hour_log(folder: Path) -> Path:
     digest = hashlib.sha256(text.encode()).hexdigest()
     log_path = Path(folder) / "bench.jsonl"
     log = SessionLog.create(log_path, digest)
-    engine = Engine(load_playbook(playbook_path), log, VirtualClock(), playbook_hash=digest,
-                    playbook_path=str(playbook_path))
+    engine = Engine(
+        load_playbook(playbook_path), log, VirtualClock(), playbook_hash=digest, playbook_path=str(playbook_path)
+    )
     asyncio.run(engine.run())
     log.close()
     return log_path
@@ -73,8 +74,13 @@ def measure(log_path: Path, seeks: int = SEEKS, seed: int = 7) -> dict[str, floa
         session.peek_at(t)
         play_ms.append((time.perf_counter() - start) * 1000)
         t += 6.0
-    out = {"open_s": opened, "events": len(session.events), "bytes": log_path.stat().st_size,
-           "checkpoints": session.checkpoints, "held_mb": held / 1e6}
+    out = {
+        "open_s": opened,
+        "events": len(session.events),
+        "bytes": log_path.stat().st_size,
+        "checkpoints": session.checkpoints,
+        "held_mb": held / 1e6,
+    }
     for name, ms in (("seek", seek_ms), ("peek", peek_ms), ("play", play_ms)):
         out[f"{name}_p50"], out[f"{name}_p95"], out[f"{name}_max"] = _quantiles(ms)
     return out
@@ -85,11 +91,27 @@ def rows() -> list[tuple[str, str, str]]:
         m = measure(one_hour_log(Path(tmp)))
     return [
         ("replay open, one-hour log (50 signals @ 1 Hz)", f"{m['open_s']:.2f} s", ""),
-        ("  events / log size / checkpoints", f"{m['events']:,.0f} / {m['bytes'] / 1e6:.1f} MB / {m['checkpoints']:.0f}", ""),
+        (
+            "  events / log size / checkpoints",
+            f"{m['events']:,.0f} / {m['bytes'] / 1e6:.1f} MB / {m['checkpoints']:.0f}",
+            "",
+        ),
         ("  memory held by the open replay", f"{m['held_mb']:.0f} MB", ""),
-        (f"replay seek state_at (copy) p50 / p95 / max, {SEEKS} random", f"{m['seek_p50']:.1f} / {m['seek_p95']:.1f} / {m['seek_max']:.1f} ms", "≤ 100 ms"),
-        (f"replay peek_at (shared) p50 / p95 / max, {SEEKS} random", f"{m['peek_p50']:.1f} / {m['peek_p95']:.1f} / {m['peek_max']:.1f} ms", "≤ 100 ms"),
-        ("replay peek_at during 60x playback p50 / p95 / max", f"{m['play_p50']:.2f} / {m['play_p95']:.2f} / {m['play_max']:.2f} ms", ""),
+        (
+            f"replay seek state_at (copy) p50 / p95 / max, {SEEKS} random",
+            f"{m['seek_p50']:.1f} / {m['seek_p95']:.1f} / {m['seek_max']:.1f} ms",
+            "≤ 100 ms",
+        ),
+        (
+            f"replay peek_at (shared) p50 / p95 / max, {SEEKS} random",
+            f"{m['peek_p50']:.1f} / {m['peek_p95']:.1f} / {m['peek_max']:.1f} ms",
+            "≤ 100 ms",
+        ),
+        (
+            "replay peek_at during 60x playback p50 / p95 / max",
+            f"{m['play_p50']:.2f} / {m['play_p95']:.2f} / {m['play_max']:.2f} ms",
+            "",
+        ),
     ]
 
 

@@ -16,8 +16,13 @@ EVENTS = 1_000_000
 SAMPLE_DT = 0.2
 CACHE = Path(tempfile.gettempdir()) / "drillconsole-bench"
 FAKE_HASH = "0" * 64
-SIGNALS = {"error_rate": (0.4, 0.05), "latency_p95": (120.0, 6.0), "policy_violations": (0.0, 0.0),
-           "precision": (0.92, 0.004), "throughput": (850.0, 15.0)}
+SIGNALS = {
+    "error_rate": (0.4, 0.05),
+    "latency_p95": (120.0, 6.0),
+    "policy_violations": (0.0, 0.0),
+    "precision": (0.92, 0.004),
+    "throughput": (850.0, 15.0),
+}
 
 
 def demo_log() -> Path:
@@ -77,8 +82,10 @@ def big_log(events: int = EVENTS) -> Path:
                 lifecycle(life[li])
                 li += 1
             values = ",".join(f'"{s}":{round(rng.gauss(b, sd), 6)}' for s, (b, sd) in SIGNALS.items())
-            out.write(f'{{"actor":"engine","data":{{"values":{{{values}}}}},"hash":"{FAKE_HASH}","prev":"{FAKE_HASH}",'
-                      f'"seq":{seq},"t":{t},"ts":"2026-11-27T15:54:11.332017Z","type":"signal.sample"}}\n')
+            out.write(
+                f'{{"actor":"engine","data":{{"values":{{{values}}}}},"hash":"{FAKE_HASH}","prev":"{FAKE_HASH}",'
+                f'"seq":{seq},"t":{t},"ts":"2026-11-27T15:54:11.332017Z","type":"signal.sample"}}\n'
+            )
             seq += 1
         for e in life[li:]:
             lifecycle(e)
@@ -100,7 +107,9 @@ def python_metrics(path: Path, rollback_step: str | None, inject_steps: frozense
             kind, t, d = e["type"], e["t"], e["data"]
             if kind == "signal.sample":
                 continue
-            if (kind == "scenario.injected" and not d.get("transient")) or (kind == "step.succeeded" and d.get("step") in inject_steps):
+            if (kind == "scenario.injected" and not d.get("transient")) or (
+                kind == "step.succeeded" and d.get("step") in inject_steps
+            ):
                 fault = t if fault is None else min(fault, t)
             elif kind == "trigger.fired":
                 trigger = t if trigger is None else min(trigger, t)
@@ -130,10 +139,14 @@ def python_metrics(path: Path, rollback_step: str | None, inject_steps: frozense
 
     noise = sum(1 for a, b in episodes if b is not None and not any(a < r < b for r in decisions))
     return {
-        "time_to_detect_s": span(fault, trigger), "time_to_decision_s": span(trigger, decision),
-        "time_to_rollback_s": span(decision, rollback), "time_to_restore_s": span(trigger, restored),
+        "time_to_detect_s": span(fault, trigger),
+        "time_to_decision_s": span(trigger, decision),
+        "time_to_rollback_s": span(decision, rollback),
+        "time_to_restore_s": span(trigger, restored),
         "rollback_success_rate": round(successes / attempts, 4) if attempts else None,
-        "restoration_fidelity": fidelity, "false_alarms": noise, "outcome": outcome,
+        "restoration_fidelity": fidelity,
+        "false_alarms": noise,
+        "outcome": outcome,
     }
 
 
@@ -147,7 +160,9 @@ def trend_logs(n: int = 1000) -> Path:
     part = folder.with_suffix(".part")
     part.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        head["ts"] = f"2024-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}T09:00:00.000000Z".replace("2024", str(2024 + i // 336))
+        head["ts"] = f"2024-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}T09:00:00.000000Z".replace(
+            "2024", str(2024 + i // 336)
+        )
         line = json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         (part / f"drill-{i:04d}.jsonl").write_text(line + "\n" + rest, encoding="utf-8")
     part.rename(folder)
@@ -171,7 +186,9 @@ def rows() -> list[tuple[str, str, str]]:
     cli = [sys.executable, "-m", "drillconsole", "report", str(path), "--format", "json", "-o"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
-        wall_cli, done = _time(lambda: subprocess.run([*cli, str(out)], capture_output=True, text=True, check=False), repeat=3)
+        wall_cli, done = _time(
+            lambda: subprocess.run([*cli, str(out)], capture_output=True, text=True, check=False), repeat=3
+        )
         assert done.returncode == 0, done.stderr
         report = json.loads(out.read_text())
     wall_in, _ = _time(lambda: render(build_report(path), "json"), repeat=3)

@@ -40,7 +40,7 @@ def _serve(port_out: Any) -> None:
         def log_message(self, *args: Any) -> None:
             return
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = json.dumps({"signal": self.path, "metrics": {"value": 100.0 + (time.time() % 7)}}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -59,13 +59,22 @@ def _serve(port_out: Any) -> None:
 
 def playbook_text(url: str, duration: float) -> str:
     data = {
-        "drill": {"id": "sources-bench", "title": "Sources benchmark", "model": "m",
-                  "versions": {"suspect": "2", "known_safe": "1"}, "time_limit": duration},
+        "drill": {
+            "id": "sources-bench",
+            "title": "Sources benchmark",
+            "model": "m",
+            "versions": {"suspect": "2", "known_safe": "1"},
+            "time_limit": duration,
+        },
         "roles": {"commander": {"title": "IC", "authority": ["declare_rollback", "approve_gate", "end_drill"]}},
         "signals": [
-            {"id": f"s{i:02d}", "title": f"Signal {i}", "interval": "1s",
-             "source": {"kind": "http_json", "url": f"{url}/s/{i:02d}", "path": "metrics.value", "timeout": "0.5s"},
-             "bands": {"warn": {"above": 110, "for": "10s"}}}
+            {
+                "id": f"s{i:02d}",
+                "title": f"Signal {i}",
+                "interval": "1s",
+                "source": {"kind": "http_json", "url": f"{url}/s/{i:02d}", "path": "metrics.value", "timeout": "0.5s"},
+                "bands": {"warn": {"above": 110, "for": "10s"}},
+            }
             for i in range(SIGNALS)
         ],
         "steps": [{"id": "m", "title": "m", "phase": "baseline", "owner": "commander", "kind": "manual"}],
@@ -103,8 +112,15 @@ def measure(duration: float) -> dict[str, float]:
     # Polls per signal per second between the first and the last round (the drill starts and ends mid-interval).
     rounds = len(latencies) / SIGNALS
     rate = (rounds - 1) / (max(starts) - min(starts)) if rounds > 1 else 0.0
-    return {"wall": wall, "polls": len(latencies), "rate": rate,
-            "p50": q[49] * 1000, "p95": q[94] * 1000, "cpu": cpu / wall * 100, "errors": errors}
+    return {
+        "wall": wall,
+        "polls": len(latencies),
+        "rate": rate,
+        "p50": q[49] * 1000,
+        "p95": q[94] * 1000,
+        "cpu": cpu / wall * 100,
+        "errors": errors,
+    }
 
 
 def _timed(poll: Any, out: list[float], starts: list[float]) -> Any:
@@ -127,7 +143,11 @@ def rows() -> list[tuple[str, str, str]]:
     duration = QUICK_DURATION if quick() else DURATION
     m = measure(duration)
     return [
-        (f"{SIGNALS} http_json signals @ 1 Hz, {duration:g} s real: poll rate per signal", f"{m['rate']:.3f} Hz", "≥ 0.98 Hz"),
+        (
+            f"{SIGNALS} http_json signals @ 1 Hz, {duration:g} s real: poll rate per signal",
+            f"{m['rate']:.3f} Hz",
+            "≥ 0.98 Hz",
+        ),
         ("  polls / source errors", f"{m['polls']:,.0f} / {m['errors']:.0f}", "0 errors"),
         ("  poll latency p50", f"{m['p50']:.1f} ms", ""),
         ("  poll latency p95", f"{m['p95']:.1f} ms", "≤ 250 ms (interval 1 s)"),

@@ -139,7 +139,9 @@ def many_signals_playbook(directory: Path, signals: int = 50, interval: str = "5
     ]
     for n in range(signals):
         lines.append(f"  - {{id: s{n:02d}, title: Signal {n:02d}, unit: ms, precision: 1, interval: {interval},")
-        lines.append(f"     source: {{kind: simulated, baseline: {100 + n}, noise: 3}}, bands: {{warn: {{above: 400}}}}}}")
+        lines.append(
+            f"     source: {{kind: simulated, baseline: {100 + n}, noise: 3}}, bands: {{warn: {{above: 400}}}}}}"
+        )
     lines += [
         "steps:",
         "  - {id: look, title: Look around, phase: baseline, owner: commander, kind: manual}",
@@ -191,7 +193,11 @@ def rows() -> list[tuple[str, str, str]]:
         ("console first frame vs bare Textual", f"{ratio:.2f}× ({first:.2f}s vs {bare:.2f}s)", "≤ 1.5×"),
         ("console main screen up (for reference)", f"{ready:.2f}s ({ready / bare:.1f}× bare)", "—"),
         ("console CPU, 50 signals at 2 Hz", f"{cpu:.0%} of one core", "≤ 30%"),
-        ("key press to screen updated, p95 under that load", f"{p95 * 1000:.0f} ms (p50 {p50 * 1000:.0f} ms)", "≤ 50 ms"),
+        (
+            "key press to screen updated, p95 under that load",
+            f"{p95 * 1000:.0f} ms (p50 {p50 * 1000:.0f} ms)",
+            "≤ 50 ms",
+        ),
     ]
 
 

@@ -52,15 +52,21 @@ def mini_failing_run(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
 @pytest.fixture(scope="session")
 def remote_run(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     pb = load_playbook(DEMO)
-    return run_demo(tmp_path_factory.mktemp("remote"), [AutoPlayer()],
-                    sources={"throughput": RemoteSource(pb.signal("throughput"), 850.0)})
+    return run_demo(
+        tmp_path_factory.mktemp("remote"),
+        [AutoPlayer()],
+        sources={"throughput": RemoteSource(pb.signal("throughput"), 850.0)},
+    )
 
 
 @pytest.fixture(scope="session")
 def broken_source_run(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     pb = load_playbook(DEMO)
-    return run_demo(tmp_path_factory.mktemp("broken"), [AutoPlayer()],
-                    sources={"throughput": BrokenSource(pb.signal("throughput"), 0.0)})
+    return run_demo(
+        tmp_path_factory.mktemp("broken"),
+        [AutoPlayer()],
+        sources={"throughput": BrokenSource(pb.signal("throughput"), 0.0)},
+    )
 
 
 @pytest.fixture(scope="session")

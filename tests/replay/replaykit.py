@@ -101,15 +101,22 @@ def _finish(prepared: Prepared, engine: Engine, until: float | None = None) -> N
     prepared.log.close()
 
 
-def run_demo(folder: Path, players: list[Any], sources: dict[str, Any] | None = None,
-             until: float | None = None) -> Recorded:
+def run_demo(
+    folder: Path, players: list[Any], sources: dict[str, Any] | None = None, until: float | None = None
+) -> Recorded:
     """Run the demo playbook on a virtual clock (optionally with replaced sources) and record it."""
     prepared = prepare(DEMO, log_dir=folder, virtual_clock=True, players=players)
     engine = prepared.engine
     if sources is not None:
-        engine = Engine(prepared.playbook, prepared.log, engine.clock, playbook_path=engine.playbook_path,
-                        playbook_hash=engine.playbook_hash, players=players,
-                        sources={**engine.sources, **sources})
+        engine = Engine(
+            prepared.playbook,
+            prepared.log,
+            engine.clock,
+            playbook_path=engine.playbook_path,
+            playbook_hash=engine.playbook_hash,
+            players=players,
+            sources={**engine.sources, **sources},
+        )
     recorded = Recorded(prepared.log_path)
     recorded.listen(engine)
     _finish(prepared, engine, until)
@@ -138,8 +145,9 @@ def demo_resumed(folder: Path) -> Recorded:
     return first
 
 
-def mini_drill(folder: Path, data: dict[str, Any] | None = None, *, auto: bool = False,
-               script: list[dict[str, Any]] | None = None) -> Recorded:
+def mini_drill(
+    folder: Path, data: dict[str, Any] | None = None, *, auto: bool = False, script: list[dict[str, Any]] | None = None
+) -> Recorded:
     """A drillkit Drill to its end; its playbook is written next to the log as `mini.yaml`."""
     folder.mkdir(parents=True, exist_ok=True)
     drill = Drill(folder, data, auto=auto, script=script)

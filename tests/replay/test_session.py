@@ -60,8 +60,9 @@ def test_a_log_cut_mid_line_replays_to_its_last_whole_event(auto_run, tmp_path):
     log = tmp_path / "cut.jsonl"
     log.write_bytes(b"".join(lines[:cut]) + lines[cut][: len(lines[cut]) // 2])
     session = ReplaySession.open(log)
-    assert session.warning == (f"chain broken at line {cut + 1}: truncated or malformed line; "
-                               f"replaying the {cut} events before it")
+    assert session.warning == (
+        f"chain broken at line {cut + 1}: truncated or malformed line; replaying the {cut} events before it"
+    )
     assert session.events[-1].seq == cut - 1
     assert snapshot_view(session.state_at(session.duration)) == snapshot_view(auto_run.live[cut - 1])
 
@@ -199,13 +200,23 @@ def test_markers_of_the_demo(auto_run):
     assert [m.t for m in markers] == sorted(m.t for m in markers)
     kinds = [m.kind for m in markers]
     injections = {m.label.split(":")[0]: m.t for m in markers if m.kind in ("injection", "transient")}
-    assert injections == {"injected v42-precision-fault": 60.0, "injected v42-error-climb": 60.0,
-                          "transient latency-blip": 75.0}
+    assert injections == {
+        "injected v42-precision-fault": 60.0,
+        "injected v42-error-climb": 60.0,
+        "transient latency-blip": 75.0,
+    }
     assert kinds.count("trigger") == 2 and kinds.count("decision") == 1
     assert kinds.count("gate.requested") == kinds.count("gate.approved") == 1
     assert kinds.count("step.succeeded") == 7 and kinds.count("verify.passed") == 1 and kinds.count("fidelity") == 1
     assert [m.label for m in markers if m.kind == "phase"] == [
-        "phase baseline", "phase detect", "phase decide", "phase execute", "phase verify", "phase restore", "phase review"]
+        "phase baseline",
+        "phase detect",
+        "phase decide",
+        "phase execute",
+        "phase verify",
+        "phase restore",
+        "phase review",
+    ]
     assert markers[-1] == Marker(session.duration, "end", markers[-1].label, session.events[-1].seq)
     assert markers[-1].label == "ended: restored (ended by commander)"
     decision = next(m for m in markers if m.kind == "decision")

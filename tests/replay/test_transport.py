@@ -136,15 +136,30 @@ def test_a_real_session_drives_the_transport(auto_run):
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("83", 83.0), ("83s", 83.0), ("1:23", 83.0), ("T+01:23", 83.0), ("t+1:23", 83.0), ("  T+ 01:23 ", 83.0),
-     ("0", 0.0), ("1:02:03", 3723.0), ("T+1:02:03", 3723.0), ("2m", 120.0), ("1m30s", 90.0), ("83.5", 83.5),
-     ("1:23.5", 83.5), ("T+83", 83.0)],
+    [
+        ("83", 83.0),
+        ("83s", 83.0),
+        ("1:23", 83.0),
+        ("T+01:23", 83.0),
+        ("t+1:23", 83.0),
+        ("  T+ 01:23 ", 83.0),
+        ("0", 0.0),
+        ("1:02:03", 3723.0),
+        ("T+1:02:03", 3723.0),
+        ("2m", 120.0),
+        ("1m30s", 90.0),
+        ("83.5", 83.5),
+        ("1:23.5", 83.5),
+        ("T+83", 83.0),
+    ],
 )
 def test_parse_time(text, seconds):
     assert parse_time(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "  ", "T+", "-5", "1:60", "1:75:00", "abc", "1::2", "83 s", "1:2:3:4", "T-01:00", "5x"])
+@pytest.mark.parametrize(
+    "text", ["", "  ", "T+", "-5", "1:60", "1:75:00", "abc", "1::2", "83 s", "1:2:3:4", "T-01:00", "5x"]
+)
 def test_parse_time_errors_are_one_line(text):
     with pytest.raises(TimeFormatError) as exc:
         parse_time(text)

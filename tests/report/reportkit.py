@@ -29,7 +29,13 @@ SCRIPT = [
     {"at": "12s", "role": "comms", "do": "check", "item": "stakeholders"},
     {"at": "70s", "role": "tech_lead", "do": "check", "item": "dashboards"},
     {"at": "90s", "role": "commander", "do": "check", "item": "ack-alert"},
-    {"at": DECIDE, "role": "commander", "do": "decide", "option": "full_rollback", "rationale": "precision fell below 0.86"},
+    {
+        "at": DECIDE,
+        "role": "commander",
+        "do": "decide",
+        "option": "full_rollback",
+        "rationale": "precision fell below 0.86",
+    },
     {"at": "97s", "role": "tech_lead", "do": "run", "step": "freeze-deploys"},
     {"at": "98s", "role": "comms", "do": "run", "step": "initial-update"},
     {"at": REQUEST, "role": "tech_lead", "do": "request", "step": "registry-rollback"},
@@ -38,7 +44,14 @@ SCRIPT = [
     {"at": "200s", "role": "data_steward", "do": "run", "step": "fidelity"},
     {"at": "205s", "role": "comms", "do": "run", "step": "all-clear"},
     {"at": "210s", "role": "commander", "do": "lesson", "text": "the latency blip drew attention from precision"},
-    {"at": "211s", "role": "commander", "do": "action", "text": "tune the latency trigger", "owner": "tech_lead", "due": "2026-12-15"},
+    {
+        "at": "211s",
+        "role": "commander",
+        "do": "action",
+        "text": "tune the latency trigger",
+        "owner": "tech_lead",
+        "due": "2026-12-15",
+    },
     {"at": "215s", "role": "commander", "do": "end"},
 ]
 
@@ -116,8 +129,14 @@ def events(path: Path, kind: str) -> list[Any]:
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `drillconsole ARGS` in a fresh interpreter."""
-    return subprocess.run([sys.executable, "-m", "drillconsole", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd or REPO, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "drillconsole", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or REPO,
+        check=False,
+    )
 
 
 def restamp(src: Path, dest: Path, ts: str) -> Path:
@@ -126,7 +145,9 @@ def restamp(src: Path, dest: Path, ts: str) -> Path:
     head = json.loads(first)
     head["ts"] = ts
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" + rest, encoding="utf-8")
+    dest.write_text(
+        json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" + rest, encoding="utf-8"
+    )
     return dest
 
 

@@ -50,7 +50,10 @@ def test_tampered_log_still_reports_and_names_the_bad_line(demo_log: Path, tmp_p
     out = cli("report", str(tampered), "--format", "json")
     assert out.returncode == 0
     data = json.loads(out.stdout)
-    assert data["chain_ok"] is False and data["chain_problem"] == {"line": n + 1, "problem": "hash mismatch (line edited)"}
+    assert data["chain_ok"] is False and data["chain_problem"] == {
+        "line": n + 1,
+        "problem": "hash mismatch (line edited)",
+    }
     warning = f"drillconsole: warning: {tampered}:{n + 1}: hash mismatch (line edited); hash chain broken, report computed from the lines as written"
     assert out.stderr.splitlines() == [warning]
     assert data["decision"]["rationale"] == "precision fell below 0.80"  # reported as written
@@ -67,8 +70,17 @@ def test_truncated_and_garbled_lines_are_passed_over(demo_log: Path, tmp_path: P
     broken.write_bytes(b"".join(lines))
     good, bad = report(demo_log), report(broken)
     assert bad["chain_ok"] is False and bad["chain_problem"]["line"] == n + 1
-    for key in ("time_to_detect_s", "time_to_decision_s", "time_to_rollback_s", "time_to_restore_s", "false_alarms",
-                "roles", "gates", "duration_s", "outcome"):
+    for key in (
+        "time_to_detect_s",
+        "time_to_decision_s",
+        "time_to_rollback_s",
+        "time_to_restore_s",
+        "false_alarms",
+        "roles",
+        "gates",
+        "duration_s",
+        "outcome",
+    ):
         assert bad[key] == good[key], key
     assert [p["phase"] for p in bad["phases"]] == ["baseline", "detect", "decide", "execute", "restore", "review"]
     assert "```text" in cli("report", str(broken)).stdout  # the charts still decode the samples

@@ -46,7 +46,11 @@ def test_headline_times_follow_the_script(demo_log: Path) -> None:
     assert r["time_to_restore_s"] == restored_t - trigger_t
     assert r["rollback_step"] == "registry-rollback"
     assert (r["rollback_attempts"], r["rollback_success_rate"]) == (1, 1.0)
-    assert r["restoration_fidelity"] == {"match_rate": 1.0, "max_deviation": pytest.approx(0.0, abs=0.01), "passed": True}
+    assert r["restoration_fidelity"] == {
+        "match_rate": 1.0,
+        "max_deviation": pytest.approx(0.0, abs=0.01),
+        "passed": True,
+    }
     assert r["false_alarms"] == 0
     assert r["outcome"] == "restored"
 
@@ -57,11 +61,24 @@ def test_session_facts_and_decision(demo_log: Path) -> None:
     assert r["schema_version"] == 1
     assert (r["playbook"], r["seed"], r["started_at"]) == (str(DEMO), 42, first.ts)
     assert r["duration_s"] == 215.0 and r["chain_ok"] is True and r["playbook_loaded"] is True
-    assert r["decision"] == {"option": "full_rollback", "expected": True, "rationale": "precision fell below 0.86",
-                             "actor": "commander", "proposed": "full_rollback", "t": DECIDE}
-    assert r["lessons"] == [{"t": 210.0, "actor": "commander", "text": "the latency blip drew attention from precision"}]
-    assert r["action_items"][0] | {} == {"t": 211.0, "actor": "commander", "text": "tune the latency trigger",
-                                         "owner": "tech_lead", "due": "2026-12-15"}
+    assert r["decision"] == {
+        "option": "full_rollback",
+        "expected": True,
+        "rationale": "precision fell below 0.86",
+        "actor": "commander",
+        "proposed": "full_rollback",
+        "t": DECIDE,
+    }
+    assert r["lessons"] == [
+        {"t": 210.0, "actor": "commander", "text": "the latency blip drew attention from precision"}
+    ]
+    assert r["action_items"][0] | {} == {
+        "t": 211.0,
+        "actor": "commander",
+        "text": "tune the latency trigger",
+        "owner": "tech_lead",
+        "due": "2026-12-15",
+    }
 
 
 def test_gate_latency_and_two_person_rule(demo_log: Path) -> None:
@@ -75,7 +92,12 @@ def test_roles_done_late_and_missed(demo_log: Path) -> None:
     roles = report(demo_log)["roles"]
     assert list(roles) == ["commander", "tech_lead", "data_steward", "comms"]
     summary = {rid: (r["items"], r["done"], r["late"], r["missed"]) for rid, r in roles.items()}
-    assert summary == {"commander": (4, 2, 0, 2), "tech_lead": (3, 1, 1, 2), "data_steward": (3, 0, 0, 3), "comms": (3, 1, 0, 2)}
+    assert summary == {
+        "commander": (4, 2, 0, 2),
+        "tech_lead": (3, 1, 1, 2),
+        "data_steward": (3, 0, 0, 3),
+        "comms": (3, 1, 0, 2),
+    }
     assert roles["tech_lead"]["late_items"] == ["dashboards"]  # due T+60, ticked T+70
     assert roles["commander"]["missed_items"] == ["declare-severity", "confirm-restored"]
 
@@ -85,7 +107,15 @@ def test_timeline_steps_and_phases(demo_log: Path) -> None:
     steps = {s["step"]: s for s in r["steps"]}
     assert steps["registry-rollback"]["started_t"] == APPROVE and steps["registry-rollback"]["duration_s"] == LATENCY
     assert steps["decide"]["status"] == "decided"
-    assert [p["phase"] for p in r["phases"]] == ["baseline", "detect", "decide", "execute", "verify", "restore", "review"]
+    assert [p["phase"] for p in r["phases"]] == [
+        "baseline",
+        "detect",
+        "decide",
+        "execute",
+        "verify",
+        "restore",
+        "review",
+    ]
     assert sum(p["duration_s"] for p in r["phases"]) == pytest.approx(215.0)
     kinds = [m["kind"] for m in r["markers"]]
     assert kinds.count("injection") == 2 and kinds.count("spike") == 1 and "decision" in kinds and "rollback" in kinds
@@ -141,4 +171,9 @@ def test_without_the_playbook_the_log_still_answers(tmp_path: Path) -> None:
     assert r["rollback_step"] == "registry-rollback"  # found by its alias result
     assert r["time_to_rollback_s"] == 16.5
     commander = r["roles"]["commander"]
-    assert (commander["items"], commander["done"], commander["missed"], commander["missed_items"]) == (2, 1, 1, ["brief-team"])
+    assert (commander["items"], commander["done"], commander["missed"], commander["missed_items"]) == (
+        2,
+        1,
+        1,
+        ["brief-team"],
+    )

@@ -15,7 +15,10 @@ def test_spike_that_clears_alone_is_a_false_alarm(tmp_path: Path) -> None:
     ]
     r = report(run_drill(playbook, script, tmp_path / "logs"))
     # 1 s samples, noise 0: a 3 s spike at T+20 is above 200 on samples 20, 21, 22; a 10 s burst at T+40 on 40..49.
-    assert [(x["fired_t"], x["cleared_t"], x["false_alarm"]) for x in r["triggers"]] == [(20.0, 23.0, True), (40.0, 50.0, False)]
+    assert [(x["fired_t"], x["cleared_t"], x["false_alarm"]) for x in r["triggers"]] == [
+        (20.0, 23.0, True),
+        (40.0, 50.0, False),
+    ]
     assert r["false_alarms"] == 1
     assert r["time_to_detect_s"] is None  # transient injections are not the fault
     assert r["time_to_decision_s"] == 45.0 - 20.0
@@ -26,6 +29,9 @@ def test_trigger_still_firing_is_not_a_false_alarm(tmp_path: Path) -> None:
     playbook = write_playbook(tmp_path, "noise.yaml", NOISE_PLAYBOOK)
     r = report(run_drill(playbook, [{"at": "45s", "role": "commander", "do": "end"}], tmp_path / "logs"))
     # No decision at all: the blip cleared alone (noise); the burst was still firing when the drill ended at T+45.
-    assert [(x["fired_t"], x["cleared_t"], x["false_alarm"]) for x in r["triggers"]] == [(20.0, 23.0, True), (40.0, None, False)]
+    assert [(x["fired_t"], x["cleared_t"], x["false_alarm"]) for x in r["triggers"]] == [
+        (20.0, 23.0, True),
+        (40.0, None, False),
+    ]
     assert r["false_alarms"] == 1
     assert r["decision"] is None and r["time_to_decision_s"] is None

@@ -17,7 +17,10 @@ def demo_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_reports_are_byte_identical_across_runs(demo_log: Path, tmp_path: Path, fmt: str) -> None:
-    first, second = cli("report", str(demo_log), "--format", fmt), cli("report", str(demo_log), "--format", fmt, "-o", str(tmp_path / "r"))
+    first, second = (
+        cli("report", str(demo_log), "--format", fmt),
+        cli("report", str(demo_log), "--format", fmt, "-o", str(tmp_path / "r")),
+    )
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert first.stderr == "" and second.stdout == ""
     assert first.stdout.encode() == (tmp_path / "r").read_bytes()
@@ -30,8 +33,16 @@ def test_json_is_the_report_data(demo_log: Path) -> None:
 
 def test_markdown_has_metrics_review_timeline_roles_and_sparklines(demo_log: Path) -> None:
     md = cli("report", str(demo_log)).stdout
-    for heading in ("## Summary", "## Metrics", "## Lessons learned", "## Action items", "## Timeline", "## Gates",
-                    "## Role adherence", "## Signals"):
+    for heading in (
+        "## Summary",
+        "## Metrics",
+        "## Lessons learned",
+        "## Action items",
+        "## Timeline",
+        "## Gates",
+        "## Role adherence",
+        "## Signals",
+    ):
         assert f"\n{heading}\n" in md
     assert "| Time to rollback (decision → rollback succeeded) | 16.5 s |" in md
     assert "the latency blip drew attention from precision (commander)" in md

@@ -89,7 +89,9 @@ def test_markdown_has_a_row_per_drill_and_text_charts(drills: Path) -> None:
 def test_csv_has_a_header_and_a_row_per_drill(drills: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(cli("trend", str(drills), "--format", "csv").stdout)))
     assert [r["date"] for r in rows] == ["2026-03-01", "2026-03-08", "2026-03-15"]
-    assert {"log", "playbook", "drill", "outcome", "interval_days", "time_to_detect_s", "rollback_success_rate"} <= set(rows[0])
+    assert {"log", "playbook", "drill", "outcome", "interval_days", "time_to_detect_s", "rollback_success_rate"} <= set(
+        rows[0]
+    )
 
 
 def test_no_logs_is_exit_2(tmp_path: Path) -> None:
@@ -108,7 +110,9 @@ def test_a_thousand_logs(tmp_path: Path) -> None:
     log = run_drill(playbook, [{"at": "45s", "role": "commander", "do": "end"}], tmp_path / "one")
     first = datetime(2024, 1, 1, 9, 0)
     for i in range(1000):
-        restamp(log, tmp_path / "many" / f"{i:04d}.jsonl", (first + timedelta(days=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        restamp(
+            log, tmp_path / "many" / f"{i:04d}.jsonl", (first + timedelta(days=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        )
     trend = build_trend([tmp_path / "many"])
     assert trend.drills.height == 1000 and trend.skipped == []
     assert trend.drills["false_alarms"].to_list() == [1] * 1000

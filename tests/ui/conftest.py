@@ -18,10 +18,17 @@ from drillconsole.ui.app import DrillApp
 SIZE = (120, 36)
 
 
-def fast_drill(tmp_path: Path, speed: float = 40.0, playbook: Path | None = None, players: list[Any] | None = None) -> Prepared:
+def fast_drill(
+    tmp_path: Path, speed: float = 40.0, playbook: Path | None = None, players: list[Any] | None = None
+) -> Prepared:
     """The demo (or another playbook) on a real clock `speed` times faster than the wall."""
-    return prepare(playbook or resources.bundled_playbook("demo"), log_dir=tmp_path / "logs", speed=speed,
-                   allow_production=True, players=players)
+    return prepare(
+        playbook or resources.bundled_playbook("demo"),
+        log_dir=tmp_path / "logs",
+        speed=speed,
+        allow_production=True,
+        players=players,
+    )
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:

@@ -42,15 +42,23 @@ def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> No
     assert run_console(broken, {"log_dir": tmp_path / "logs"}, headless=True) == 2
     err = capsys.readouterr().err
     assert err and all(line.startswith(str(broken)) for line in err.strip().splitlines()), err
-    assert run_console(resources.bundled_playbook("demo"), {"role": "cto", "log_dir": tmp_path / "logs"}, headless=True) == 2
-    assert capsys.readouterr().err.strip() == "drillconsole: unknown role 'cto' (roles: commander, tech_lead, data_steward, comms)"
+    assert (
+        run_console(resources.bundled_playbook("demo"), {"role": "cto", "log_dir": tmp_path / "logs"}, headless=True)
+        == 2
+    )
+    assert (
+        capsys.readouterr().err.strip()
+        == "drillconsole: unknown role 'cto' (roles: commander, tech_lead, data_steward, comms)"
+    )
     assert run_console(tmp_path / "missing.yaml", {"log_dir": tmp_path / "logs"}) == 2  # refused before any frame
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "logs").exists()
 
 
 async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Path) -> None:
-    app = DrillApp(load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}), steady=True)
+    app = DrillApp(
+        load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}), steady=True
+    )
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, LoadingScreen)
         assert "loading playbook… demo.yaml" in str(app.screen.query_one("#loading-what", Static).render())
@@ -158,9 +166,22 @@ async def test_palette_offers_every_key_action(demo_app: Any) -> None:
         await pilot.pause(0.2)
         provider = DrillCommands(app.screen)
         names = [name for name, _, _ in provider._commands()]
-    for wanted in ["Run step: Roll champion", "Retry step:", "Skip step:", "Undo step:", "Approve gate:", "Decide",
-                   "Check item: commander/brief-team", "Add a note", "Role view:", "Theme: high-contrast",
-                   "Pause / resume", "Speed: 10×", "End the drill", "Timeline: kind gate"]:
+    for wanted in [
+        "Run step: Roll champion",
+        "Retry step:",
+        "Skip step:",
+        "Undo step:",
+        "Approve gate:",
+        "Decide",
+        "Check item: commander/brief-team",
+        "Add a note",
+        "Role view:",
+        "Theme: high-contrast",
+        "Pause / resume",
+        "Speed: 10×",
+        "End the drill",
+        "Timeline: kind gate",
+    ]:
         assert any(name.startswith(wanted) for name in names), wanted
 
 

@@ -57,7 +57,12 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
     state = app.engine.state
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: state.started, "the drill to start")
-        for role, item in [("commander", "brief-team"), ("tech_lead", "dashboards"), ("data_steward", "reference-set"), ("comms", "stakeholders")]:
+        for role, item in [
+            ("commander", "brief-team"),
+            ("tech_lead", "dashboards"),
+            ("data_steward", "reference-set"),
+            ("comms", "stakeholders"),
+        ]:
             await check_item(pilot, app, role, item)
         await run_step(pilot, app, "confirm-baseline")
         await wait_for(pilot, lambda: state.steps["confirm-baseline"].status == "succeeded", "the baseline step")
@@ -118,9 +123,16 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
     ended = next(e for e in events if e.type == "session.ended")
     assert ended.data["outcome"] == "restored"
     approved = types.index("gate.approved")
-    started = next(i for i, e in enumerate(events) if e.type == "step.started" and e.data["step"] == "registry-rollback")
+    started = next(
+        i for i, e in enumerate(events) if e.type == "step.started" and e.data["step"] == "registry-rollback"
+    )
     assert approved < started and events[approved].actor == "commander"
-    assert {e.actor for e in events if e.type == "checklist.checked"} == {"commander", "tech_lead", "data_steward", "comms"}
+    assert {e.actor for e in events if e.type == "checklist.checked"} == {
+        "commander",
+        "tech_lead",
+        "data_steward",
+        "comms",
+    }
     assert not any(e.auto for e in events), "nothing may be played automatically in the console"
     assert [e.data["text"] for e in events if e.type == "review.lesson"] == ["rehearse the gate phrase"]
     action = next(e for e in events if e.type == "review.action")

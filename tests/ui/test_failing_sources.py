@@ -54,8 +54,14 @@ def drill_with_bad_sources(tmp_path: Path) -> Prepared:
     sources = dict(base.engine.sources)
     sources["precision"] = HangingSource(pb.signal("precision"))
     sources["error_rate"] = BrokenSource(pb.signal("error_rate"))
-    engine = Engine(pb, base.log, base.engine.clock, playbook_path=base.engine.playbook_path,
-                    playbook_hash=base.engine.playbook_hash, sources=sources)
+    engine = Engine(
+        pb,
+        base.log,
+        base.engine.clock,
+        playbook_path=base.engine.playbook_path,
+        playbook_hash=base.engine.playbook_hash,
+        sources=sources,
+    )
     return Prepared(engine, base.log, pb, base.log_path)
 
 
@@ -70,7 +76,9 @@ async def test_hanging_and_failing_sources_go_stale_and_the_app_responds(tmp_pat
     state = prepared.engine.state
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: state.signals["error_rate"].state == "stale", "the failing source to turn stale")
-        await wait_for(pilot, lambda: state.signals["precision"].state == "stale", "the hanging source to turn stale", 10)
+        await wait_for(
+            pilot, lambda: state.signals["precision"].state == "stale", "the hanging source to turn stale", 10
+        )
         await pilot.pause(0.3)
         assert "? stale" in panel_text(app, "error_rate")
         assert "connection refused" in panel_text(app, "error_rate")

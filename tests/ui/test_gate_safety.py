@@ -13,10 +13,53 @@ from .conftest import SIZE, log_events
 
 GATED = "registry-rollback"
 KEYS = [
-    "r", "a", "t", "s", "u", "d", "c", "n", "p", "f", "k", "question_mark", "plus", "minus",
-    "left_square_bracket", "right_square_bracket", "enter", "escape", "tab", "shift+tab",
-    "up", "down", "left", "right", "space", "backspace", "ctrl+p",
-    "R", "O", "L", "B", "A", "C", "K", "T", "f", "r", "a", "u", "d", "-", "s", "c", "o", "v", "4", "1",
+    "r",
+    "a",
+    "t",
+    "s",
+    "u",
+    "d",
+    "c",
+    "n",
+    "p",
+    "f",
+    "k",
+    "question_mark",
+    "plus",
+    "minus",
+    "left_square_bracket",
+    "right_square_bracket",
+    "enter",
+    "escape",
+    "tab",
+    "shift+tab",
+    "up",
+    "down",
+    "left",
+    "right",
+    "space",
+    "backspace",
+    "ctrl+p",
+    "R",
+    "O",
+    "L",
+    "B",
+    "A",
+    "C",
+    "K",
+    "T",
+    "f",
+    "r",
+    "a",
+    "u",
+    "d",
+    "-",
+    "s",
+    "c",
+    "o",
+    "v",
+    "4",
+    "1",
 ]
 """Everything but q, e and y (quitting or ending would stop the test early), weighted to the gate's keys and phrase."""
 
@@ -28,7 +71,7 @@ async def test_random_keys_never_run_the_gated_step_unapproved(tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.main_screen.query_one(StepTable)  # type: ignore[union-attr]
-        for burst in range(15):
+        for _burst in range(15):
             if app.screen is app.main_screen:
                 table.focus()
                 table.select(GATED)
@@ -45,5 +88,6 @@ async def test_random_keys_never_run_the_gated_step_unapproved(tmp_path: Path) -
             approved = False
         elif event.type == "step.started":
             assert approved, f"step.started of {GATED} at seq {event.seq} without a gate.approved"
-    assert any(e.type == "gate.requested" and e.data["step"] == GATED and not e.auto for e in events), \
+    assert any(e.type == "gate.requested" and e.data["step"] == GATED and not e.auto for e in events), (
         "the keys never even reached the gate: the test proves nothing"
+    )

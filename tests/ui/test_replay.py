@@ -72,8 +72,12 @@ async def test_seek_keys_go_to_the_events_and_phases_the_session_names(session: 
             assert app.position == expected
         await pilot.press("left")
         assert app.position == session.prev_event_t(expected)
-        for key, find in ((".", session.next_phase_t), ("shift+right", session.next_phase_t),
-                          (",", session.prev_phase_t), ("shift+left", session.prev_phase_t)):
+        for key, find in (
+            (".", session.next_phase_t),
+            ("shift+right", session.next_phase_t),
+            (",", session.prev_phase_t),
+            ("shift+left", session.prev_phase_t),
+        ):
             target = find(app.position)
             await pilot.press(key)
             assert app.position == target
@@ -135,7 +139,8 @@ async def test_a_bad_time_is_an_error_and_the_position_stays(session: ReplaySess
         await pilot.pause()
         assert app.position == 42.0 and app.screen is app.replay_screen
         assert [n.message for n in app._notifications] == [
-            "bad time 'soon': use seconds (83, 83s), m:ss (1:23) or T+mm:ss (T+01:23)"]
+            "bad time 'soon': use seconds (83, 83s), m:ss (1:23) or T+mm:ss (T+01:23)"
+        ]
 
 
 async def test_a_click_on_the_scrubber_seeks_there(session: ReplaySession) -> None:

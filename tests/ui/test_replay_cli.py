@@ -16,15 +16,23 @@ from drillconsole.ui.replay.command import open_replay, parse_speed
 
 
 def drillconsole(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drillconsole", *map(str, args)], check=False, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "drillconsole", *map(str, args)],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_drill(folder: Path) -> tuple[Path, Path]:
     """A headless demo run from a copy of the playbook in folder: (log, playbook copy)."""
     playbook = folder / "demo.yaml"
     shutil.copyfile(resources.bundled_playbook("demo"), playbook)
-    done = drillconsole("run", playbook, "--headless", "--auto", "--virtual-clock", "--log-dir", folder / "logs", cwd=folder)
+    done = drillconsole(
+        "run", playbook, "--headless", "--auto", "--virtual-clock", "--log-dir", folder / "logs", cwd=folder
+    )
     assert done.returncode == 0, done.stderr
     return next((folder / "logs").glob("*.jsonl")), playbook
 
@@ -46,7 +54,9 @@ def missing(log: Path, playbook: Path, tmp: Path) -> tuple[list[str | Path], str
 
 def not_a_log(log: Path, playbook: Path, tmp: Path) -> tuple[list[str | Path], str]:
     (tmp / "notes.txt").write_text("lessons: none\n")
-    return [tmp / "notes.txt"], f"drillconsole: {tmp / 'notes.txt'} is not a session log (line 1: truncated or malformed line)"
+    return [
+        tmp / "notes.txt"
+    ], f"drillconsole: {tmp / 'notes.txt'} is not a session log (line 1: truncated or malformed line)"
 
 
 def bad_time(log: Path, playbook: Path, tmp: Path) -> tuple[list[str | Path], str]:

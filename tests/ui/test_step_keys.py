@@ -40,7 +40,9 @@ async def test_undo_from_the_step_list_after_a_confirmation(tmp_path: Path) -> N
     app = DrillApp(prepared, steady=True)
     state = prepared.engine.state
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the auto-played rollback", 30)
+        await wait_for(
+            pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the auto-played rollback", 30
+        )
         app.main_screen.query_one(StepTable).select("registry-rollback")  # type: ignore[union-attr]
         await pilot.press("u")
         assert isinstance(app.screen, ConfirmScreen)

@@ -32,9 +32,17 @@ class ReplayApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, session: ReplaySession, *, speed: float = 1.0, at: float = 0.0, theme: str | None = None,
-                 themes_dir: Path | None = None, steady: bool = False,
-                 wall: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        session: ReplaySession,
+        *,
+        speed: float = 1.0,
+        at: float = 0.0,
+        theme: str | None = None,
+        themes_dir: Path | None = None,
+        steady: bool = False,
+        wall: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self.session = session
         self.steady = steady

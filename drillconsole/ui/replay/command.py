@@ -18,8 +18,9 @@ def parse_speed(text: str) -> float:
     return speed
 
 
-def open_replay(log: Path, *, speed: str = "1", at: str | None = None,
-                playbook: Path | None = None) -> tuple[ReplaySession, float, float]:
+def open_replay(
+    log: Path, *, speed: str = "1", at: str | None = None, playbook: Path | None = None
+) -> tuple[ReplaySession, float, float]:
     """Check the options and open the log: (session, speed, start time); every problem is a one-line ReplayError."""
     rate = parse_speed(speed)
     try:
@@ -29,8 +30,9 @@ def open_replay(log: Path, *, speed: str = "1", at: str | None = None,
     return ReplaySession.open(Path(log), playbook=playbook), rate, start
 
 
-def replay_command(log: Path, *, speed: str = "1", theme: str | None = None, at: str | None = None,
-                   playbook: Path | None = None) -> int:
+def replay_command(
+    log: Path, *, speed: str = "1", theme: str | None = None, at: str | None = None, playbook: Path | None = None
+) -> int:
     """Replay a session log in the console; 0 when closed, 2 for bad input (one line on stderr)."""
     try:
         session, rate, start = open_replay(log, speed=speed, at=at, playbook=playbook)

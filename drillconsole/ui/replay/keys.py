@@ -49,6 +49,7 @@ EXTRA_HELP: list[tuple[str, str]] = [
     ("Ctrl+C / Ctrl+Q", "quit, like q"),
 ]
 
+
 def help_rows() -> list[tuple[str, str]]:
     """Every replay key with what it does, for the help screen."""
     rows = [(b.key_display or b.key, HELP.get(b.action, b.description)) for b in REPLAY_KEYS]

@@ -47,8 +47,9 @@ class ReplayScreen(Screen[None]):
     BINDINGS = REPLAY_KEYS
     app: ReplayApp
 
-    def __init__(self, session: ReplaySession, transport: Transport, wall: Callable[[], float],
-                 *, steady: bool = False) -> None:
+    def __init__(
+        self, session: ReplaySession, transport: Transport, wall: Callable[[], float], *, steady: bool = False
+    ) -> None:
         super().__init__(id="replay")
         self.session = session
         self.transport = transport
@@ -201,8 +202,11 @@ class ReplayScreen(Screen[None]):
             self.app.notify(str(exc), title="Go to time", severity="error")
             return
         if t > self.session.duration:
-            self.app.notify(f"{clock(t)} is past the log's last event; showing {clock(self.session.duration)}",
-                            title="Go to time", severity="warning")
+            self.app.notify(
+                f"{clock(t)} is past the log's last event; showing {clock(self.session.duration)}",
+                title="Go to time",
+                severity="warning",
+            )
         self.seek(t)
 
     @on(Scrubber.Seek)

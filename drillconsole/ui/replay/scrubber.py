@@ -45,8 +45,18 @@ LOOKS: dict[str, MarkerLook] = {
 }
 """Every marker kind but `phase` (phases are labelled under the bar); fidelity reads as verify."""
 
-LEGEND = ("injection", "transient", "trigger", "decision", "gate.approved", "step.succeeded",
-          "step.failed", "verify.passed", "verify.failed", "end.restored")
+LEGEND = (
+    "injection",
+    "transient",
+    "trigger",
+    "decision",
+    "gate.approved",
+    "step.succeeded",
+    "step.failed",
+    "verify.passed",
+    "verify.failed",
+    "end.restored",
+)
 """The looks the legend explains, in order."""
 
 
@@ -103,8 +113,9 @@ class Scrubber(Widget):
             super().__init__()
             self.t = t
 
-    def __init__(self, marks: list[ScrubMark], phases: list[tuple[float, str]], duration: float,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, marks: list[ScrubMark], phases: list[tuple[float, str]], duration: float, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.marks = marks
         self.phases = phases
@@ -179,7 +190,7 @@ class Scrubber(Widget):
         else:
             styles[cursor] = tone(self.app, "accent", bold=True) + Style(reverse=True)
         text = Text(no_wrap=True, overflow="crop")
-        for char, style in zip(cells, styles):
+        for char, style in zip(cells, styles, strict=False):
             text.append(char, style=style or "")
         return text
 

@@ -18,8 +18,9 @@ def record_demo(folder: Path, *, name: str = DEMO_LOG) -> Path:
     from drillconsole.launch import prepare
 
     folder.mkdir(parents=True, exist_ok=True)
-    prepared = prepare(resources.bundled_playbook("demo"), log_dir=folder / "sessions", virtual_clock=True,
-                       players=[AutoPlayer()])
+    prepared = prepare(
+        resources.bundled_playbook("demo"), log_dir=folder / "sessions", virtual_clock=True, players=[AutoPlayer()]
+    )
     try:
         asyncio.run(prepared.engine.run())
     finally:

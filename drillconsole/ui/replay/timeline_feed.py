@@ -26,9 +26,9 @@ class TimelineFeed:
     def to(self, count: int) -> None:
         """Show the timeline of the first `count` events."""
         if count >= self.count:
-            self.timeline.add_events(list(self.events[self.count:count]))
+            self.timeline.add_events(list(self.events[self.count : count]))
         else:
             total = self._upto[count]
-            self.timeline.lines_seen[:] = self._lines[max(0, total - MAX_LINES):total]
+            self.timeline.lines_seen[:] = self._lines[max(0, total - MAX_LINES) : total]
             self.timeline.rebuild()
         self.count = count

@@ -37,8 +37,10 @@ class DecisionModal(ModalScreen[DecisionChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="decision-dialog") as box:
             box.border_title = "Decide on the response"
-            yield Static(f"Deciding as [b]{escape(self._role)}[/b]. The triggers propose "
-                         f"[b]{escape(self._proposed or 'nothing')}[/b].")
+            yield Static(
+                f"Deciding as [b]{escape(self._role)}[/b]. The triggers propose "
+                f"[b]{escape(self._proposed or 'nothing')}[/b]."
+            )
             with RadioSet(id="options"):
                 for option in self._options:
                     mark = "  ★ proposed" if option.id == self._proposed else ""
@@ -64,7 +66,9 @@ class DecisionModal(ModalScreen[DecisionChoice | None]):
 
     def _describe(self) -> None:
         chosen = next((o for o in self._options if o.id == self._chosen()), None)
-        self.query_one("#option-description", Static).update(f"[dim]{escape(chosen.description)}[/dim]" if chosen else "")
+        self.query_one("#option-description", Static).update(
+            f"[dim]{escape(chosen.description)}[/dim]" if chosen else ""
+        )
 
     @on(RadioSet.Changed)
     @on(Input.Changed, "#rationale")

@@ -30,7 +30,9 @@ class GateModal(ModalScreen[GateApproval | None]):
 
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, step: Step, playbook: Playbook, approvers: list[str], preferred: str | None, *, blink: bool = True) -> None:
+    def __init__(
+        self, step: Step, playbook: Playbook, approvers: list[str], preferred: str | None, *, blink: bool = True
+    ) -> None:
         super().__init__(classes="dialog-screen")
         assert step.gate is not None
         self.step = step

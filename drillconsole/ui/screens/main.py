@@ -84,7 +84,9 @@ class MainScreen(Operator, Screen[None]):
         """Update every widget in place from the engine state."""
         app = self.app
         clock = app.engine.clock
-        facts = HeaderFacts(now, bool(getattr(clock, "paused", False)), float(getattr(clock, "speed", 1.0)), self.current_role())
+        facts = HeaderFacts(
+            now, bool(getattr(clock, "paused", False)), float(getattr(clock, "speed", 1.0)), self.current_role()
+        )
         self.query_one(DrillHeader).show(facts)
         if samples or int(now) != self._last_second:
             self._last_second = int(now)

@@ -69,10 +69,12 @@ class ReviewScreen(Screen[None]):
     def _list(self) -> None:
         s = self._engine.state
         self.query_one("#lessons", Static).update(
-            "\n".join(f"  • {escape(x['text'])}" for x in s.lessons) or "  [dim]none yet[/dim]")
+            "\n".join(f"  • {escape(x['text'])}" for x in s.lessons) or "  [dim]none yet[/dim]"
+        )
         self.query_one("#actions", Static).update(
             "\n".join(f"  • {escape(x['text'])} — {escape(x['owner'])}, due {escape(x['due'])}" for x in s.actions)
-            or "  [dim]none yet[/dim]")
+            or "  [dim]none yet[/dim]"
+        )
 
     @on(Input.Submitted, "#lesson")
     @on(Button.Pressed, "#add-lesson")

@@ -50,19 +50,29 @@ class Alerts(LiveText):
                 outcome = f" · decided [b]{escape(s.decision['option'])}[/b]"
             else:
                 outcome = f" → proposes [b]{escape(trig.proposes)}[/b]" if trig.proposes else ""
-            lines.append(f"[b $band-critical]✖ TRIGGER [/]{clock(tv.fired[-1])} {escape(trig.id)} on {escape(trig.signal)}{outcome}")
+            lines.append(
+                f"[b $band-critical]✖ TRIGGER [/]{clock(tv.fired[-1])} {escape(trig.id)} on {escape(trig.signal)}{outcome}"
+            )
         if s.fired_order and s.decision is None and not s.ended:
-            lines.append(f"[b $band-warn]▲ DECISION [/]needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)")
+            lines.append(
+                f"[b $band-warn]▲ DECISION [/]needed — {format_duration(now - s.fired_order[0][0])} since the first trigger (key d)"
+            )
         for sid, gate in s.gates.items():
             if gate.status == "requested" and gate.expires_t is not None:
-                lines.append(f"[b $band-warn]{GATE_MARK} GATE [/]{escape(sid)} awaits approval, expires in "
-                             f"{format_duration(max(0.0, gate.expires_t - now))} (key a)")
+                lines.append(
+                    f"[b $band-warn]{GATE_MARK} GATE [/]{escape(sid)} awaits approval, expires in "
+                    f"{format_duration(max(0.0, gate.expires_t - now))} (key a)"
+                )
         open_escalations = [e for e in s.escalations if not self._resolved(e)]
         for esc in open_escalations[-ESCALATIONS_SHOWN:]:
             roles = list(esc.get("late_roles", []))
             message = str(esc.get("message") or esc.get("subject", ""))
             # "comms/initial-update is past due — late: comms" says the role twice; name only roles the message does not.
-            late = "" if roles and all(r in message for r in roles) else f" — late: [b]{escape(', '.join(roles) or '?')}[/b]"
+            late = (
+                ""
+                if roles and all(r in message for r in roles)
+                else f" — late: [b]{escape(', '.join(roles) or '?')}[/b]"
+            )
             lines.append(f"[b $late]◷ ESCALATION [/]{clock(esc['t'])} {escape(message)}{late}")
         return lines
 

@@ -116,7 +116,11 @@ class Checklists(Vertical):
             for item in s.playbook.roles[role].checklist:
                 check = s.checklist[(role, item.id)]
                 due = s.item_due_t(role, item.id)
-                table.set_cell(item.id, "mark", Text("☑" if check.checked else "☐", style=tone(app, "band-ok") if check.checked else ""))
+                table.set_cell(
+                    item.id,
+                    "mark",
+                    Text("☑" if check.checked else "☐", style=tone(app, "band-ok") if check.checked else ""),
+                )
                 if due is not None:
                     when = f"due {format_clock(due)}"
                 else:
@@ -124,11 +128,16 @@ class Checklists(Vertical):
                 cell = Text(no_wrap=True, overflow="ellipsis")
                 cell.append(item.text + "\n")
                 status = self._status(check.checked, check.by, check.t, check.late, due, now)
-                cell.append(f"{item.phase.value} · {when}" + (" · " if status.plain else ""), style=tone(app, "foreground", dim=True))
+                cell.append(
+                    f"{item.phase.value} · {when}" + (" · " if status.plain else ""),
+                    style=tone(app, "foreground", dim=True),
+                )
                 cell.append_text(status)
                 table.set_cell(item.id, "item", cell)
 
-    def _status(self, checked: bool, by: str | None, t: float | None, late: bool, due: float | None, now: float) -> Text:
+    def _status(
+        self, checked: bool, by: str | None, t: float | None, late: bool, due: float | None, now: float
+    ) -> Text:
         app = self.app
         if checked:
             text = f"✓ {by}" + (" (late)" if late else "")

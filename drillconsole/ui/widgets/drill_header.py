@@ -51,9 +51,7 @@ class DrillHeader(Static):
     def _markup(self, facts: HeaderFacts) -> str:
         s, drill = self._state, self._state.playbook.drill
         env = drill.environment
-        env_badge = (
-            "[bold reverse $production] PRODUCTION [/]" if env == "production" else f"[$accent]{escape(env)}[/]"
-        )
+        env_badge = "[bold reverse $production] PRODUCTION [/]" if env == "production" else f"[$accent]{escape(env)}[/]"
         versions = drill.versions
         live = s.live_version()
         live_text = f"live [b]v{escape(live)} [/b]" if live else "live — "
@@ -73,5 +71,7 @@ class DrillHeader(Static):
         if s.ended:
             tone = "band-ok" if s.outcome == "restored" else "band-critical"
             parts.append(f"[bold ${tone}]outcome {escape(s.outcome or '?')} [/]")
-        parts.append(f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe ")
+        parts.append(
+            f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe "
+        )
         return line1 + "\n" + "│ ".join(parts)

@@ -31,7 +31,11 @@ class SignalPanel(Widget):
     class `-<state>` colours the edge and the sparkline.
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"signal-panel--bounds", "signal-panel--spark-min", "signal-panel--spark-max"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "signal-panel--bounds",
+        "signal-panel--spark-min",
+        "signal-panel--spark-max",
+    }
 
     DEFAULT_CSS = """
     SignalPanel {
@@ -82,7 +86,9 @@ class SignalPanel(Widget):
         if view.history and (not self._spark_data or view.last_t != self._spark_t):
             self._spark_t = view.last_t
             self._spark_data = tuple(v for _, v in list(view.history)[-SPARK_POINTS:])
-        self._bounds_text = f"{state}: {view.last_error}" if state in ("stale", "error") and view.last_error else self._thresholds
+        self._bounds_text = (
+            f"{state}: {view.last_error}" if state in ("stale", "error") and view.last_error else self._thresholds
+        )
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -130,6 +136,6 @@ def _sparkline(values: tuple[float, ...], width: int, low: Color, high: Color) -
     """Coloured bars from the low colour to the high colour, as Textual's Sparkline blends them (truncated channels)."""
     segments = []
     for bar, ratio in spark(values, width):
-        r, g, b = (int(a + (z - a) * ratio) for a, z in zip(low.rgb, high.rgb))
+        r, g, b = (int(a + (z - a) * ratio) for a, z in zip(low.rgb, high.rgb, strict=False))
         segments.append(Segment(bar, RichStyle(color=RichColor.from_rgb(r, g, b))))
     return Strip(segments, max(0, width))

@@ -33,12 +33,18 @@ def _what(step: Step, playbook: Playbook) -> list[str]:
         return action_lines(step.action, playbook)
     if step.verify is not None:
         v = step.verify
-        return [f"[b]Will check: [/b]{escape(', '.join(v.signals))} at most {v.state} within "
-                f"{format_duration(v.within)}, held {format_duration(v.hold)}"]
+        return [
+            f"[b]Will check: [/b]{escape(', '.join(v.signals))} at most {v.state} within "
+            f"{format_duration(v.within)}, held {format_duration(v.hold)}"
+        ]
     if step.kind == "fidelity":
         f = step.fidelity
-        probes = f"{f.probes} probes, tolerance {f.tolerance:g}, min match {f.min_match:.0%}" if f else "default probe set"
-        return [f"[b]Will measure: [/b]live outputs vs v{escape(playbook.drill.versions.known_safe)} reference ({probes})"]
+        probes = (
+            f"{f.probes} probes, tolerance {f.tolerance:g}, min match {f.min_match:.0%}" if f else "default probe set"
+        )
+        return [
+            f"[b]Will measure: [/b]live outputs vs v{escape(playbook.drill.versions.known_safe)} reference ({probes})"
+        ]
     if step.kind == "decision":
         return ["[b]Options: [/b]" + escape(", ".join(f"{o.id} ({o.title})" for o in step.options))]
     return ["[b]Manual: [/b]a person does it; running it records who did"]
@@ -105,10 +111,16 @@ class StepDetail(LiveText):
             gate = s.gates[step.id]
             allowed = ", ".join(self._engine.allowed_approvers(step)) or "nobody"
             rule = " (two-person)" if step.gate.two_person else ""
-            lines.append(f"[b]Gate: [/b]{gate.status} · approvers {escape(allowed)}{rule} · timeout {format_duration(step.gate.timeout)}")
+            lines.append(
+                f"[b]Gate: [/b]{gate.status} · approvers {escape(allowed)}{rule} · timeout {format_duration(step.gate.timeout)}"
+            )
             if gate.status == "requested" and gate.expires_t is not None:
-                lines.append(f"  requested by {escape(gate.requested_by or '?')} {clock(gate.requested_t)}, "
-                             f"expires {clock(gate.expires_t)} (in {format_duration(max(0.0, gate.expires_t - now))})")
+                lines.append(
+                    f"  requested by {escape(gate.requested_by or '?')} {clock(gate.requested_t)}, "
+                    f"expires {clock(gate.expires_t)} (in {format_duration(max(0.0, gate.expires_t - now))})"
+                )
         if step.undo is not None:
-            lines.append(f"[b]Undo: [/b]{'restore the prior value' if step.undo == 'restore' else escape(summary(step.undo, pb))}")
+            lines.append(
+                f"[b]Undo: [/b]{'restore the prior value' if step.undo == 'restore' else escape(summary(step.undo, pb))}"
+            )
         return lines

@@ -11,7 +11,13 @@ from drillconsole.ui.messages import StepHighlighted
 from drillconsole.ui.present import gate_cell, step_duration, step_status
 from drillconsole.ui.tones import tone
 
-_STATUS_TONE = {"running": "accent", "succeeded": "band-ok", "failed": "band-critical", "skipped": "band-stale", "undone": "band-warn"}
+_STATUS_TONE = {
+    "running": "accent",
+    "succeeded": "band-ok",
+    "failed": "band-critical",
+    "skipped": "band-stale",
+    "undone": "band-warn",
+}
 
 
 class StepTable(DataTable[object]):
@@ -28,11 +34,19 @@ class StepTable(DataTable[object]):
         self._theme = ""
 
     def on_mount(self) -> None:
-        for key, label, width in (("n", "#", 1), ("step", "Step", 22), ("owner", "Owner", 12),
-                                  ("status", "Status", 10), ("gate", "Gate", 11), ("took", "Took", 5)):
+        for key, label, width in (
+            ("n", "#", 1),
+            ("step", "Step", 22),
+            ("owner", "Owner", 12),
+            ("status", "Status", 10),
+            ("gate", "Gate", 11),
+            ("took", "Took", 5),
+        ):
             self.add_column(label, key=key, width=width)
         for n, step in enumerate(self._state.playbook.steps, 1):
-            self.add_row(str(n), Text(step.title, no_wrap=True, overflow="ellipsis"), step.owner, "", "", "", key=step.id)
+            self.add_row(
+                str(n), Text(step.title, no_wrap=True, overflow="ellipsis"), step.owner, "", "", "", key=step.id
+            )
 
     @property
     def step_id(self) -> str | None:

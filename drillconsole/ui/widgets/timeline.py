@@ -17,8 +17,15 @@ from drillconsole.ui.tones import tone
 MAX_LINES = 5000
 """Lines kept for re-filtering (the log on disk keeps everything)."""
 
-_KIND_TONE = {"trigger": "band-critical", "escalation": "late", "decision": "accent", "gate": "band-warn",
-              "phase": "primary", "verify": "band-ok", "session": "primary"}
+_KIND_TONE = {
+    "trigger": "band-critical",
+    "escalation": "late",
+    "decision": "accent",
+    "gate": "band-warn",
+    "phase": "primary",
+    "verify": "band-ok",
+    "session": "primary",
+}
 
 
 class Timeline(ScrollView, can_focus=True):
@@ -150,4 +157,4 @@ class Timeline(ScrollView, can_focus=True):
         return text
 
 
-__all__ = ["Timeline", "KINDS"]
+__all__ = ["KINDS", "Timeline"]
