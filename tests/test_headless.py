@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from drillkit import PLAYBOOKS, REPO
 
-from drillconsole.engine.state import fold
+from drillconsole.drill.state import fold
 from drillconsole.log.reader import read_log
 from drillconsole.playbook.loader import load_playbook
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import httpx
 
-    from drillconsole.engine.state import DrillState
+    from drillconsole.drill.state import DrillState
     from drillconsole.playbook.models import Playbook
     from drillconsole.secrets import Redactor
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from drillconsole.engine import flow
+from drillconsole.drill import flow
+from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import FlagSetAction, Phase, SetAliasAction, Step
 
 if TYPE_CHECKING:
@@ -66,7 +67,9 @@ class CommandsMixin:
             )
         due = self.state.item_due_t(role, item)
         late = due is not None and self.now() > due
-        self.emit("checklist.checked", role, {"role": role, "item": item, "due_t": due, "late": late}, auto=auto)
+        self.emit(
+            EventType.CHECKLIST_CHECKED, role, {"role": role, "item": item, "due_t": due, "late": late}, auto=auto
+        )
         self._done()
 
     def uncheck(self: Engine, role: str, item: str, *, auto: bool = False) -> None:
@@ -77,7 +80,7 @@ class CommandsMixin:
             raise CommandError(f"role {role} has no checklist item '{item}'")
         if not check.checked:
             raise CommandError(f"{role}/{item} is not checked")
-        self.emit("checklist.unchecked", role, {"role": role, "item": item}, auto=auto)
+        self.emit(EventType.CHECKLIST_UNCHECKED, role, {"role": role, "item": item}, auto=auto)
         self._done()
 
     # --- decision ---------------------------------------------------------------
@@ -106,7 +109,7 @@ class CommandsMixin:
             "expected": options[option].expected,
             "proposed": next((p for p in proposed if p), None),
         }
-        self.emit("decision.made", role, data, auto=auto)
+        self.emit(EventType.DECISION_MADE, role, data, auto=auto)
         self._done()
 
     # --- gates ------------------------------------------------------------------
@@ -124,7 +127,7 @@ class CommandsMixin:
             raise CommandError(f"gate of {step_id} is already {gate.status}")
         expires = round(self.now() + step.gate.timeout, 3)
         self.emit(
-            "gate.requested",
+            EventType.GATE_REQUESTED,
             role,
             {"step": step_id, "approvers": self.allowed_approvers(step), "expires_t": expires},
             auto=auto,
@@ -157,7 +160,7 @@ class CommandsMixin:
             raise CommandError(f"two-person rule: {role} cannot approve a step it executes or requested")
         if phrase != step.gate.phrase:
             raise CommandError("confirm phrase does not match")
-        self.emit("gate.approved", role, {"step": step_id, "approver": role}, auto=auto)
+        self.emit(EventType.GATE_APPROVED, role, {"step": step_id, "approver": role}, auto=auto)
         self.start_step(step, step.owner, auto=auto)
         self._done()
 
@@ -170,7 +173,9 @@ class CommandsMixin:
             raise CommandError(f"no pending gate on {step_id}")
         if role not in step.gate.approver or not self._has(role, "approve_gate"):
             raise CommandError(f"{role} may not decide the gate of {step_id}")
-        self.emit("gate.rejected", role, {"step": step_id, "approver": role, "reason": reason.strip()}, auto=auto)
+        self.emit(
+            EventType.GATE_REJECTED, role, {"step": step_id, "approver": role, "reason": reason.strip()}, auto=auto
+        )
         self._done()
 
     # --- steps ------------------------------------------------------------------
@@ -229,7 +234,7 @@ class CommandsMixin:
         if step.kind == "decision":
             raise CommandError("the decision cannot be skipped")
         self._may_execute(role, step)
-        self.emit("step.skipped", role, {"step": step_id, "reason": reason.strip()}, auto=auto)
+        self.emit(EventType.STEP_SKIPPED, role, {"step": step_id, "reason": reason.strip()}, auto=auto)
         self._done()
 
     def undo(self: Engine, role: str, step_id: str, *, auto: bool = False) -> None:
@@ -256,7 +261,7 @@ class CommandsMixin:
                 action = FlagSetAction(
                     type="flag.set", target=r["target"], flag=r["flag"], value=r["from"], segment=r.get("segment")
                 )
-        self.emit("note.added", role, {"text": f"undo of {step_id} requested"}, auto=auto)
+        self.emit(EventType.NOTE_ADDED, role, {"text": f"undo of {step_id} requested"}, auto=auto)
         self._spawn(self._run_action(step, view.attempts, undo_action=action, auto=auto))
         self.wake()
 
@@ -267,7 +272,7 @@ class CommandsMixin:
         self._role(role)
         if not text.strip():
             raise CommandError("a note needs text")
-        self.emit("note.added", role, {"text": text.strip()}, auto=auto)
+        self.emit(EventType.NOTE_ADDED, role, {"text": text.strip()}, auto=auto)
 
     def end(self: Engine, role: str, outcome: str | None = None, reason: str = "", *, auto: bool = False) -> str:
         """End the drill: restored once verification passed, otherwise aborted (or the outcome given)."""
@@ -287,7 +292,7 @@ class CommandsMixin:
         """Write `session.ended` (no authority check: the engine's own ending)."""
         if self.state.ended:
             return
-        self.emit("session.ended", actor, {"outcome": outcome, "reason": reason}, auto=auto)
+        self.emit(EventType.SESSION_ENDED, actor, {"outcome": outcome, "reason": reason}, auto=auto)
         self.wake()
 
     def lesson(self: Engine, role: str, text: str, *, auto: bool = False) -> None:
@@ -296,7 +301,7 @@ class CommandsMixin:
             raise CommandError(f"unknown role '{role}'")
         if not text.strip():
             raise CommandError("a lesson needs text")
-        self.emit("review.lesson", role, {"text": text.strip()}, auto=auto)
+        self.emit(EventType.REVIEW_LESSON, role, {"text": text.strip()}, auto=auto)
 
     def action_item(self: Engine, role: str, text: str, owner: str, due: str, *, auto: bool = False) -> None:
         """Record an action item with its owner role and due date (review)."""
@@ -304,4 +309,4 @@ class CommandsMixin:
             raise CommandError(f"unknown role '{owner if role in self.playbook.roles else role}'")
         if not text.strip():
             raise CommandError("an action item needs text")
-        self.emit("review.action", role, {"text": text.strip(), "owner": owner, "due": due}, auto=auto)
+        self.emit(EventType.REVIEW_ACTION, role, {"text": text.strip(), "owner": owner, "due": due}, auto=auto)

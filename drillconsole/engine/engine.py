@@ -12,13 +12,14 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from drillconsole.engine import flow
+from drillconsole.drill import flow
+from drillconsole.drill.state import DrillState, apply, fold
 from drillconsole.engine.commands import CommandError, CommandsMixin
 from drillconsole.engine.sampling import SamplingMixin
-from drillconsole.engine.state import DrillState, apply, fold
 from drillconsole.engine.stepping import Completion, SteppingMixin
 from drillconsole.engine.timers import TimersMixin
-from drillconsole.log.events import ENGINE, Event
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.log.events import Event
 from drillconsole.playbook.models import Phase, Playbook
 from drillconsole.secrets import Redactor
 from drillconsole.signals import SignalSource, build_sources
@@ -111,7 +112,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             return
         pb, drill = self.playbook, self.playbook.drill
         self.emit(
-            "session.started",
+            EventType.SESSION_STARTED,
             ENGINE,
             {
                 "playbook": self.playbook_path,
@@ -136,15 +137,15 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 ],
             },
         )
-        self.emit("phase.entered", ENGINE, {"phase": Phase.baseline.value, "prev": None})
+        self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": Phase.baseline.value, "prev": None})
 
     def _resume(self) -> None:
         last = self.existing[-1]
-        self.emit("session.resumed", ENGINE, {"from_seq": last.seq, "at_t": last.t})
+        self.emit(EventType.SESSION_RESUMED, ENGINE, {"from_seq": last.seq, "at_t": last.t})
         for step in self.playbook.steps:
             if self.state.steps[step.id].status == "running":
                 self.emit(
-                    "step.failed",
+                    EventType.STEP_FAILED,
                     ENGINE,
                     {
                         "step": step.id,
@@ -259,7 +260,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 }
                 if inj.kind == "drift":
                     data["rate"] = inj.rate
-                self.emit("scenario.injected", ENGINE, data)
+                self.emit(EventType.SCENARIO_INJECTED, ENGINE, data)
 
     def progress(self) -> None:
         """Skip steps that do not apply and move through the phases as far as the rules allow."""
@@ -271,7 +272,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 and self.state.steps[step.id].status == "pending"
             ) and flow.applicable(self.state, step) is False:
                 self.emit(
-                    "step.skipped",
+                    EventType.STEP_SKIPPED,
                     ENGINE,
                     {"step": step.id, "reason": flow.not_applicable_reason(self.state, step)},
                 )
@@ -279,7 +280,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             nxt = flow.phase_after(self.state)
             if nxt is None:
                 return
-            self.emit("phase.entered", ENGINE, {"phase": nxt.value, "prev": self.state.phase.value})
+            self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": nxt.value, "prev": self.state.phase.value})
 
     # --- steps ----------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from drillconsole.engine import flow
+from drillconsole.drill import flow
 from drillconsole.engine.commands import CommandError
 from drillconsole.playbook.models import Duration, Phase
 

@@ -6,8 +6,8 @@ import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
-from drillconsole.engine import evaluate
-from drillconsole.log.events import ENGINE
+from drillconsole.drill import evaluate
+from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.signals import SignalSource, SourceError
 
 if TYPE_CHECKING:
@@ -70,11 +70,13 @@ class SamplingMixin:
 
     def record_backfill(self: Engine, sid: str, points: list[tuple[float, float]]) -> None:
         """Log history from before the drill (drill times ≤ 0) so sparklines start full; bands ignore it."""
-        self.emit("signal.sample", ENGINE, {"values": {}, "history": {sid: [[round(t, 3), v] for t, v in points]}})
+        self.emit(
+            EventType.SIGNAL_SAMPLE, ENGINE, {"values": {}, "history": {sid: [[round(t, 3), v] for t, v in points]}}
+        )
 
     def record_samples(self: Engine, values: dict[str, float | None], now: float) -> None:
         """Log samples, then band states and triggers that change because of them."""
-        self.emit("signal.sample", ENGINE, {"values": values})
+        self.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": values})
         for sid in values:
             self._misses.pop(sid, None)
         for sid, value in values.items():
@@ -83,7 +85,9 @@ class SamplingMixin:
             new = evaluate.band_state(self.state, sid, now)
             view = self.state.signals[sid]
             if new != view.state:
-                self.emit("signal.state", ENGINE, {"signal": sid, "state": new, "prev": view.state, "value": value})
+                self.emit(
+                    EventType.SIGNAL_STATE, ENGINE, {"signal": sid, "state": new, "prev": view.state, "value": value}
+                )
         for trig in self.playbook.triggers:
             if trig.signal not in values or values[trig.signal] is None:
                 continue
@@ -92,7 +96,7 @@ class SamplingMixin:
                 fires, detail = evaluate.trigger_condition(self.state, trig, now)
                 if fires:
                     self.emit(
-                        "trigger.fired",
+                        EventType.TRIGGER_FIRED,
                         ENGINE,
                         {
                             "trigger": trig.id,
@@ -104,7 +108,9 @@ class SamplingMixin:
                     )
             elif evaluate.trigger_clears(self.state, trig, now):
                 self.emit(
-                    "trigger.cleared", ENGINE, {"trigger": trig.id, "signal": trig.signal, "value": values[trig.signal]}
+                    EventType.TRIGGER_CLEARED,
+                    ENGINE,
+                    {"trigger": trig.id, "signal": trig.signal, "value": values[trig.signal]},
                 )
 
     def record_source_error(self: Engine, sid: str, error: str, now: float) -> None:
@@ -118,8 +124,10 @@ class SamplingMixin:
         last = self._last_error_t.get(sid)
         if misses <= limit or last is None or now - last >= SOURCE_ERROR_EVERY:
             self._last_error_t[sid] = now
-            self.emit("source.error", ENGINE, {"signal": sid, "error": error, "misses": misses})
+            self.emit(EventType.SOURCE_ERROR, ENGINE, {"signal": sid, "error": error, "misses": misses})
         if misses >= limit and view.state != "stale":
             self.emit(
-                "signal.state", ENGINE, {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
+                EventType.SIGNAL_STATE,
+                ENGINE,
+                {"signal": sid, "state": "stale", "prev": view.state, "value": view.value},
             )

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from drillconsole.actions import ActionContext, ActionError, ActionOutcome, executor_for
 from drillconsole.actions.describe import describe
-from drillconsole.engine import evaluate
+from drillconsole.drill import evaluate
+from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import FidelityCheck, Step
 from drillconsole.sim import fidelity
 
@@ -40,11 +41,11 @@ class SteppingMixin:
             data["action"] = describe(step.action, self.playbook)
         if retry:
             data["retry"] = True
-        self.emit("step.started", actor, data, auto=auto)
+        self.emit(EventType.STEP_STARTED, actor, data, auto=auto)
         attempt = view.attempts
         if step.kind == "manual":
             self.emit(
-                "step.succeeded",
+                EventType.STEP_SUCCEEDED,
                 actor,
                 {"step": step.id, "attempt": attempt, "duration": 0.0, "result": {"done_by": actor}},
                 auto=auto,
@@ -57,26 +58,30 @@ class SteppingMixin:
     def _measure_fidelity(self: Engine, step: Step, actor: str, auto: bool) -> None:
         check = step.fidelity or FidelityCheck()
         result = fidelity.measure(self.state, check, self.seed)
-        self.emit("fidelity.measured", actor, {"step": step.id, **result.as_data()}, auto=auto)
+        self.emit(EventType.FIDELITY_MEASURED, actor, {"step": step.id, **result.as_data()}, auto=auto)
         data = {"step": step.id, "attempt": self.state.steps[step.id].attempts, "duration": 0.0}
         if result.passed:
-            self.emit("step.succeeded", actor, {**data, "result": {"match_rate": result.match_rate}}, auto=auto)
+            self.emit(EventType.STEP_SUCCEEDED, actor, {**data, "result": {"match_rate": result.match_rate}}, auto=auto)
         else:
             error = f"match rate {result.match_rate:.1%} below {check.min_match:.1%} (max deviation {result.max_deviation:.3g})"
-            self.emit("step.failed", actor, {**data, "error": error, "will_retry": False}, auto=auto)
+            self.emit(EventType.STEP_FAILED, actor, {**data, "error": error, "will_retry": False}, auto=auto)
 
     def _finish_verify(self: Engine, step: Step, passed: bool) -> None:
         states = evaluate.verify_states(self.state, step)
         view = self.state.steps[step.id]
         data = {"step": step.id, "attempt": view.attempts, "duration": round(self.now() - (view.started_t or 0), 3)}
         if passed:
-            self.emit("verify.passed", step.owner, {"step": step.id, "signals": states})
-            self.emit("step.succeeded", step.owner, {**data, "result": {"signals": states}})
+            self.emit(EventType.VERIFY_PASSED, step.owner, {"step": step.id, "signals": states})
+            self.emit(EventType.STEP_SUCCEEDED, step.owner, {**data, "result": {"signals": states}})
         else:
             bad = ", ".join(f"{k} {v}" for k, v in states.items() if v != "ok")
             reason = f"not back in band within {step.verify.within:g}s: {bad}"  # type: ignore[union-attr]
-            self.emit("verify.failed", step.owner, {"step": step.id, "signals": states, "reason": reason})
-            self.emit("step.failed", step.owner, {**data, "error": reason, "will_retry": view.attempts <= step.retries})
+            self.emit(EventType.VERIFY_FAILED, step.owner, {"step": step.id, "signals": states, "reason": reason})
+            self.emit(
+                EventType.STEP_FAILED,
+                step.owner,
+                {**data, "error": reason, "will_retry": view.attempts <= step.retries},
+            )
 
     def action_context(self: Engine) -> ActionContext:
         """What executors may use."""
@@ -111,7 +116,9 @@ class SteppingMixin:
             view = self.state.steps[c.step]
             if c.undo:
                 if c.outcome is not None:
-                    self.emit("step.undone", step.owner, {"step": c.step, "result": c.outcome.result}, auto=c.auto)
+                    self.emit(
+                        EventType.STEP_UNDONE, step.owner, {"step": c.step, "result": c.outcome.result}, auto=c.auto
+                    )
                 else:
                     data = {
                         "step": c.step,
@@ -120,14 +127,14 @@ class SteppingMixin:
                         "error": f"undo failed: {c.error}",
                         "will_retry": False,
                     }
-                    self.emit("step.failed", step.owner, data, auto=c.auto)
+                    self.emit(EventType.STEP_FAILED, step.owner, data, auto=c.auto)
                 continue
             duration = round(now - (view.started_t or now), 3)
             if c.outcome is not None:
                 if c.outcome.comms is not None:
-                    self.emit("comms.sent", step.owner, {"step": c.step, **c.outcome.comms}, auto=c.auto)
+                    self.emit(EventType.COMMS_SENT, step.owner, {"step": c.step, **c.outcome.comms}, auto=c.auto)
                 data = {"step": c.step, "attempt": c.attempt, "duration": duration, "result": c.outcome.result}
-                self.emit("step.succeeded", step.owner, data, auto=c.auto)
+                self.emit(EventType.STEP_SUCCEEDED, step.owner, data, auto=c.auto)
             else:
                 data = {
                     "step": c.step,
@@ -136,4 +143,4 @@ class SteppingMixin:
                     "error": c.error,
                     "will_retry": c.attempt <= step.retries,
                 }
-                self.emit("step.failed", step.owner, data, auto=c.auto)
+                self.emit(EventType.STEP_FAILED, step.owner, data, auto=c.auto)

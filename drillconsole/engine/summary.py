@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from drillconsole.durations import format_duration
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
+from drillconsole.playbook.durations import format_duration
 
 
 @dataclass(frozen=True)

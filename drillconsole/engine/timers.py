@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from drillconsole.engine import evaluate
-from drillconsole.log.events import ENGINE
+from drillconsole.drill import evaluate
+from drillconsole.log.contract import ENGINE, EventType
 
 if TYPE_CHECKING:
     from drillconsole.engine.engine import Engine
@@ -37,7 +37,7 @@ class TimersMixin:
             return
         for sid, gate in list(s.gates.items()):
             if gate.status == "requested" and gate.expires_t is not None and now >= gate.expires_t:
-                self.emit("gate.expired", ENGINE, {"step": sid})
+                self.emit(EventType.GATE_EXPIRED, ENGINE, {"step": sid})
         for step in pb.steps:
             view = s.steps[step.id]
             if view.status == "running" and step.kind == "verify":
@@ -52,7 +52,7 @@ class TimersMixin:
             ):
                 self.start_step(step, step.owner, retry=True)
         for _, escalation in self._escalations_due(now, pending=False):
-            self.emit("escalation.raised", ENGINE, escalation)
+            self.emit(EventType.ESCALATION_RAISED, ENGINE, escalation)
 
     def _escalations_due(self: Engine, now: float, *, pending: bool) -> list[tuple[float, dict[str, Any]]]:
         """Escalations that are due (or, with pending, the times they will be)."""

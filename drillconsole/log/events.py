@@ -1,44 +1,9 @@
 """The session-log event: one JSON object per line, hash-chained.
 
-Event types and the `data` each carries (the contract between engine, console,
-replay and report; `t` is drill seconds, every id is a playbook id):
-
-session.started    playbook, playbook_hash, drill, title, model, seed, environment,
-                   roster{role: title}, versions{suspect, known_safe}, clock, speed,
-                   signals[{id, title, unit, bands}]
-session.resumed    from_seq, at_t
-session.ended      outcome (restored | failed | aborted), reason
-signal.sample      values{signal: float | null} (all signals polled at that instant);
-                   optional history{signal: [[t, value], ...]} backfilled from before the drill (t ≤ 0)
-signal.state       signal, state (ok|warn|critical|stale|error), prev, value
-scenario.injected  injection, signal, kind, transient, delta
-trigger.fired      trigger, signal, value, proposes, detail{...}
-trigger.cleared    trigger, signal, value
-phase.entered      phase, prev
-decision.made      option, rationale, expected (bool), proposed (option or null)
-checklist.checked  role, item, due_t (or null), late (bool)
-checklist.unchecked role, item
-gate.requested     step, approvers[], expires_t
-gate.approved      step, approver
-gate.rejected      step, approver, reason
-gate.expired       step
-step.started       step, attempt, kind, action{...}
-step.succeeded     step, attempt, duration, result{...}  (registry: alias, from, to; flag: flag, segment, from, to)
-step.failed        step, attempt, duration, error, will_retry
-step.skipped       step, reason
-step.undone        step, result{...}
-verify.passed      step, signals{signal: state}
-verify.failed      step, signals{signal: state}, reason
-fidelity.measured  step, version, reference, probes, match_rate, max_deviation, tolerance, passed
-escalation.raised  escalation, kind, subject, late_s, late_roles[], notify[], message
-note.added         text
-comms.sent         step, channel, text, url (masked) or null
-source.error       signal, error, count
-review.lesson      text
-review.action      text, owner, due
-
-Every event: seq, ts (UTC wall), t, type, actor (a role id, or `engine`),
-data, prev, hash. Events from `--auto` play carry `data.auto = true`.
+Every event: seq, ts (UTC wall), t (drill seconds), type, actor (a role id, or
+`engine`), data, prev, hash. The event types and the `data` each carries are
+declared once, in `drillconsole.log.contract` (generated reference:
+`docs/events.md`). Events from `--auto` play carry `data.auto = true`.
 """
 
 from __future__ import annotations
@@ -48,34 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-DURABLE_TYPES = frozenset(
-    {
-        "session.started",
-        "session.resumed",
-        "session.ended",
-        "decision.made",
-        "checklist.checked",
-        "checklist.unchecked",
-        "gate.requested",
-        "gate.approved",
-        "gate.rejected",
-        "gate.expired",
-        "step.started",
-        "step.succeeded",
-        "step.failed",
-        "step.skipped",
-        "step.undone",
-        "verify.passed",
-        "verify.failed",
-        "fidelity.measured",
-        "review.lesson",
-        "review.action",
-        "comms.sent",
-    }
-)
-"""Events flushed and fsynced before anyone is told they happened."""
+from drillconsole.log.contract import DURABLE
 
-ENGINE = "engine"
+DURABLE_TYPES: frozenset[str] = frozenset(DURABLE)
+"""Events flushed and fsynced before anyone is told they happened."""
 
 
 def canonical(obj: dict[str, Any]) -> bytes:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event, canonical, sha256_hex
 
 MALFORMED = "truncated or malformed line"
@@ -80,7 +81,7 @@ def _check(raw: bytes, prev: Event | None, lineno: int) -> tuple[Event | None, s
     if prev is None:
         if event.seq != 0:
             return None, f"seq {event.seq} at the start, expected 0 (line deleted or reordered)"
-        anchor = event.data.get("playbook_hash") if event.type == "session.started" else None
+        anchor = event.data.get("playbook_hash") if event.type == EventType.SESSION_STARTED else None
         if isinstance(anchor, str) and event.prev != anchor:
             return None, "prev does not match the playbook hash (line edited)"
         return event, None
@@ -107,7 +108,7 @@ def read_log(path: Path) -> ChainReport:
             if event is None:
                 return ChainReport(events, False, lineno, problem, complete)
             events.append(event)
-            complete = complete or event.type == "session.ended"
+            complete = complete or event.type == EventType.SESSION_ENDED
     if not events:
         return ChainReport(events, False, 1, EMPTY, False)
     return ChainReport(events, True, None, None, complete)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from drillconsole.clock import utc_stamp
+from drillconsole.log.contract import EventType
 from drillconsole.log.events import DURABLE_TYPES, Event, canonical, sha256_hex
 from drillconsole.log.reader import LogError, read_log
 from drillconsole.secrets import Redactor
@@ -197,7 +198,7 @@ class SessionLog:
                 clean = self._redactor.deep(clean)
             event = Event(self.next_seq, self._wall(), round(float(t), 3), type, actor, clean, self.last_hash)
             anchor = clean.get("playbook_hash")
-            if event.seq == 0 and type == "session.started" and anchor is not None and anchor != event.prev:
+            if event.seq == 0 and type == EventType.SESSION_STARTED and anchor is not None and anchor != event.prev:
                 raise ValueError("session.started playbook_hash differs from the hash the log was created with")
             try:
                 body = canonical(event.body())

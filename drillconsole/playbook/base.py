@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from drillconsole.durations import DURATION_PATTERN, parse_duration
+from drillconsole.playbook.durations import DURATION_PATTERN, parse_duration
 
 Duration = Annotated[
     float,

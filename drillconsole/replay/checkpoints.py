@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drillconsole.engine.state import DrillState, apply
+from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook
 

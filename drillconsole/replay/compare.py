@@ -7,7 +7,7 @@ from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 
 EXCLUDED = frozenset({"playbook"})
 """DrillState fields left out of the view (the playbook is shared and immutable)."""

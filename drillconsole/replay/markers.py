@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 
 MARKER_KINDS = (
@@ -13,16 +14,16 @@ MARKER_KINDS = (
     "transient",
     "trigger",
     "decision",
-    "gate.requested",
-    "gate.approved",
-    "gate.rejected",
-    "gate.expired",
-    "step.succeeded",
-    "step.failed",
-    "step.undone",
-    "step.skipped",
-    "verify.passed",
-    "verify.failed",
+    EventType.GATE_REQUESTED,
+    EventType.GATE_APPROVED,
+    EventType.GATE_REJECTED,
+    EventType.GATE_EXPIRED,
+    EventType.STEP_SUCCEEDED,
+    EventType.STEP_FAILED,
+    EventType.STEP_UNDONE,
+    EventType.STEP_SKIPPED,
+    EventType.VERIFY_PASSED,
+    EventType.VERIFY_FAILED,
     "fidelity",
     "phase",
     "end",
@@ -99,15 +100,15 @@ def _ended(d: dict[str, Any]) -> tuple[str, str]:
 
 
 _LABELS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
-    "scenario.injected": _injection,
-    "trigger.fired": _trigger,
-    "decision.made": _decision,
+    EventType.SCENARIO_INJECTED: _injection,
+    EventType.TRIGGER_FIRED: _trigger,
+    EventType.DECISION_MADE: _decision,
     **{f"gate.{w}": _gate(w) for w in ("requested", "approved", "rejected", "expired")},
     **{f"step.{w}": _step(w) for w in ("succeeded", "failed", "undone", "skipped")},
     **{f"verify.{w}": _verify(w) for w in ("passed", "failed")},
-    "fidelity.measured": _fidelity,
-    "phase.entered": _phase,
-    "session.ended": _ended,
+    EventType.FIDELITY_MEASURED: _fidelity,
+    EventType.PHASE_ENTERED: _phase,
+    EventType.SESSION_ENDED: _ended,
 }
 
 
@@ -117,7 +118,7 @@ def marker_of(event: Event) -> Marker | None:
     if label is None:
         return None
     data = dict(event.data)
-    if event.type == "gate.approved" and not data.get("approver"):
+    if event.type == EventType.GATE_APPROVED and not data.get("approver"):
         data["approver"] = event.actor
     kind, text = label(data)
     return Marker(event.t, kind, text, event.seq)

@@ -7,7 +7,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
+from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.log.reader import ChainReport, read_log
 from drillconsole.playbook.loader import (
@@ -19,7 +20,7 @@ from drillconsole.playbook.models import Playbook
 from drillconsole.replay.checkpoints import CHECKPOINT_EVERY, CheckpointFold
 from drillconsole.replay.markers import Marker, build_markers
 
-DENSE_TYPES = frozenset({"signal.sample"})
+DENSE_TYPES = frozenset({EventType.SIGNAL_SAMPLE})
 """Event types too dense to step through one by one."""
 
 
@@ -38,7 +39,7 @@ def _read(log_path: Path) -> ChainReport:
     if not report.events:
         raise ReplayError(f"{log_path} is not a session log (line {report.bad_line}: {report.problem})")
     first = report.events[0]
-    if first.type != "session.started":
+    if first.type != EventType.SESSION_STARTED:
         raise ReplayError(f"{log_path} is not a session log (it starts with {first.type}, not session.started)")
     return report
 
@@ -100,7 +101,7 @@ class ReplaySession:
         # drill time never goes backwards in a log the engine wrote; the running max keeps bisect sound regardless
         self._times = list(accumulate((e.t for e in self.events), max))
         self._step_times = sorted({e.t for e in self.events if e.type not in DENSE_TYPES})
-        self._phase_times = sorted({e.t for e in self.events if e.type == "phase.entered"})
+        self._phase_times = sorted({e.t for e in self.events if e.type == EventType.PHASE_ENTERED})
         self._fold = CheckpointFold(playbook, self.events, checkpoint_every)
 
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from drillconsole.durations import parse_duration
+from drillconsole.playbook.durations import parse_duration
 
 SPEEDS: tuple[float, ...] = (1.0, 5.0, 20.0, 60.0)
 """The speed ladder `faster()` and `slower()` move along."""

@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from drillconsole.log.contract import EventType
+
 SAMPLE_SUFFIX = '"type":"signal.sample"}'
 HEADER_LIMIT = 1 << 20
 
@@ -79,7 +81,11 @@ def read_header(path: Path) -> dict[str, Any]:
         event = json.loads(line)
     except (ValueError, RecursionError):
         raise NotASessionLog(str(path)) from None
-    if not isinstance(event, dict) or event.get("type") != "session.started" or not isinstance(event.get("data"), dict):
+    if (
+        not isinstance(event, dict)
+        or event.get("type") != EventType.SESSION_STARTED
+        or not isinstance(event.get("data"), dict)
+    ):
         raise NotASessionLog(str(path))
     return event
 
@@ -164,7 +170,7 @@ def load_events(paths: list[Path]) -> pl.DataFrame:
             result_flag=pl.col("result").struct.field("flag"),
         )
         .drop("result")
-        .filter(pl.col("type").is_not_null() & pl.col("t").is_not_null() & (pl.col("type") != "signal.sample"))
+        .filter(pl.col("type").is_not_null() & pl.col("t").is_not_null() & (pl.col("type") != EventType.SIGNAL_SAMPLE))
         .sort("log", "row", maintain_order=True)
     )
 
@@ -175,7 +181,7 @@ def load_samples(path: Path, signals: list[str]) -> pl.DataFrame:
     history = pl.Struct({s: pl.List(pl.List(pl.Float64)) for s in signals})
     dtype = pl.Struct({"t": pl.Float64, "type": pl.String, "data": pl.Struct({"values": values, "history": history})})
     lines = _lines([path], pl.col("line").str.contains('"signal.sample"', literal=True))
-    frame = decode(lines, dtype).unnest("e").filter(pl.col("type") == "signal.sample").unnest("data")
+    frame = decode(lines, dtype).unnest("e").filter(pl.col("type") == EventType.SIGNAL_SAMPLE).unnest("data")
     empty = pl.DataFrame(schema={"t": pl.Float64, "signal": pl.String, "value": pl.Float64})
     if not signals or frame.is_empty():
         return empty

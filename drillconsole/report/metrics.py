@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from drillconsole.log.contract import EventType
 from drillconsole.report.playbook import PlaybookInfo
 
 PLAN_SCHEMA = {"log": pl.String, "rollback_step": pl.String, "inject_steps": pl.List(pl.String)}
@@ -34,7 +35,7 @@ def plan_frame(plans: dict[str, PlaybookInfo]) -> pl.DataFrame:
 def trigger_episodes(ev: pl.DataFrame) -> pl.DataFrame:
     """Each firing of a trigger with its clearing (if any) and whether it was noise: cleared with no decision in between."""
     trig = (
-        ev.filter(is_("trigger.fired") | is_("trigger.cleared"))
+        ev.filter(is_(EventType.TRIGGER_FIRED) | is_(EventType.TRIGGER_CLEARED))
         .select("log", "row", "t", "type", "trigger", "signal")
         .sort("log", "row")
         .with_columns(
@@ -42,9 +43,9 @@ def trigger_episodes(ev: pl.DataFrame) -> pl.DataFrame:
             next_t=pl.col("t").shift(-1).over("log", "trigger"),
             next_row=pl.col("row").shift(-1).over("log", "trigger"),
         )
-        .filter(is_("trigger.fired"))
+        .filter(is_(EventType.TRIGGER_FIRED))
     )
-    cleared = pl.col("next_type") == "trigger.cleared"
+    cleared = pl.col("next_type") == EventType.TRIGGER_CLEARED
     episodes = trig.select(
         "log",
         "row",
@@ -54,7 +55,7 @@ def trigger_episodes(ev: pl.DataFrame) -> pl.DataFrame:
         cleared_t=pl.when(cleared).then("next_t"),
         cleared_row=pl.when(cleared).then("next_row"),
     )
-    decisions = ev.filter(is_("decision.made")).select("log", d_row="row")
+    decisions = ev.filter(is_(EventType.DECISION_MADE)).select("log", d_row="row")
     decided = (
         episodes.join(decisions, on="log", how="left")
         .group_by("log", "row")
@@ -72,25 +73,29 @@ def headline(ev: pl.DataFrame, plan: pl.DataFrame) -> pl.DataFrame:
     """One row per log: the moments of the drill, the times between them, rollback, fidelity, noise, outcome."""
     ev = ev.join(plan, on="log", how="left").sort("log", "row")  # first/last below follow the log's order
     injects = pl.col("inject_steps").fill_null([]).list.contains(pl.col("step")).fill_null(False)
-    fault = (is_("scenario.injected") & ~pl.col("transient").fill_null(False)) | (is_("step.succeeded") & injects)
-    moved = is_("step.succeeded") & (pl.col("result_alias").is_not_null() | pl.col("result_flag").is_not_null())
+    fault = (is_(EventType.SCENARIO_INJECTED) & ~pl.col("transient").fill_null(False)) | (
+        is_(EventType.STEP_SUCCEEDED) & injects
+    )
+    moved = is_(EventType.STEP_SUCCEEDED) & (pl.col("result_alias").is_not_null() | pl.col("result_flag").is_not_null())
     keys = ev.group_by("log", maintain_order=True).agg(
         fault_t=pl.col("t").filter(fault).min(),
-        trigger_t=pl.col("t").filter(is_("trigger.fired")).min(),
-        decision_t=pl.col("t").filter(is_("decision.made")).first(),
+        trigger_t=pl.col("t").filter(is_(EventType.TRIGGER_FIRED)).min(),
+        decision_t=pl.col("t").filter(is_(EventType.DECISION_MADE)).first(),
         rollback_step=pl.coalesce(pl.col("rollback_step").first(), pl.col("step").filter(moved).first()),
     )
     ev = ev.drop("rollback_step").join(keys, on="log", how="left").sort("log", "row")
     rb = pl.col("step") == pl.col("rollback_step")
-    decision = is_("decision.made")
-    fidelity = is_("fidelity.measured")
-    ended = is_("session.ended")
+    decision = is_(EventType.DECISION_MADE)
+    fidelity = is_(EventType.FIDELITY_MEASURED)
+    ended = is_(EventType.SESSION_ENDED)
     frame = ev.group_by("log", maintain_order=True).agg(
         pl.col("fault_t", "trigger_t", "decision_t", "rollback_step").first(),
-        rollback_t=pl.col("t").filter(is_("step.succeeded") & rb & (pl.col("t") >= pl.col("decision_t"))).first(),
-        restored_t=pl.col("t").filter(is_("verify.passed") & (pl.col("t") >= pl.col("trigger_t"))).first(),
-        rollback_attempts=(is_("step.started") & rb).fill_null(False).sum(),
-        rollback_successes=(is_("step.succeeded") & rb).fill_null(False).sum(),
+        rollback_t=pl.col("t")
+        .filter(is_(EventType.STEP_SUCCEEDED) & rb & (pl.col("t") >= pl.col("decision_t")))
+        .first(),
+        restored_t=pl.col("t").filter(is_(EventType.VERIFY_PASSED) & (pl.col("t") >= pl.col("trigger_t"))).first(),
+        rollback_attempts=(is_(EventType.STEP_STARTED) & rb).fill_null(False).sum(),
+        rollback_successes=(is_(EventType.STEP_SUCCEEDED) & rb).fill_null(False).sum(),
         fidelity_match_rate=pl.col("match_rate").filter(fidelity).last(),
         fidelity_max_deviation=pl.col("max_deviation").filter(fidelity).last(),
         fidelity_passed=pl.col("passed").filter(fidelity).last(),

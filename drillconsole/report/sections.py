@@ -6,30 +6,31 @@ from typing import Any
 
 import polars as pl
 
+from drillconsole.log.contract import EventType
 from drillconsole.report.metrics import is_
 from drillconsole.report.playbook import PlaybookInfo
 
 TIMELINE_TYPES = (
-    "scenario.injected",
-    "phase.entered",
-    "trigger.fired",
-    "trigger.cleared",
-    "decision.made",
-    "gate.requested",
-    "gate.approved",
-    "gate.rejected",
-    "gate.expired",
-    "step.started",
-    "step.succeeded",
-    "step.failed",
-    "step.skipped",
-    "step.undone",
-    "verify.passed",
-    "verify.failed",
-    "fidelity.measured",
-    "escalation.raised",
-    "session.resumed",
-    "session.ended",
+    EventType.SCENARIO_INJECTED,
+    EventType.PHASE_ENTERED,
+    EventType.TRIGGER_FIRED,
+    EventType.TRIGGER_CLEARED,
+    EventType.DECISION_MADE,
+    EventType.GATE_REQUESTED,
+    EventType.GATE_APPROVED,
+    EventType.GATE_REJECTED,
+    EventType.GATE_EXPIRED,
+    EventType.STEP_STARTED,
+    EventType.STEP_SUCCEEDED,
+    EventType.STEP_FAILED,
+    EventType.STEP_SKIPPED,
+    EventType.STEP_UNDONE,
+    EventType.VERIFY_PASSED,
+    EventType.VERIFY_FAILED,
+    EventType.FIDELITY_MEASURED,
+    EventType.ESCALATION_RAISED,
+    EventType.SESSION_RESUMED,
+    EventType.SESSION_ENDED,
 )
 
 
@@ -41,10 +42,10 @@ def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def roles(ev: pl.DataFrame, info: PlaybookInfo, roster: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Per role: checklist items done, done late, missed (never checked, or unchecked at the end)."""
     last = (
-        ev.filter(is_("checklist.checked") | is_("checklist.unchecked"))
+        ev.filter(is_(EventType.CHECKLIST_CHECKED) | is_(EventType.CHECKLIST_UNCHECKED))
         .group_by("role", "item", maintain_order=True)
         .agg(
-            done=pl.col("type").last() == "checklist.checked",
+            done=pl.col("type").last() == EventType.CHECKLIST_CHECKED,
             late=pl.col("late").last().fill_null(False),
             done_t=pl.col("t").last(),
         )
@@ -80,24 +81,24 @@ def gates(ev: pl.DataFrame, info: PlaybookInfo) -> dict[str, dict[str, Any]]:
     """Per gated step: requests, approval latency and approver, two-person rule held, expiries, rejections."""
     g = ev.filter(pl.col("type").str.starts_with("gate.")).select("row", "t", "type", "step", "approver")
     approved = (
-        g.filter(is_("gate.approved"))
+        g.filter(is_(EventType.GATE_APPROVED))
         .group_by("step")
         .agg(approved_t=pl.col("t").first(), approved_row=pl.col("row").first(), approver=pl.col("approver").first())
     )
     g = g.join(approved, on="step", how="left").sort("row")  # joins do not keep row order
-    asked = is_("gate.requested")
+    asked = is_(EventType.GATE_REQUESTED)
     per_step = g.group_by("step", maintain_order=True).agg(
         requests=asked.sum(),
         requested_t=pl.col("t").filter(asked).first(),
         asked_t=pl.col("t").filter(asked & (pl.col("row") < pl.col("approved_row"))).last(),
         approved_t=pl.col("approved_t").first(),
         approved_row=pl.col("approved_row").first(),
-        approver=pl.col("approver").filter(is_("gate.approved")).first(),
-        expired=is_("gate.expired").sum(),
-        rejected=is_("gate.rejected").sum(),
-        rejected_by=pl.col("approver").filter(is_("gate.rejected")).unique(maintain_order=True),
+        approver=pl.col("approver").filter(is_(EventType.GATE_APPROVED)).first(),
+        expired=is_(EventType.GATE_EXPIRED).sum(),
+        rejected=is_(EventType.GATE_REJECTED).sum(),
+        rejected_by=pl.col("approver").filter(is_(EventType.GATE_REJECTED)).unique(maintain_order=True),
     )
-    starts = ev.filter(is_("step.started")).select("row", "step", "actor")
+    starts = ev.filter(is_(EventType.STEP_STARTED)).select("row", "step", "actor")
     owners = (
         per_step.select("step", "approved_row")
         .join(starts, on="step", how="inner")
@@ -138,14 +139,20 @@ def gates(ev: pl.DataFrame, info: PlaybookInfo) -> dict[str, dict[str, Any]]:
 
 def steps(ev: pl.DataFrame, info: PlaybookInfo, decision: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Per step: attempts, final status, who ran it, when it started and ended, how long it took."""
-    kinds = ("step.started", "step.succeeded", "step.failed", "step.skipped", "step.undone")
+    kinds = (
+        EventType.STEP_STARTED,
+        EventType.STEP_SUCCEEDED,
+        EventType.STEP_FAILED,
+        EventType.STEP_SKIPPED,
+        EventType.STEP_UNDONE,
+    )
     s = ev.filter(pl.col("type").is_in(kinds))
-    ended = pl.col("type").is_in(("step.succeeded", "step.failed", "step.skipped"))
+    ended = pl.col("type").is_in((EventType.STEP_SUCCEEDED, EventType.STEP_FAILED, EventType.STEP_SKIPPED))
     frame = s.group_by("step", maintain_order=True).agg(
         status=pl.col("type").last().str.strip_prefix("step."),
-        attempts=is_("step.started").sum(),
-        actor=pl.col("actor").filter(is_("step.started")).last(),
-        started_t=pl.col("t").filter(is_("step.started")).first(),
+        attempts=is_(EventType.STEP_STARTED).sum(),
+        actor=pl.col("actor").filter(is_(EventType.STEP_STARTED)).last(),
+        started_t=pl.col("t").filter(is_(EventType.STEP_STARTED)).first(),
         ended_t=pl.col("t").filter(ended).last(),
         duration_s=pl.col("duration").filter(ended).last(),
         detail=pl.coalesce(pl.col("error"), pl.col("reason")).filter(ended).last(),
@@ -182,7 +189,7 @@ def steps(ev: pl.DataFrame, info: PlaybookInfo, decision: dict[str, Any] | None)
 def phases(ev: pl.DataFrame, end_t: float | None) -> list[dict[str, Any]]:
     """Each phase entered, when, and how long the drill stayed in it."""
     frame = (
-        ev.filter(is_("phase.entered"))
+        ev.filter(is_(EventType.PHASE_ENTERED))
         .select("phase", entered_t="t")
         .with_columns(left_t=pl.col("entered_t").shift(-1).fill_null(end_t))
         .with_columns(duration_s=(pl.col("left_t") - pl.col("entered_t")).round(3))
@@ -195,11 +202,11 @@ def timeline(ev: pl.DataFrame) -> list[dict[str, Any]]:
     t = pl.col("type")
     subject = pl.coalesce("step", "trigger", "injection", "escalation", "phase", "option")
     detail = (
-        pl.when(t == "decision.made")
+        pl.when(t == EventType.DECISION_MADE)
         .then(pl.format("{} (expected: {})", pl.col("rationale"), pl.col("expected")))
-        .when(t == "trigger.fired")
+        .when(t == EventType.TRIGGER_FIRED)
         .then(pl.format("{} = {}", pl.col("signal"), pl.col("value").round(4)))
-        .when(t == "scenario.injected")
+        .when(t == EventType.SCENARIO_INJECTED)
         .then(
             pl.format(
                 "{} {} on {}",
@@ -208,17 +215,17 @@ def timeline(ev: pl.DataFrame) -> list[dict[str, Any]]:
                 pl.col("signal"),
             )
         )
-        .when(t.is_in(("step.succeeded", "step.failed")))
+        .when(t.is_in((EventType.STEP_SUCCEEDED, EventType.STEP_FAILED)))
         .then(pl.format("attempt {}, {}s", pl.col("attempt"), pl.col("duration").round(3)))
-        .when(t == "step.started")
+        .when(t == EventType.STEP_STARTED)
         .then(pl.format("attempt {}", pl.col("attempt")))
-        .when(t == "gate.approved")
+        .when(t == EventType.GATE_APPROVED)
         .then(pl.format("approved by {}", pl.col("approver")))
-        .when(t == "fidelity.measured")
+        .when(t == EventType.FIDELITY_MEASURED)
         .then(pl.format("match {}, max deviation {}", pl.col("match_rate"), pl.col("max_deviation")))
-        .when(t == "escalation.raised")
+        .when(t == EventType.ESCALATION_RAISED)
         .then(pl.col("message"))
-        .when(t == "session.ended")
+        .when(t == EventType.SESSION_ENDED)
         .then(pl.format("{}: {}", pl.col("outcome"), pl.col("reason")))
         .otherwise(pl.coalesce("reason", "error"))
     )
@@ -228,25 +235,29 @@ def timeline(ev: pl.DataFrame) -> list[dict[str, Any]]:
 
 def review(ev: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Lessons learned and action items recorded in the review."""
-    lessons = ev.filter(is_("review.lesson")).select("t", "actor", "text")
-    actions = ev.filter(is_("review.action")).select("t", "actor", "text", "owner", "due")
+    lessons = ev.filter(is_(EventType.REVIEW_LESSON)).select("t", "actor", "text")
+    actions = ev.filter(is_(EventType.REVIEW_ACTION)).select("t", "actor", "text", "owner", "due")
     return rows(lessons), rows(actions)
 
 
 def escalations(ev: pl.DataFrame) -> list[dict[str, Any]]:
     """Every escalation raised, in order."""
-    return rows(ev.filter(is_("escalation.raised")).select("t", "escalation", "kind", "subject", "late_s", "message"))
+    return rows(
+        ev.filter(is_(EventType.ESCALATION_RAISED)).select("t", "escalation", "kind", "subject", "late_s", "message")
+    )
 
 
 def markers(ev: pl.DataFrame, h: dict[str, Any]) -> list[dict[str, Any]]:
     """Moments to mark on the signal charts: injections, triggers fired, the decision, the rollback."""
-    inj = ev.filter(is_("scenario.injected")).select(
+    inj = ev.filter(is_(EventType.SCENARIO_INJECTED)).select(
         "t",
         kind=pl.when(pl.col("transient")).then(pl.lit("spike")).otherwise(pl.lit("injection")),
         label="injection",
         signal="signal",
     )
-    fired = ev.filter(is_("trigger.fired")).select("t", kind=pl.lit("trigger"), label="trigger", signal="signal")
+    fired = ev.filter(is_(EventType.TRIGGER_FIRED)).select(
+        "t", kind=pl.lit("trigger"), label="trigger", signal="signal"
+    )
     out = rows(pl.concat([inj, fired]).sort("t", maintain_order=True))
     if h["decision_t"] is not None:
         out.append({"t": h["decision_t"], "kind": "decision", "label": h["decision_option"], "signal": None})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from drillconsole.engine.state import DrillState
+    from drillconsole.drill.state import DrillState
     from drillconsole.playbook.models import Signal
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.playbook.models import Signal, SimulatedSource
 from drillconsole.sim.target import SimulatedTarget
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.causes import cause_holds
+from drillconsole.drill.state import DrillState
 from drillconsole.playbook.models import FidelityCheck
-from drillconsole.sim.causes import cause_holds
 from drillconsole.sim.target import unit_pair
 
 AFFECTED_SHARE = 0.3

@@ -12,9 +12,9 @@ import hashlib
 import math
 import struct
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.causes import activity
+from drillconsole.drill.state import DrillState
 from drillconsole.playbook.models import Injection, Playbook, SimulatedSource
-from drillconsole.sim.causes import activity
 
 
 def unit_pair(*key: object) -> tuple[float, float]:

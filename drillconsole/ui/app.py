@@ -20,8 +20,9 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from drillconsole import resources
-from drillconsole.log.events import ENGINE, Event
-from drillconsole.ui.event_text import HIDDEN
+from drillconsole.drill.wording import HIDDEN
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.log.events import Event
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
@@ -38,7 +39,7 @@ REFRESH_HZ = 4.0
 SHORT = 30
 """Below this many rows dialogs drop their blank lines."""
 
-_SAMPLED = frozenset({"signal.sample", "signal.state", "source.error"})
+_SAMPLED = frozenset({EventType.SIGNAL_SAMPLE, EventType.SIGNAL_STATE, EventType.SOURCE_ERROR})
 
 
 def _drill_commands() -> type[Provider]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from drillconsole.ui.event_text import KINDS
+from drillconsole.drill.wording import KINDS
 from drillconsole.ui.operator import SPEEDS
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from drillconsole.drill.wording import KINDS
 from drillconsole.engine.commands import CommandError
 from drillconsole.playbook.models import Authority, Step
-from drillconsole.ui.event_text import KINDS
 from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.decision import DecisionModal
 from drillconsole.ui.screens.gate import GateModal

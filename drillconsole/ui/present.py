@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drillconsole.durations import format_clock, format_duration
-from drillconsole.engine.state import GateView, StepView
+from drillconsole.drill.state import GateView, StepView
+from drillconsole.playbook.durations import format_clock, format_duration
 from drillconsole.playbook.models import Band, Signal, Step
 
 

@@ -12,7 +12,7 @@ from live_services import MODEL, Stack, get_alias, run_drill, set_alias
 
 from drillconsole.actions import ActionContext, ActionError
 from drillconsole.actions.mlflow import MlflowRegistry
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.playbook.loader import load_playbook
 from drillconsole.playbook.models import SetAliasAction
 from drillconsole.secrets import Redactor

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.playbook.models import Playbook
 
 

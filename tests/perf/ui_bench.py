@@ -157,7 +157,7 @@ def under_load(seconds: float = 10.0, presses: int = 80) -> tuple[float, float, 
     Presses come at random gaps (seeded) so they land at every phase of the
     console's 4 Hz refresh instead of in step with it.
     """
-    from drillconsole.ui.event_text import KINDS
+    from drillconsole.drill.wording import KINDS
 
     with tempfile.TemporaryDirectory() as tmp:
         playbook = many_signals_playbook(Path(tmp))

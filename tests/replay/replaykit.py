@@ -12,7 +12,7 @@ from drillkit import PLAYBOOKS, Drill, mini
 
 from drillconsole.engine.engine import Engine
 from drillconsole.engine.players import AutoPlayer, ScriptCommand, ScriptPlayer
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.launch import Prepared, prepare
 from drillconsole.playbook.models import Signal
 from drillconsole.replay import ReplaySession, snapshot_view

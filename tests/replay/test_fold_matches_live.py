@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drillconsole.engine.state import fold
+from drillconsole.drill.state import fold
 from drillconsole.replay import snapshot_view
 
 from .replaykit import Recorded, mismatches

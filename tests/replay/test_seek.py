@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drillconsole.engine.state import fold
+from drillconsole.drill.state import fold
 from drillconsole.replay import ReplaySession, snapshot_view
 from drillconsole.replay.checkpoints import CHECKPOINT_EVERY
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from drillconsole.drill.state import DrillState
 from drillconsole.engine.commands import CommandsMixin
-from drillconsole.engine.state import DrillState
 from drillconsole.playbook.models import Playbook
 
 _FIELDS = tuple(f.name for f in fields(DrillState))

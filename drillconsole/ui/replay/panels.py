@@ -7,7 +7,7 @@ import re
 from textual.content import Content
 from textual.markup import escape
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.ui.widgets.alerts import Alerts
 from drillconsole.ui.widgets.drill_header import DrillHeader, HeaderFacts
 

@@ -11,8 +11,8 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from drillconsole.drill.wording import KINDS
 from drillconsole.replay import ReplaySession, TimeFormatError, Transport, parse_time
-from drillconsole.ui.event_text import KINDS
 from drillconsole.ui.messages import StepHighlighted
 from drillconsole.ui.present import clock
 from drillconsole.ui.replay.keys import REPLAY_KEYS, help_rows

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from drillconsole.log.contract import EventType
 from drillconsole.replay import Marker, ReplaySession
 from drillconsole.ui.tones import tone
 
@@ -30,16 +31,16 @@ LOOKS: dict[str, MarkerLook] = {
     "transient": MarkerLook("◇", "band-stale", 2, "transient"),
     "trigger": MarkerLook("✖", "band-critical", 8, "trigger"),
     "decision": MarkerLook("★", "accent", 9, "decision"),
-    "gate.requested": MarkerLook("▣", "band-warn", 7, "gate"),
-    "gate.approved": MarkerLook("▣", "band-ok", 7, "gate"),
-    "gate.rejected": MarkerLook("▣", "band-critical", 7, "gate"),
-    "gate.expired": MarkerLook("▣", "band-critical", 7, "gate"),
-    "step.succeeded": MarkerLook("●", "band-ok", 4, "step"),
-    "step.undone": MarkerLook("●", "band-warn", 4, "step"),
-    "step.skipped": MarkerLook("●", "band-stale", 3, "step"),
-    "step.failed": MarkerLook("⊗", "band-critical", 5, "step failed"),
-    "verify.passed": MarkerLook("✔", "band-ok", 5, "verify"),
-    "verify.failed": MarkerLook("✘", "band-critical", 6, "verify failed"),
+    EventType.GATE_REQUESTED: MarkerLook("▣", "band-warn", 7, "gate"),
+    EventType.GATE_APPROVED: MarkerLook("▣", "band-ok", 7, "gate"),
+    EventType.GATE_REJECTED: MarkerLook("▣", "band-critical", 7, "gate"),
+    EventType.GATE_EXPIRED: MarkerLook("▣", "band-critical", 7, "gate"),
+    EventType.STEP_SUCCEEDED: MarkerLook("●", "band-ok", 4, "step"),
+    EventType.STEP_UNDONE: MarkerLook("●", "band-warn", 4, "step"),
+    EventType.STEP_SKIPPED: MarkerLook("●", "band-stale", 3, "step"),
+    EventType.STEP_FAILED: MarkerLook("⊗", "band-critical", 5, "step failed"),
+    EventType.VERIFY_PASSED: MarkerLook("✔", "band-ok", 5, "verify"),
+    EventType.VERIFY_FAILED: MarkerLook("✘", "band-critical", 6, "verify failed"),
     "end.restored": MarkerLook("■", "band-ok", 10, "end"),
     "end.other": MarkerLook("■", "band-critical", 10, "end"),
 }
@@ -50,11 +51,11 @@ LEGEND = (
     "transient",
     "trigger",
     "decision",
-    "gate.approved",
-    "step.succeeded",
-    "step.failed",
-    "verify.passed",
-    "verify.failed",
+    EventType.GATE_APPROVED,
+    EventType.STEP_SUCCEEDED,
+    EventType.STEP_FAILED,
+    EventType.VERIFY_PASSED,
+    EventType.VERIFY_FAILED,
     "end.restored",
 )
 """The looks the legend explains, in order."""
@@ -75,7 +76,7 @@ def look_of(marker: Marker, session: ReplaySession) -> MarkerLook | None:
     if marker.kind == "phase":
         return None
     if marker.kind == "fidelity":
-        return LOOKS["verify.passed" if data.get("passed") else "verify.failed"]
+        return LOOKS[EventType.VERIFY_PASSED if data.get("passed") else EventType.VERIFY_FAILED]
     if marker.kind == "end":
         return LOOKS["end.restored" if data.get("outcome") == "restored" else "end.other"]
     return LOOKS.get(marker.kind)

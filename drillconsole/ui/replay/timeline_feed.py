@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import accumulate
 
+from drillconsole.drill.wording import describe_event
 from drillconsole.log.events import Event
-from drillconsole.ui.event_text import describe_event
 from drillconsole.ui.widgets.timeline import MAX_LINES, Timeline
 
 

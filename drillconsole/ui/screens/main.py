@@ -10,7 +10,7 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from drillconsole.engine import flow
+from drillconsole.drill import flow
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Step
 from drillconsole.ui.keys import MAIN_KEYS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.markup import escape
 
-from drillconsole.durations import format_duration
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
+from drillconsole.playbook.durations import format_duration
 from drillconsole.ui.present import GATE_MARK, clock
 from drillconsole.ui.widgets.live_text import LiveText
 

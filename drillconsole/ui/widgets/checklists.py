@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
-from drillconsole.durations import format_clock, format_duration
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
+from drillconsole.playbook.durations import format_clock, format_duration
 from drillconsole.playbook.models import ChecklistItem
 from drillconsole.ui.messages import RoleViewChanged
 from drillconsole.ui.tones import tone

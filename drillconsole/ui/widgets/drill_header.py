@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from textual.markup import escape
 from textual.widgets import Static
 
-from drillconsole.durations import format_clock
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
+from drillconsole.playbook.durations import format_clock
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.widgets import DataTable
 
-from drillconsole.engine.state import DrillState
+from drillconsole.drill.state import DrillState
 from drillconsole.ui.messages import StepHighlighted
 from drillconsole.ui.present import gate_cell, step_duration, step_status
 from drillconsole.ui.tones import tone

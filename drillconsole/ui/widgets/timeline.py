@@ -10,8 +10,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from drillconsole.drill.wording import KINDS, TimelineLine, describe_event
 from drillconsole.log.events import Event
-from drillconsole.ui.event_text import KINDS, TimelineLine, describe_event
 from drillconsole.ui.tones import tone
 
 MAX_LINES = 5000

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from drillconsole.playbook.models import Injection
 
 if TYPE_CHECKING:
-    from drillconsole.engine.state import DrillState
+    from drillconsole.drill.state import DrillState
 
 
 def cause_holds(state: DrillState, injection: Injection) -> bool:

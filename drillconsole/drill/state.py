@@ -11,10 +11,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from drillconsole.engine.views import CheckView, GateView, SignalView, StepView, TriggerView
+from drillconsole.drill.causes import note_target_change
+from drillconsole.drill.views import CheckView, GateView, SignalView, StepView, TriggerView
+from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import PHASES, Phase, Playbook
-from drillconsole.sim.causes import note_target_change
 
 STEP_SETTLED = frozenset({"succeeded", "skipped", "undone"})
 STATE_RANK = {"ok": 0, "warn": 1, "critical": 2, "stale": 3, "error": 3}
@@ -353,34 +354,34 @@ def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
 
 
 _HANDLERS = {
-    "session.started": _started,
-    "session.resumed": _resumed,
-    "session.ended": _ended,
-    "signal.sample": _sample,
-    "signal.state": _signal_state,
-    "source.error": _source_error,
-    "scenario.injected": _injected,
-    "trigger.fired": _fired,
-    "trigger.cleared": _cleared,
-    "phase.entered": _phase,
-    "decision.made": _decision,
-    "checklist.checked": _checked,
-    "checklist.unchecked": _unchecked,
-    "gate.requested": _gate_requested,
-    "gate.approved": _gate_approved,
-    "gate.rejected": _gate_rejected,
-    "gate.expired": _gate_expired,
-    "step.started": _step_started,
-    "step.succeeded": _step_succeeded,
-    "step.failed": _step_failed,
-    "step.skipped": _step_skipped,
-    "step.undone": _step_undone,
-    "verify.passed": _verify_passed,
-    "verify.failed": _verify_failed,
-    "fidelity.measured": _fidelity,
-    "escalation.raised": _escalation,
-    "note.added": _note,
-    "comms.sent": _comms,
-    "review.lesson": _lesson,
-    "review.action": _action_item,
+    EventType.SESSION_STARTED: _started,
+    EventType.SESSION_RESUMED: _resumed,
+    EventType.SESSION_ENDED: _ended,
+    EventType.SIGNAL_SAMPLE: _sample,
+    EventType.SIGNAL_STATE: _signal_state,
+    EventType.SOURCE_ERROR: _source_error,
+    EventType.SCENARIO_INJECTED: _injected,
+    EventType.TRIGGER_FIRED: _fired,
+    EventType.TRIGGER_CLEARED: _cleared,
+    EventType.PHASE_ENTERED: _phase,
+    EventType.DECISION_MADE: _decision,
+    EventType.CHECKLIST_CHECKED: _checked,
+    EventType.CHECKLIST_UNCHECKED: _unchecked,
+    EventType.GATE_REQUESTED: _gate_requested,
+    EventType.GATE_APPROVED: _gate_approved,
+    EventType.GATE_REJECTED: _gate_rejected,
+    EventType.GATE_EXPIRED: _gate_expired,
+    EventType.STEP_STARTED: _step_started,
+    EventType.STEP_SUCCEEDED: _step_succeeded,
+    EventType.STEP_FAILED: _step_failed,
+    EventType.STEP_SKIPPED: _step_skipped,
+    EventType.STEP_UNDONE: _step_undone,
+    EventType.VERIFY_PASSED: _verify_passed,
+    EventType.VERIFY_FAILED: _verify_failed,
+    EventType.FIDELITY_MEASURED: _fidelity,
+    EventType.ESCALATION_RAISED: _escalation,
+    EventType.NOTE_ADDED: _note,
+    EventType.COMMS_SENT: _comms,
+    EventType.REVIEW_LESSON: _lesson,
+    EventType.REVIEW_ACTION: _action_item,
 }

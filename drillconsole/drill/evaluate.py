@@ -8,7 +8,7 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
-from drillconsole.engine.state import STATE_RANK, DrillState
+from drillconsole.drill.state import STATE_RANK, DrillState
 from drillconsole.playbook.models import ConfidenceTrigger, Step, Trigger
 
 

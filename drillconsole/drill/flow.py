@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drillconsole.engine.state import STEP_SETTLED, DrillState
+from drillconsole.drill.state import STEP_SETTLED, DrillState
 from drillconsole.playbook.models import PHASES, Phase, Step
 
 

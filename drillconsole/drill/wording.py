@@ -1,0 +1,120 @@
+"""Session-log events as readable timeline lines (time, actor, what happened)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drillconsole.log.contract import EventType
+from drillconsole.log.events import Event
+from drillconsole.playbook.durations import format_clock
+
+HIDDEN = frozenset({EventType.SIGNAL_SAMPLE})
+"""Events never shown: samples are what the panels draw."""
+
+KINDS = (
+    "session",
+    "phase",
+    "signal",
+    "trigger",
+    "decision",
+    "checklist",
+    "gate",
+    "step",
+    "verify",
+    "escalation",
+    "note",
+    "comms",
+    "review",
+)
+"""Timeline filter kinds, in the order the filter cycles through them."""
+
+_KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal"}
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One readable line of the timeline."""
+
+    seq: int
+    t: float
+    actor: str
+    kind: str
+    type: str
+    text: str
+
+    @property
+    def clock(self) -> str:
+        return format_clock(self.t)
+
+
+def kind_of(event_type: str) -> str:
+    """The filter kind of an event type (`gate.approved` → `gate`)."""
+    head = event_type.split(".", 1)[0]
+    return _KIND_OF.get(head, head)
+
+
+def _n(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+_TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
+    EventType.SESSION_STARTED: lambda d: (
+        f"drill {d.get('drill')} started ({d.get('environment')}, seed {d.get('seed')})"
+    ),
+    EventType.SESSION_RESUMED: lambda d: f"session resumed from event {d.get('from_seq')}",
+    EventType.SESSION_ENDED: lambda d: f"drill ended: {d.get('outcome')} — {d.get('reason', '')}",
+    EventType.SIGNAL_STATE: lambda d: f"{d['signal']} {d.get('prev')} → {d['state']} ({_n(d.get('value'))})",
+    EventType.SOURCE_ERROR: lambda d: f"{d['signal']} source error: {d.get('error')} (miss {d.get('misses')})",
+    EventType.SCENARIO_INJECTED: lambda d: f"injection {d['injection']} on {d['signal']} ({d['kind']})",
+    EventType.TRIGGER_FIRED: lambda d: (
+        f"TRIGGER {d['trigger']} fired on {d['signal']} ({_n(d.get('value'))})"
+        + (f" → proposes {d['proposes']}" if d.get("proposes") else "")
+    ),
+    EventType.TRIGGER_CLEARED: lambda d: f"trigger {d['trigger']} cleared ({_n(d.get('value'))})",
+    EventType.PHASE_ENTERED: lambda d: f"phase → {d['phase']}",
+    EventType.DECISION_MADE: lambda d: f"DECISION {d['option']}: {d.get('rationale', '')}",
+    EventType.CHECKLIST_CHECKED: lambda d: f"checked {d['role']}/{d['item']}" + (" (late)" if d.get("late") else ""),
+    EventType.CHECKLIST_UNCHECKED: lambda d: f"unchecked {d['role']}/{d['item']}",
+    EventType.GATE_REQUESTED: lambda d: f"gate of {d['step']} requested; approvers {', '.join(d.get('approvers', []))}",
+    EventType.GATE_APPROVED: lambda d: f"gate of {d['step']} APPROVED by {d.get('approver')}",
+    EventType.GATE_REJECTED: lambda d: f"gate of {d['step']} rejected by {d.get('approver')}: {d.get('reason', '')}",
+    EventType.GATE_EXPIRED: lambda d: f"gate of {d['step']} expired unapproved",
+    EventType.STEP_STARTED: lambda d: (
+        f"step {d['step']} started (attempt {d.get('attempt')})" + (" retry" if d.get("retry") else "")
+    ),
+    EventType.STEP_SUCCEEDED: lambda d: f"step {d['step']} succeeded",
+    EventType.STEP_FAILED: lambda d: (
+        f"step {d['step']} FAILED: {d.get('error')}" + (" — will retry" if d.get("will_retry") else "")
+    ),
+    EventType.STEP_SKIPPED: lambda d: f"step {d['step']} skipped: {d.get('reason', '')}",
+    EventType.STEP_UNDONE: lambda d: f"step {d['step']} undone",
+    EventType.VERIFY_PASSED: lambda d: f"verification {d['step']} passed",
+    EventType.VERIFY_FAILED: lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
+    EventType.FIDELITY_MEASURED: lambda d: (
+        f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
+        + (" ✓" if d.get("passed") else " ✖")
+    ),
+    EventType.ESCALATION_RAISED: lambda d: (
+        f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
+    ),
+    EventType.NOTE_ADDED: lambda d: f"note: {d.get('text', '')}",
+    EventType.COMMS_SENT: lambda d: f"sent to {d.get('channel')}: {d.get('text', '')}",
+    EventType.REVIEW_LESSON: lambda d: f"lesson: {d.get('text', '')}",
+    EventType.REVIEW_ACTION: lambda d: f"action item for {d.get('owner')} due {d.get('due')}: {d.get('text', '')}",
+}
+
+
+def describe_event(event: Event) -> TimelineLine | None:
+    """The timeline line of an event, or None for events the timeline does not show."""
+    if event.type in HIDDEN:
+        return None
+    render = _TEXT.get(event.type)
+    try:
+        text = render(event.data) if render else f"{event.type} {event.data}"
+    except (KeyError, TypeError, ValueError):
+        text = f"{event.type} {event.data}"
+    if event.auto:
+        text += " [auto]"
+    return TimelineLine(event.seq, event.t, event.actor, kind_of(event.type), event.type, text)

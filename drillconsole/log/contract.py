@@ -1,0 +1,412 @@
+"""The event contract: every event type of the session log and the payload (`data`) it carries, declared once.
+
+Payloads are `TypedDict`s: the engine writes plain dicts (no cost per event on a
+million-sample drill), the type checker holds every writer and reader to these
+fields, `payload_adapter()` validates a logged event against its type in tests
+and tools, and the report's column schema and `docs/events.md` are derived from
+them. No event-type string appears anywhere else in the package (a test checks).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, TypedDict
+
+
+class EventType(StrEnum):
+    """Every kind of line in a session log."""
+
+    SESSION_STARTED = "session.started"
+    SESSION_RESUMED = "session.resumed"
+    SESSION_ENDED = "session.ended"
+    SIGNAL_SAMPLE = "signal.sample"
+    SIGNAL_STATE = "signal.state"
+    SOURCE_ERROR = "source.error"
+    SCENARIO_INJECTED = "scenario.injected"
+    TRIGGER_FIRED = "trigger.fired"
+    TRIGGER_CLEARED = "trigger.cleared"
+    PHASE_ENTERED = "phase.entered"
+    DECISION_MADE = "decision.made"
+    CHECKLIST_CHECKED = "checklist.checked"
+    CHECKLIST_UNCHECKED = "checklist.unchecked"
+    GATE_REQUESTED = "gate.requested"
+    GATE_APPROVED = "gate.approved"
+    GATE_REJECTED = "gate.rejected"
+    GATE_EXPIRED = "gate.expired"
+    STEP_STARTED = "step.started"
+    STEP_SUCCEEDED = "step.succeeded"
+    STEP_FAILED = "step.failed"
+    STEP_SKIPPED = "step.skipped"
+    STEP_UNDONE = "step.undone"
+    VERIFY_PASSED = "verify.passed"
+    VERIFY_FAILED = "verify.failed"
+    FIDELITY_MEASURED = "fidelity.measured"
+    ESCALATION_RAISED = "escalation.raised"
+    ACCESS_DENIED = "access.denied"
+    ENGINE_ERROR = "engine.error"
+    NOTE_ADDED = "note.added"
+    COMMS_SENT = "comms.sent"
+    REVIEW_LESSON = "review.lesson"
+    REVIEW_ACTION = "review.action"
+
+
+ENGINE = "engine"
+"""The actor of events the engine writes on its own."""
+
+Outcome = Literal["restored", "failed", "aborted"]
+BandState = Literal["ok", "warn", "critical", "stale", "error"]
+
+
+class Payload(TypedDict, total=False):
+    """Fields any payload may carry."""
+
+    auto: bool
+    """Written by the auto player (`--auto`), not by a person."""
+
+
+class SignalInfo(TypedDict):
+    """A signal as `session.started` records it."""
+
+    id: str
+    title: str
+    unit: str
+    bands: dict[str, Any]
+
+
+class SessionStarted(Payload):
+    """The drill began: what ran, with what, and the playbook itself."""
+
+    playbook: str
+    """The playbook's path as given on the command line (informative only)."""
+    playbook_hash: str
+    """sha256 of the playbook's bytes; the chain starts from it."""
+    playbook_text: NotRequired[str]
+    """The playbook's exact text, so a log needs no file to be replayed or reported (absent in older logs)."""
+    drill: str
+    title: str
+    model: str
+    seed: int
+    environment: str
+    roster: dict[str, str]
+    versions: dict[str, str]
+    clock: Literal["virtual", "real"]
+    speed: float
+    signals: list[SignalInfo]
+    production: NotRequired[dict[str, Any]]
+    """How a production drill was allowed: who, when, how."""
+
+
+class SessionResumed(Payload):
+    """The engine came back after a stop and carries on from `from_seq`."""
+
+    from_seq: int
+    at_t: float
+
+
+class SessionEnded(Payload):
+    """The drill is over."""
+
+    outcome: Outcome
+    reason: str
+
+
+class SignalSample(Payload):
+    """Every value sampled at one instant (None: polled, no value)."""
+
+    values: dict[str, float | None]
+    history: NotRequired[dict[str, list[list[float]]]]
+    """Points `[t, value]` backfilled from before the drill (t ≤ 0); they never drive bands or triggers."""
+
+
+class SignalState(Payload):
+    """A signal's band state changed."""
+
+    signal: str
+    state: BandState
+    prev: str
+    value: float | None
+
+
+class SourceError(Payload):
+    """A poll of a signal's source failed."""
+
+    signal: str
+    error: str
+    misses: int
+    """Polls missed in a row, this one included."""
+
+
+class ScenarioInjected(Payload):
+    """A staged deviation began (simulation)."""
+
+    injection: str
+    signal: str
+    kind: str
+    transient: bool
+    delta: float
+    rate: NotRequired[float]
+
+
+class TriggerFired(Payload):
+    """A trigger's condition started to hold."""
+
+    trigger: str
+    signal: str
+    value: float | None
+    proposes: str | None
+    detail: dict[str, Any]
+
+
+class TriggerCleared(Payload):
+    """A trigger's condition stopped holding."""
+
+    trigger: str
+    signal: str
+    value: float | None
+
+
+class PhaseEntered(Payload):
+    """The drill moved to a phase."""
+
+    phase: str
+    prev: str | None
+
+
+class DecisionMade(Payload):
+    """The commander's decision."""
+
+    option: str
+    rationale: str
+    expected: bool
+    """Whether the playbook expects this option."""
+    proposed: str | None
+    """What the first trigger proposed, if any."""
+
+
+class ChecklistChecked(Payload):
+    """A checklist item was ticked."""
+
+    role: str
+    item: str
+    due_t: float | None
+    late: bool
+
+
+class ChecklistUnchecked(Payload):
+    """A checklist item was unticked."""
+
+    role: str
+    item: str
+
+
+class GateRequested(Payload):
+    """Approval of a gated step was asked for."""
+
+    step: str
+    approvers: list[str]
+    """Roles that may approve (the requester and, under the two-person rule, the owner excluded)."""
+    expires_t: float
+
+
+class GateApproved(Payload):
+    """A gate was approved with its phrase."""
+
+    step: str
+    approver: str
+
+
+class GateRejected(Payload):
+    """An approver refused a gate."""
+
+    step: str
+    approver: str
+    reason: str
+
+
+class GateExpired(Payload):
+    """A gate's request timed out unapproved."""
+
+    step: str
+
+
+class StepStarted(Payload):
+    """An attempt of a step began."""
+
+    step: str
+    attempt: int
+    kind: str
+    action: NotRequired[dict[str, Any]]
+    """What the action will do, described for people (secrets masked)."""
+    retry: NotRequired[bool]
+    undo: NotRequired[bool]
+    """This attempt runs the step's undo."""
+
+
+class StepSucceeded(Payload):
+    """An attempt of a step succeeded."""
+
+    step: str
+    attempt: int
+    duration: float
+    result: dict[str, Any]
+    """What changed (registry: target, alias, from, to; flag: target, flag, segment, from, to)."""
+
+
+class StepFailed(Payload):
+    """An attempt of a step (or of its undo) failed."""
+
+    step: str
+    attempt: int
+    duration: NotRequired[float | None]
+    error: str
+    will_retry: bool
+    undo: NotRequired[bool]
+
+
+class StepSkipped(Payload):
+    """A step was skipped, by a person with a reason or by the engine because it does not apply."""
+
+    step: str
+    reason: str
+
+
+class StepUndone(Payload):
+    """A succeeded step was reversed through its undo."""
+
+    step: str
+    result: dict[str, Any]
+
+
+class VerifyPassed(Payload):
+    """A verify step's signals held in band."""
+
+    step: str
+    signals: dict[str, str]
+
+
+class VerifyFailed(Payload):
+    """A verify step's signals did not hold in band in time."""
+
+    step: str
+    signals: dict[str, str]
+    reason: str
+
+
+class FidelityMeasured(Payload):
+    """The live model's outputs on the probe set compared with the known-safe reference."""
+
+    step: str
+    version: str | None
+    reference: str
+    probes: int
+    match_rate: float
+    max_deviation: float
+    tolerance: float
+    passed: bool
+
+
+class EscalationRaised(Payload):
+    """Something is late: a gate, the decision or a checklist item."""
+
+    escalation: str
+    kind: str
+    subject: str
+    late_s: float
+    late_roles: list[str]
+    notify: list[str]
+    message: str
+
+
+class AccessDenied(Payload):
+    """A command the rules refused (who, what, why); the typed text of a secret phrase is never logged."""
+
+    command: str
+    reason: str
+    step: NotRequired[str]
+
+
+class EngineError(Payload):
+    """An unexpected error inside the engine, caught and logged with its one-line cause."""
+
+    where: str
+    error: str
+
+
+class NoteAdded(Payload):
+    """A note on the timeline."""
+
+    text: str
+
+
+class CommsSent(Payload):
+    """A status update sent (or recorded) by a notify action."""
+
+    step: str
+    channel: str
+    text: str
+    url: str | None
+    delivered: NotRequired[bool]
+
+
+class ReviewLesson(Payload):
+    """A lesson learned, recorded at review."""
+
+    text: str
+
+
+class ReviewAction(Payload):
+    """An action item with its owner role and due date."""
+
+    text: str
+    owner: str
+    due: str
+
+
+PAYLOADS: dict[EventType, type[Payload]] = {
+    EventType.SESSION_STARTED: SessionStarted,
+    EventType.SESSION_RESUMED: SessionResumed,
+    EventType.SESSION_ENDED: SessionEnded,
+    EventType.SIGNAL_SAMPLE: SignalSample,
+    EventType.SIGNAL_STATE: SignalState,
+    EventType.SOURCE_ERROR: SourceError,
+    EventType.SCENARIO_INJECTED: ScenarioInjected,
+    EventType.TRIGGER_FIRED: TriggerFired,
+    EventType.TRIGGER_CLEARED: TriggerCleared,
+    EventType.PHASE_ENTERED: PhaseEntered,
+    EventType.DECISION_MADE: DecisionMade,
+    EventType.CHECKLIST_CHECKED: ChecklistChecked,
+    EventType.CHECKLIST_UNCHECKED: ChecklistUnchecked,
+    EventType.GATE_REQUESTED: GateRequested,
+    EventType.GATE_APPROVED: GateApproved,
+    EventType.GATE_REJECTED: GateRejected,
+    EventType.GATE_EXPIRED: GateExpired,
+    EventType.STEP_STARTED: StepStarted,
+    EventType.STEP_SUCCEEDED: StepSucceeded,
+    EventType.STEP_FAILED: StepFailed,
+    EventType.STEP_SKIPPED: StepSkipped,
+    EventType.STEP_UNDONE: StepUndone,
+    EventType.VERIFY_PASSED: VerifyPassed,
+    EventType.VERIFY_FAILED: VerifyFailed,
+    EventType.FIDELITY_MEASURED: FidelityMeasured,
+    EventType.ESCALATION_RAISED: EscalationRaised,
+    EventType.ACCESS_DENIED: AccessDenied,
+    EventType.ENGINE_ERROR: EngineError,
+    EventType.NOTE_ADDED: NoteAdded,
+    EventType.COMMS_SENT: CommsSent,
+    EventType.REVIEW_LESSON: ReviewLesson,
+    EventType.REVIEW_ACTION: ReviewAction,
+}
+"""The payload type of every event type."""
+
+DURABLE: frozenset[EventType] = frozenset(PAYLOADS) - {
+    EventType.SIGNAL_SAMPLE,
+    EventType.SIGNAL_STATE,
+    EventType.SOURCE_ERROR,
+    EventType.SCENARIO_INJECTED,
+    EventType.TRIGGER_FIRED,
+    EventType.TRIGGER_CLEARED,
+    EventType.PHASE_ENTERED,
+    EventType.NOTE_ADDED,
+    EventType.ESCALATION_RAISED,
+}
+"""Events flushed and fsynced before anyone is told they happened (decisions, gates, steps, checklist, review)."""
