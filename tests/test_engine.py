@@ -116,7 +116,7 @@ async def test_policy_violation_fires_at_once(tmp_path):
     assert [(e.t, e.data["trigger"]) for e in fired] == [(33.0, "policy")]
 
 
-async def test_authority_is_enforced_and_refusals_write_nothing(tmp_path):
+async def test_authority_is_enforced_and_refusals_change_nothing(tmp_path):
     d = Drill(tmp_path)
     await d.until(35)
     before = len(d.events())
@@ -141,7 +141,11 @@ async def test_authority_is_enforced_and_refusals_write_nothing(tmp_path):
     with pytest.raises(CommandError, match="phrase does not match"):
         d.engine.approve("commander", "rollback", "roll back")
     types = [e.type for e in d.events()[before:]]
-    assert types == ["decision.made", "phase.entered", "gate.requested"]
+    # Refused gate decisions are recorded (who, which gate, why), never the typed phrase; other refusals write nothing.
+    assert types == ["decision.made", "phase.entered", "gate.requested", *["access.denied"] * 3]
+    denied = d.events("access.denied")
+    assert [(e.actor, e.data["reason"]) for e in denied][-1] == ("commander", "confirm phrase does not match")
+    assert all("roll back" not in str(e.data) for e in denied)
     assert d.state.steps["rollback"].status == "pending"
 
 
@@ -152,7 +156,9 @@ async def test_two_person_rule(tmp_path):
     await d.until(35)
     d.engine.decide("commander", "rollback", "bad")
     d.engine.request_gate("commander", "rollback")
-    assert d.engine.allowed_approvers(d.playbook.step("rollback")) == ["commander", "steward"]
+    # The requester is never offered as an approver under the two-person rule.
+    assert d.engine.allowed_approvers(d.playbook.step("rollback")) == ["steward"]
+    assert d.first("gate.requested", step="rollback").data["approvers"] == ["steward"]
     with pytest.raises(CommandError, match="two-person rule"):
         d.engine.approve("commander", "rollback", APPROVE)
     d.engine.approve("steward", "rollback", APPROVE)
@@ -223,7 +229,14 @@ async def test_hold_leaves_the_fault_and_verification_fails(tmp_path):
 
 async def test_undo_restores_the_prior_version(tmp_path):
     d = await rolled_back(tmp_path)
-    d.engine.undo("tech", "rollback")
+    # Undo of a gated step is gated like the step: nothing moves until an approver types the phrase.
+    assert d.engine.undo("tech", "rollback") == "gate requested"
+    assert d.first("gate.requested", step="rollback", undo=True) is not None
+    await d.until(45)
+    assert d.state.live_version() == "1"
+    with pytest.raises(CommandError, match="phrase does not match"):
+        d.engine.approve("commander", "rollback", "nope")
+    d.engine.approve("commander", "rollback", APPROVE)
     await d.until(50)
     undone = d.first("step.undone", step="rollback")
     assert undone.data["result"]["from"] == "1" and undone.data["result"]["to"] == "2"

@@ -6,7 +6,7 @@ import string
 
 from drillconsole.actions.base import ActionContext, ActionError, ActionOutcome
 from drillconsole.actions.http_common import client, error_detail, resolved, send
-from drillconsole.playbook.durations import format_clock
+from drillconsole.drill.wording import format_clock
 from drillconsole.playbook.models import NotifyAction
 from drillconsole.secrets import mask
 

@@ -247,7 +247,7 @@ def _unchecked(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
 
 
 def _gate_requested(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
-    s.gates[d["step"]] = GateView("requested", t, actor, d.get("expires_t"))
+    s.gates[d["step"]] = GateView("requested", t, actor, d.get("expires_t"), for_undo=bool(d.get("undo")))
 
 
 def _gate_approved(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -297,6 +297,8 @@ def _step_skipped(s: DrillState, t: float, d: dict[str, Any], actor: str) -> Non
 def _step_undone(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     view = s.steps[d["step"]]
     view.status = "undone"
+    if d["step"] in s.gates:
+        s.gates[d["step"]] = GateView()
     _apply_target_change(s, t, d.get("result") or {})
 
 

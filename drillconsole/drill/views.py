@@ -73,6 +73,8 @@ class GateView:
     expires_t: float | None = None
     approver: str | None = None
     reason: str | None = None
+    for_undo: bool = False
+    """The request is for the step's undo, not for the step."""
 
 
 @dataclass

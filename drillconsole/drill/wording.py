@@ -1,4 +1,8 @@
-"""Session-log events as readable timeline lines (time, actor, what happened)."""
+"""One vocabulary for people: drill clock `T+mm:ss`, durations `1m05s`, and every event as one readable line.
+
+The console's timeline, the replay's markers, the report and the headless
+progress lines all word events here, so a drill reads the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,27 @@ from typing import Any
 
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.playbook.durations import format_clock
+
+
+def format_duration(seconds: float | None) -> str:
+    """Render seconds compactly: `42s`, `2m05s`, `1h02m`."""
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def format_clock(seconds: float) -> str:
+    """Render drill time as `T+mm:ss` (or `T+h:mm:ss` past an hour)."""
+    s = max(0, int(seconds))
+    if s >= 3600:
+        return f"T+{s // 3600}:{(s % 3600) // 60:02d}:{s % 60:02d}"
+    return f"T+{s // 60:02d}:{s % 60:02d}"
+
 
 HIDDEN = frozenset({EventType.SIGNAL_SAMPLE})
 """Events never shown: samples are what the panels draw."""

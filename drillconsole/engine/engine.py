@@ -1,29 +1,31 @@
-"""The drill engine: samples signals, fires triggers, runs steps, and writes every change as an event.
+"""The drill engine: composes the recorder, sampler, step runner, timers and command processor, and runs the clock.
 
-It never imports Textual. Commands come from the console, a headless script or
-the auto player; every accepted command becomes an event in the session log
-and the state is the fold of those events.
+It never imports Textual. Sources (simulated or remote), executors and the
+fidelity meter are given to it by the composition root (`drillconsole.wiring`);
+every accepted command becomes an event and the state is the fold of those events.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
+import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from drillconsole.actions import ActionContext, executor_for
+from drillconsole.clock import Clock
 from drillconsole.drill import flow
-from drillconsole.drill.state import DrillState, apply, fold
-from drillconsole.engine.commands import CommandError, CommandsMixin
-from drillconsole.engine.sampling import SamplingMixin
-from drillconsole.engine.stepping import Completion, SteppingMixin
-from drillconsole.engine.timers import TimersMixin
+from drillconsole.drill.state import DrillState, fold
+from drillconsole.engine.commands import CommandError, CommandProcessor
+from drillconsole.engine.recorder import LogWriter, Recorder
+from drillconsole.engine.sampler import Sampler
+from drillconsole.engine.steps import FidelityMeter, StepRunner
+from drillconsole.engine.tasks import Supervisor
+from drillconsole.engine.timers import Timers
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Phase, Playbook
 from drillconsole.secrets import Redactor
-from drillconsole.signals import SignalSource, build_sources
-from drillconsole.sim.target import SimulatedTarget
+from drillconsole.signals import SignalSource
 
 __all__ = ["CommandError", "Engine", "Player"]
 
@@ -36,23 +38,26 @@ class Player(Protocol):
     def act(self, engine: Engine, now: float) -> None: ...
 
 
-class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
-    """Runs one drill of a playbook against its sources and targets."""
+class Engine:
+    """Runs one drill of a playbook against the sources and targets it is given."""
 
     def __init__(
         self,
         playbook: Playbook,
-        log: Any,
-        clock: Any,
+        log: LogWriter,
+        clock: Clock,
         *,
         seed: int | None = None,
         playbook_path: str = "",
         playbook_hash: str = "",
+        playbook_text: str | None = None,
         redactor: Redactor | None = None,
         existing: list[Event] | None = None,
         players: list[Player] | None = None,
         sources: dict[str, SignalSource] | None = None,
+        fidelity: FidelityMeter | None = None,
         http: Any = None,
+        started_extra: dict[str, Any] | None = None,
     ) -> None:
         self.playbook = playbook
         self.log = log
@@ -61,47 +66,82 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
         self.players = list(players or [])
         self.playbook_path = playbook_path
         self.playbook_hash = playbook_hash
+        self.playbook_text = playbook_text
+        self.started_extra = dict(started_extra or {})
         self.http = http
         self.existing = list(existing or [])
-        self.state = fold(playbook, self.existing) if self.existing else DrillState.initial(playbook)
+        state = fold(playbook, self.existing) if self.existing else DrillState.initial(playbook)
         if self.existing:
-            self.seed = self.state.seed
+            self.seed = state.seed
         else:
             self.seed = playbook.drill.seed if seed is None else seed
-            self.state.seed = self.seed
-        self.target = SimulatedTarget(playbook, self.seed)
-        self.sources = sources if sources is not None else build_sources(playbook, self.target, self)
-        self._listeners: list[Callable[[Event], None]] = []
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._completions: list[Completion] = []
-        self._polling: set[str] = set()
-        self._next_poll: dict[str, float] = {}
-        self._last_error_t: dict[str, float] = {}
-        self._misses: dict[str, int] = {}
+            state.seed = self.seed
+        if sources is None or fidelity is None:
+            from drillconsole.wiring import simulated_parts
+
+            built_sources, built_fidelity = simulated_parts(playbook, self.seed, self)
+            sources = built_sources if sources is None else sources
+            fidelity = built_fidelity if fidelity is None else fidelity
+        self.sources = sources
         self.rejected: list[str] = []
+        self.recorder = Recorder(playbook, log, clock, state)
+        self.tasks = Supervisor(self._task_failed)
+        self.sampler = Sampler(self.recorder, sources, self.tasks)
+        self.runner = StepRunner(
+            self.recorder, self.tasks, context=self.action_context, executor_for=executor_for, fidelity=fidelity
+        )
+        self.timers = Timers(self.recorder, self.runner)
+        self.commands = CommandProcessor(self.recorder, self.runner, self._after_command)
+        c = self.commands
+        self.check, self.uncheck, self.decide = c.check, c.uncheck, c.decide
+        self.request_gate, self.approve, self.reject = c.request_gate, c.approve, c.reject
+        self.run_step, self.retry, self.skip, self.undo = c.run_step, c.retry, c.skip, c.undo
+        self.note, self.end, self.end_drill = c.note, c.end, c.end_drill
+        self.lesson, self.action_item, self.allowed_approvers = c.lesson, c.action_item, c.allowed_approvers
         self._begun = False
         self._owns_http = False
 
-    # --- events -------------------------------------------------------------
+    # --- what callers see ----------------------------------------------------------
+
+    @property
+    def state(self) -> DrillState:
+        """The fold of every event so far (read it, never change it)."""
+        return self.recorder.state
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         """Call `listener(event)` after every event is logged and folded."""
-        self._listeners.append(listener)
+        self.recorder.subscribe(listener)
 
     def now(self) -> float:
         """Drill time, never behind the last event."""
-        return max(self.clock.now(), self.state.t)
+        return self.recorder.now()
 
-    def emit(self, type: str, actor: str, data: dict[str, Any], *, auto: bool = False) -> Event:
-        """Log an event (fsynced if it matters), fold it, tell listeners."""
-        if auto:
-            data = {**data, "auto": True}
-        event = self.log.append(self.now(), type, actor, data)
-        apply(self.state, event)
-        for listener in self._listeners:
-            listener(event)
-        return event
+    def emit(self, type: EventType, actor: str, data: dict[str, Any], *, auto: bool = False) -> Event:
+        """Write one event (for the engine's own parts and tools; operators go through commands)."""
+        return self.recorder.emit(type, actor, data, auto=auto)
+
+    @property
+    def idle(self) -> bool:
+        """No action, poll or backfill is in flight."""
+        return self.tasks.idle
+
+    def wake(self) -> None:
+        """Make the run loop look again (a command arrived, a task finished)."""
+        self.tasks.wake()
+
+    def action_context(self) -> ActionContext:
+        """What executors may use."""
+        return ActionContext(playbook=self.playbook, state=self.state, redactor=self.redactor, http=self.http)
+
+    def _after_command(self) -> None:
+        self.progress()
+        self.wake()
+
+    def _task_failed(self, where: str, exc: BaseException) -> None:
+        """An unexpected error in a background task: logged with its one-line cause; the drill carries on."""
+        cause = traceback.format_exception_only(type(exc), exc)[-1].strip().splitlines()[0][:300]
+        if not self.state.ended and not getattr(self.log, "closed", False):
+            self.emit(EventType.ENGINE_ERROR, ENGINE, {"where": where, "error": cause})
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -111,50 +151,48 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             self._resume()
             return
         pb, drill = self.playbook, self.playbook.drill
-        self.emit(
-            EventType.SESSION_STARTED,
-            ENGINE,
-            {
-                "playbook": self.playbook_path,
-                "playbook_hash": self.playbook_hash,
-                "drill": drill.id,
-                "title": drill.title,
-                "model": drill.model,
-                "seed": self.seed,
-                "environment": drill.environment,
-                "roster": {rid: role.title for rid, role in pb.roles.items()},
-                "versions": {"suspect": drill.versions.suspect, "known_safe": drill.versions.known_safe},
-                "clock": "virtual" if self.clock.virtual else "real",
-                "speed": getattr(self.clock, "speed", 1.0),
-                "signals": [
-                    {
-                        "id": s.id,
-                        "title": s.title,
-                        "unit": s.unit,
-                        "bands": s.bands.model_dump(by_alias=True, exclude_none=True),
-                    }
-                    for s in pb.signals
-                ],
-            },
-        )
+        data: dict[str, Any] = {
+            "playbook": self.playbook_path,
+            "playbook_hash": self.playbook_hash,
+            "drill": drill.id,
+            "title": drill.title,
+            "model": drill.model,
+            "seed": self.seed,
+            "environment": drill.environment,
+            "roster": {rid: role.title for rid, role in pb.roles.items()},
+            "versions": {"suspect": drill.versions.suspect, "known_safe": drill.versions.known_safe},
+            "clock": "virtual" if self.clock.virtual else "real",
+            "speed": getattr(self.clock, "speed", 1.0),
+            "signals": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "unit": s.unit,
+                    "bands": s.bands.model_dump(by_alias=True, exclude_none=True),
+                }
+                for s in pb.signals
+            ],
+            **self.started_extra,
+        }
+        if self.playbook_text is not None:
+            data["playbook_text"] = self.playbook_text
+        self.emit(EventType.SESSION_STARTED, ENGINE, data)
         self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": Phase.baseline.value, "prev": None})
 
     def _resume(self) -> None:
         last = self.existing[-1]
         self.emit(EventType.SESSION_RESUMED, ENGINE, {"from_seq": last.seq, "at_t": last.t})
         for step in self.playbook.steps:
-            if self.state.steps[step.id].status == "running":
-                self.emit(
-                    EventType.STEP_FAILED,
-                    ENGINE,
-                    {
-                        "step": step.id,
-                        "attempt": self.state.steps[step.id].attempts,
-                        "duration": None,
-                        "error": "interrupted: the session stopped while the step ran",
-                        "will_retry": False,
-                    },
-                )
+            view = self.state.steps[step.id]
+            if view.status == "running":
+                data = {
+                    "step": step.id,
+                    "attempt": view.attempts,
+                    "duration": None,
+                    "error": "interrupted: the session stopped while the step ran",
+                    "will_retry": view.attempts <= step.retries,
+                }
+                self.emit(EventType.STEP_FAILED, ENGINE, data)
 
     async def run(self, until: float | None = None) -> str | None:
         """Run until the drill ends (or, for tests and tools, until drill time `until`); return the outcome."""
@@ -162,16 +200,16 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
             self._begin()
         try:
             while not self.state.ended:
-                if self.clock.virtual and self._tasks:
-                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
-                self._wake.clear()
+                if self.clock.virtual:
+                    await self.tasks.settle()
+                self.tasks.wakeup.clear()
                 t_next = self._next_time()
                 if until is not None and t_next > until:
-                    await self.clock.sleep_until(until, self._wake)
+                    await self.clock.sleep_until(until, self.tasks.wakeup)
                     if self.clock.now() >= until:
                         return None
                     continue
-                await self.clock.sleep_until(t_next, self._wake)
+                await self.clock.sleep_until(t_next, self.tasks.wakeup)
                 if not self.state.ended:
                     self.tick(self.now())
         except BaseException:
@@ -188,60 +226,46 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
         if not self.state.started or self.existing:
             self.start()
             self.existing = []
-        start = self.now()
-        for signal in self.playbook.signals:
-            # The grid point at or before now: a new drill samples at T+0, a resumed one at once.
-            self._next_poll[signal.id] = math.floor(start / signal.interval + 1e-9) * signal.interval
         if self.http is None and _needs_http(self.playbook, self.sources):
             import httpx
 
             # One shared client for every source and action; each request sets its own timeout.
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
             self._owns_http = True
-        for sid, source in self.sources.items():
-            if not source.synchronous and hasattr(source, "backfill"):
-                self._spawn(self._backfill(sid, source))
+        self.sampler.begin(self.now())
 
     async def _finish(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for source in self.sources.values():
-            await source.close()
+        self.tasks.cancel_all()
+        await self.sampler.close()
         if self._owns_http and self.http is not None:
             await self.http.aclose()
             self.http = None
         self.log.sync()
-
-    @property
-    def idle(self) -> bool:
-        """No action, poll or backfill is in flight."""
-        return not self._tasks
-
-    def wake(self) -> None:
-        """Make the run loop look again (a command arrived, a task finished)."""
-        self._wake.set()
 
     # --- one moment of the drill ---------------------------------------------
 
     def tick(self, now: float) -> None:
         """Everything due at `now`, in a fixed order so runs are reproducible."""
         self._inject(now)
-        self._finish_completions(now)
-        self._poll(now)
-        self._timers(now)
+        self.runner.finish_completions(now)
+        self.sampler.poll(now)
+        self.timers.fire(now)
         self.progress()
         for player in self.players:
             if self.state.ended:
                 break
-            player.act(self, now)
+            try:
+                player.act(self, now)
+            except CommandError:
+                raise
+            except Exception as exc:  # a player's bug must not take the drill down
+                self._task_failed(f"player {type(player).__name__}", exc)
             self.progress()
 
     def _next_time(self) -> float:
         now = self.now()
-        times = [*self._next_poll.values(), self.playbook.drill.time_limit]
+        times = [*self.sampler.next_times(), *self.runner.next_times(), *self.timers.next_times(now)]
         times += [inj.at for inj in self.playbook.scenario if inj.id not in self.state.injected]
-        times += [c.due for c in self._completions]
-        times += self._timer_times(now)
         for player in self.players:
             t = player.next_time(self)
             if t is not None:
@@ -251,7 +275,7 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
     def _inject(self, now: float) -> None:
         for inj in self.playbook.scenario:
             if inj.id not in self.state.injected and inj.at <= now:
-                data = {
+                data: dict[str, Any] = {
                     "injection": inj.id,
                     "signal": inj.signal,
                     "kind": inj.kind,
@@ -270,24 +294,15 @@ class Engine(CommandsMixin, SamplingMixin, TimersMixin, SteppingMixin):
                 step is not None
                 and self.state.phase_reached(step.phase)
                 and self.state.steps[step.id].status == "pending"
-            ) and flow.applicable(self.state, step) is False:
-                self.emit(
-                    EventType.STEP_SKIPPED,
-                    ENGINE,
-                    {"step": step.id, "reason": flow.not_applicable_reason(self.state, step)},
-                )
+                and flow.applicable(self.state, step) is False
+            ):
+                reason = flow.not_applicable_reason(self.state, step)
+                self.emit(EventType.STEP_SKIPPED, ENGINE, {"step": step.id, "reason": reason})
                 continue
             nxt = flow.phase_after(self.state)
             if nxt is None:
                 return
             self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": nxt.value, "prev": self.state.phase.value})
-
-    # --- steps ----------------------------------------------------------------
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 def _needs_http(playbook: Playbook, sources: dict[str, SignalSource]) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drillconsole.drill.state import DrillState
-from drillconsole.playbook.durations import format_duration
+from drillconsole.drill.wording import format_duration
 
 
 @dataclass(frozen=True)

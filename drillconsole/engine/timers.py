@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drillconsole.drill import evaluate
+from drillconsole.engine.recorder import Recorder
+from drillconsole.engine.steps import StepRunner
 from drillconsole.log.contract import ENGINE, EventType
 
-if TYPE_CHECKING:
-    from drillconsole.engine.engine import Engine
 
+class Timers:
+    """What becomes due with the passing of drill time."""
 
-class TimersMixin:
-    """What becomes due with the passing of drill time (mixed into `Engine`)."""
+    def __init__(self, recorder: Recorder, runner: StepRunner) -> None:
+        self.rec = recorder
+        self.runner = runner
 
-    def _timer_times(self: Engine, now: float) -> list[float]:
-        s, pb, times = self.state, self.playbook, []
+    def next_times(self, now: float) -> list[float]:
+        """Every moment at which a timed rule may fire."""
+        s, pb, times = self.rec.state, self.rec.playbook, [self.rec.playbook.drill.time_limit]
         for gate in s.gates.values():
             if gate.status == "requested" and gate.expires_t is not None:
                 times.append(gate.expires_t)
@@ -30,42 +34,47 @@ class TimersMixin:
         times += [t for t, _ in self._escalations_due(now, pending=True)]
         return times
 
-    def _timers(self: Engine, now: float) -> None:
-        s, pb = self.state, self.playbook
+    def fire(self, now: float) -> None:
+        """Apply every timed rule that is due at `now`."""
+        rec, s, pb = self.rec, self.rec.state, self.rec.playbook
         if now >= pb.drill.time_limit:
-            self.end_drill(ENGINE, "failed", f"time limit {pb.drill.time_limit:g}s reached")
+            if not s.ended:
+                reason = f"time limit {pb.drill.time_limit:g}s reached"
+                rec.emit(EventType.SESSION_ENDED, ENGINE, {"outcome": "failed", "reason": reason})
             return
         for sid, gate in list(s.gates.items()):
             if gate.status == "requested" and gate.expires_t is not None and now >= gate.expires_t:
-                self.emit(EventType.GATE_EXPIRED, ENGINE, {"step": sid})
+                rec.emit(EventType.GATE_EXPIRED, ENGINE, {"step": sid})
         for step in pb.steps:
             view = s.steps[step.id]
             if view.status == "running" and step.kind == "verify":
                 verdict, _ = evaluate.verify_progress(s, step, now)
                 if verdict != "waiting":
-                    self._finish_verify(step, verdict == "passed")
+                    self.runner.finish_verify(step, verdict == "passed")
             elif (
                 view.status == "failed"
                 and view.will_retry
                 and view.ended_t is not None
                 and now >= view.ended_t + step.retry_delay
             ):
-                self.start_step(step, step.owner, retry=True)
+                self.runner.start(step, step.owner, retry=True)
         for _, escalation in self._escalations_due(now, pending=False):
-            self.emit(EventType.ESCALATION_RAISED, ENGINE, escalation)
+            rec.emit(EventType.ESCALATION_RAISED, ENGINE, escalation)
 
-    def _escalations_due(self: Engine, now: float, *, pending: bool) -> list[tuple[float, dict[str, Any]]]:
+    def _escalations_due(self, now: float, *, pending: bool) -> list[tuple[float, dict[str, Any]]]:
         """Escalations that are due (or, with pending, the times they will be)."""
-        s, pb, out = self.state, self.playbook, []
+        s, pb, out = self.rec.state, self.rec.playbook, []
         for esc in pb.escalations:
             candidates: list[tuple[float, str, list[str]]] = []
             if esc.kind == "gate":
                 for sid, gate in s.gates.items():
                     if gate.status == "requested" and gate.requested_t is not None:
-                        approvers = list(pb.step(sid).gate.approver)  # type: ignore[union-attr]
+                        step_gate = pb.step(sid).gate
+                        approvers = list(step_gate.approver) if step_gate else []
                         candidates.append((gate.requested_t + esc.after, f"gate {sid}@{gate.requested_t:g}", approvers))
             elif esc.kind == "decision" and s.decision is None and s.first_trigger_t is not None:
-                candidates.append((s.first_trigger_t + esc.after, "decision", pb.roles_with("declare_rollback")))  # type: ignore[arg-type]
+                deciders = [str(r) for r in pb.roles_with("declare_rollback")]
+                candidates.append((s.first_trigger_t + esc.after, "decision", deciders))
             elif esc.kind == "checklist":
                 for (rid, item), check in s.checklist.items():
                     due = s.item_due_t(rid, item)
@@ -81,18 +90,14 @@ class TimersMixin:
                     message = (
                         esc.message.format(subject=subject.split("@")[0], late=f"{late_s:g}s") if esc.message else ""
                     )
-                    out.append(
-                        (
-                            when,
-                            {
-                                "escalation": esc.id,
-                                "kind": esc.kind,
-                                "subject": subject,
-                                "late_s": late_s,
-                                "late_roles": late,
-                                "notify": list(esc.notify),
-                                "message": message,
-                            },
-                        )
-                    )
+                    escalation = {
+                        "escalation": esc.id,
+                        "kind": esc.kind,
+                        "subject": subject,
+                        "late_s": late_s,
+                        "late_roles": late,
+                        "notify": list(esc.notify),
+                        "message": message,
+                    }
+                    out.append((when, escalation))
         return out

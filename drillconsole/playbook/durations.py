@@ -1,4 +1,4 @@
-"""Human durations (`30s`, `2m`, `1h30m`, `250ms`) parsed to seconds."""
+"""Human durations (`30s`, `2m`, `1h30m`, `250ms`) parsed to seconds (formatting lives in `drill.wording`)."""
 
 from __future__ import annotations
 
@@ -29,23 +29,3 @@ def parse_duration(value: object) -> float:
     if pos != len(text) or not text:
         raise ValueError(f"unparseable duration {value!r} (use e.g. 30s, 2m, 1h, 1m30s)")
     return total
-
-
-def format_duration(seconds: float | None) -> str:
-    """Render seconds compactly: `42s`, `2m05s`, `1h02m`."""
-    if seconds is None:
-        return "—"
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-
-
-def format_clock(seconds: float) -> str:
-    """Render drill time as `T+mm:ss` (or `T+h:mm:ss` past an hour)."""
-    s = max(0, int(seconds))
-    if s >= 3600:
-        return f"T+{s // 3600}:{(s % 3600) // 60:02d}:{s % 60:02d}"
-    return f"T+{s // 60:02d}:{s % 60:02d}"

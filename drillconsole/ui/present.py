@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drillconsole.drill.state import GateView, StepView
-from drillconsole.playbook.durations import format_clock, format_duration
+from drillconsole.drill.wording import format_clock, format_duration
 from drillconsole.playbook.models import Band, Signal, Step
 
 

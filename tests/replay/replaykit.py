@@ -36,6 +36,7 @@ DEMO_SCRIPT = """
 - {at: 105s, role: tech_lead, do: run, step: registry-rollback}
 - {at: 107s, role: data_steward, do: approve, step: registry-rollback, phrase: ROLLBACK fraud-scorer TO v41}
 - {at: 115s, role: tech_lead, do: undo, step: registry-rollback}
+- {at: 117s, role: data_steward, do: approve, step: registry-rollback, phrase: ROLLBACK fraud-scorer TO v41}
 - {at: 130s, role: data_steward, do: run, step: verify-signals}
 - {at: 220s, role: commander, do: lesson, text: the gate rejection cost us time}
 - {at: 221s, role: commander, do: action, text: warm v41 ahead of drills, owner: tech_lead, due: "2026-12-01"}

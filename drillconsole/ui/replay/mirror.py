@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from drillconsole.drill import rules
 from drillconsole.drill.state import DrillState
-from drillconsole.engine.commands import CommandsMixin
-from drillconsole.playbook.models import Playbook
+from drillconsole.playbook.models import Playbook, Step
 
 _FIELDS = tuple(f.name for f in fields(DrillState))
 
@@ -26,11 +26,13 @@ class StateMirror:
 
 
 class ApproverRules:
-    """A read-only stand-in for the engine that answers `allowed_approvers` with the engine's own rule."""
+    """Answers `allowed_approvers` for the step detail panel during a replay, with the drill model's own rule."""
 
-    # The engine's methods only read `self.playbook` and `self._has`, so they run unchanged on this object.
-    _has = CommandsMixin._has
-    allowed_approvers = CommandsMixin.allowed_approvers
+    def __init__(self, state_mirror: StateMirror) -> None:
+        self._mirror = state_mirror
 
-    def __init__(self, playbook: Playbook) -> None:
-        self.playbook = playbook
+    def allowed_approvers(self, step: Step) -> list[str]:
+        """Roles that may approve the step's gate in the state shown."""
+        state = self._mirror.state
+        gate = state.gates.get(step.id)
+        return rules.allowed_approvers(state.playbook, step, gate.requested_by if gate else None)

@@ -80,7 +80,7 @@ class ReplayScreen(Screen[None]):
                 with Vertical(id="steps-box") as box:
                     box.border_title = "Steps"
                     yield StepTable(state, id="steps")
-                    yield StepDetail(state, ApproverRules(pb), id="step-detail")
+                    yield StepDetail(state, ApproverRules(self.mirror), id="step-detail")
                 yield Timeline(id="timeline")
         yield TransportBar(self.session, id="transport")
         yield Footer()

@@ -11,7 +11,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from drillconsole.playbook.durations import format_duration
+from drillconsole.drill.wording import format_duration
 from drillconsole.playbook.models import Playbook, Step
 from drillconsole.ui.present import GATE_MARK
 from drillconsole.ui.widgets.step_detail import action_lines

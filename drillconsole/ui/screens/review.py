@@ -12,9 +12,9 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
 
+from drillconsole.drill.wording import format_duration
 from drillconsole.engine.commands import CommandError
 from drillconsole.engine.summary import headline
-from drillconsole.playbook.durations import format_duration
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

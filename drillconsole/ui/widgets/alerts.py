@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.markup import escape
 
 from drillconsole.drill.state import DrillState
-from drillconsole.playbook.durations import format_duration
+from drillconsole.drill.wording import format_duration
 from drillconsole.ui.present import GATE_MARK, clock
 from drillconsole.ui.widgets.live_text import LiveText
 

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from drillconsole.drill.state import DrillState
-from drillconsole.playbook.durations import format_clock, format_duration
+from drillconsole.drill.wording import format_clock, format_duration
 from drillconsole.playbook.models import ChecklistItem
 from drillconsole.ui.messages import RoleViewChanged
 from drillconsole.ui.tones import tone

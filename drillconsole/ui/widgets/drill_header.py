@@ -8,7 +8,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from drillconsole.drill.state import DrillState
-from drillconsole.playbook.durations import format_clock
+from drillconsole.drill.wording import format_clock
 
 
 @dataclass(frozen=True)

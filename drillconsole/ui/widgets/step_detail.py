@@ -9,7 +9,7 @@ from textual.markup import escape
 from drillconsole.actions.describe import describe, summary
 from drillconsole.drill import flow
 from drillconsole.drill.state import DrillState
-from drillconsole.playbook.durations import format_duration
+from drillconsole.drill.wording import format_duration
 from drillconsole.playbook.models import Action, Playbook, Step
 from drillconsole.ui.present import clock, step_status
 from drillconsole.ui.widgets.live_text import LiveText

@@ -1,0 +1,153 @@
+"""Signal sampling: polls become `signal.sample`, band states, triggers and stale sources."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+from drillconsole.drill import evaluate
+from drillconsole.engine.recorder import Recorder
+from drillconsole.engine.tasks import Supervisor
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.signals import SignalSource, SourceError
+
+POLL_GRACE = 1.0
+"""Seconds beyond a source's own timeout before the engine gives up on a poll."""
+
+SOURCE_ERROR_EVERY = 30.0
+"""After a signal is stale, repeat its `source.error` at most this often (drill seconds)."""
+
+
+class Sampler:
+    """Polls every signal on its interval grid and records what came back."""
+
+    def __init__(self, recorder: Recorder, sources: dict[str, SignalSource], tasks: Supervisor) -> None:
+        self.rec = recorder
+        self.sources = sources
+        self.tasks = tasks
+        self._next_poll: dict[str, float] = {}
+        self._polling: set[str] = set()
+        self._last_error_t: dict[str, float] = {}
+        self._misses: dict[str, int] = {}
+
+    def begin(self, start: float) -> None:
+        """Schedule the first polls: a new drill samples at T+0, a resumed one at the grid point at or before now."""
+        for signal in self.rec.playbook.signals:
+            self._next_poll[signal.id] = math.floor(start / signal.interval + 1e-9) * signal.interval
+        for sid, source in self.sources.items():
+            if not source.synchronous and hasattr(source, "backfill"):
+                self.tasks.spawn(self._backfill(sid, source), f"backfill of {sid}")
+
+    def next_times(self) -> list[float]:
+        """When a poll is next due."""
+        return list(self._next_poll.values())
+
+    def poll(self, now: float) -> None:
+        """Sample synchronous sources inline (one event per instant); start remote polls that are due."""
+        values: dict[str, float | None] = {}
+        playbook, state = self.rec.playbook, self.rec.state
+        for sid, due in self._next_poll.items():
+            if due > now + 1e-9:
+                continue
+            source = self.sources[sid]
+            interval = playbook.signal(sid).interval
+            self._next_poll[sid] = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
+            if source.synchronous:
+                values[sid] = round(source.sample(state, now), 6)
+            elif sid not in self._polling:
+                self._polling.add(sid)
+                self.tasks.spawn(self._remote_poll(sid, source), f"poll of {sid}")
+        if values:
+            self.record_samples(values, now)
+
+    async def _remote_poll(self, sid: str, source: SignalSource) -> None:
+        # A source that never answers must still go stale: bound every poll, whatever the source does.
+        limit = getattr(self.rec.playbook.signal(sid).source, "timeout", 10.0) + POLL_GRACE
+        try:
+            value: float | None = await asyncio.wait_for(source.poll(), limit)
+            error = None
+        except SourceError as exc:
+            value, error = None, str(exc)
+        except TimeoutError:
+            value, error = None, f"no answer within {limit:g}s"
+        except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # a hostile answer is a failed poll
+            value, error = None, f"unusable answer: {type(exc).__name__}"
+        finally:
+            self._polling.discard(sid)
+        if self.rec.state.ended:
+            return
+        if error is None:
+            self.record_samples({sid: value}, self.rec.now())
+        else:
+            self.record_source_error(sid, error, self.rec.now())
+        self.tasks.wake()
+
+    async def _backfill(self, sid: str, source: Any) -> None:
+        try:
+            points = await source.backfill()
+        except SourceError as exc:
+            self.record_source_error(sid, f"backfill: {exc}", self.rec.now())
+            return
+        if points and not self.rec.state.ended:
+            self.record_backfill(sid, points)
+
+    def record_backfill(self, sid: str, points: list[tuple[float, float]]) -> None:
+        """Log history from before the drill (drill times ≤ 0) so sparklines start full; bands ignore it."""
+        history = {sid: [[round(t, 3), v] for t, v in points]}
+        self.rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": {}, "history": history})
+
+    def record_samples(self, values: dict[str, float | None], now: float) -> None:
+        """Log samples, then band states and triggers that change because of them."""
+        rec, state = self.rec, self.rec.state
+        rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": values})
+        for sid in values:
+            self._misses.pop(sid, None)
+        for sid, value in values.items():
+            if value is None:
+                continue
+            new = evaluate.band_state(state, sid, now)
+            view = state.signals[sid]
+            if new != view.state:
+                data = {"signal": sid, "state": new, "prev": view.state, "value": value}
+                rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
+        for trig in rec.playbook.triggers:
+            value = values.get(trig.signal)
+            if value is None:
+                continue
+            tv = state.triggers[trig.id]
+            if not tv.active:
+                fires, detail = evaluate.trigger_condition(state, trig, now)
+                if fires:
+                    data = {
+                        "trigger": trig.id,
+                        "signal": trig.signal,
+                        "value": value,
+                        "proposes": trig.proposes,
+                        "detail": detail,
+                    }
+                    rec.emit(EventType.TRIGGER_FIRED, ENGINE, data)
+            elif evaluate.trigger_clears(state, trig, now):
+                rec.emit(EventType.TRIGGER_CLEARED, ENGINE, {"trigger": trig.id, "signal": trig.signal, "value": value})
+
+    def record_source_error(self, sid: str, error: str, now: float) -> None:
+        """Count a missed poll; rate-limited `source.error`, then `stale` after N misses."""
+        rec = self.rec
+        view = rec.state.signals[sid]
+        # Misses since the last sample, counted here: the state only knows the logged ones, and a dead
+        # source must not flood the log with an event per poll.
+        misses = max(self._misses.get(sid, 0), view.misses) + 1
+        self._misses[sid] = misses
+        limit = rec.playbook.signal(sid).stale_after
+        last = self._last_error_t.get(sid)
+        if misses <= limit or last is None or now - last >= SOURCE_ERROR_EVERY:
+            self._last_error_t[sid] = now
+            rec.emit(EventType.SOURCE_ERROR, ENGINE, {"signal": sid, "error": error, "misses": misses})
+        if misses >= limit and view.state != "stale":
+            data = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
+            rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
+
+    async def close(self) -> None:
+        """Close every source."""
+        for source in self.sources.values():
+            await source.close()

@@ -1,0 +1,171 @@
+"""Running steps: manual, fidelity and verify steps, and actions through their executors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drillconsole.actions import ActionContext, ActionError, ActionOutcome, Executor
+from drillconsole.actions.describe import describe
+from drillconsole.drill import evaluate
+from drillconsole.drill.state import DrillState
+from drillconsole.engine.recorder import Recorder
+from drillconsole.engine.tasks import Supervisor
+from drillconsole.log.contract import EventType
+from drillconsole.playbook.models import Action, FidelityCheck, Playbook, Step
+
+FidelityMeter = Callable[[DrillState, FidelityCheck], dict[str, Any]]
+"""Measures restoration fidelity now: the `fidelity.measured` payload without `step` (it has `passed`)."""
+
+
+@dataclass
+class Completion:
+    """An action attempt that finished (or failed) and is due to be logged at `due`."""
+
+    step: str
+    attempt: int
+    due: float
+    outcome: ActionOutcome | None
+    error: str | None
+    undo: bool = False
+    auto: bool = False
+
+
+class StepRunner:
+    """Starts steps and turns their results into events; side effects go only through executors."""
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        tasks: Supervisor,
+        *,
+        context: Callable[[], ActionContext],
+        executor_for: Callable[[Action, Playbook], Executor],
+        fidelity: FidelityMeter,
+    ) -> None:
+        self.rec = recorder
+        self.tasks = tasks
+        self._context = context
+        self._executor_for = executor_for
+        self._fidelity = fidelity
+        self._completions: list[Completion] = []
+
+    def start(self, step: Step, actor: str, *, auto: bool = False, retry: bool = False) -> None:
+        """Write `step.started` and set the step going (the caller has checked the rules)."""
+        view = self.rec.state.steps[step.id]
+        data: dict[str, Any] = {"step": step.id, "attempt": view.attempts + 1, "kind": step.kind}
+        if step.action is not None:
+            data["action"] = describe(step.action, self.rec.playbook)
+        if retry:
+            data["retry"] = True
+        self.rec.emit(EventType.STEP_STARTED, actor, data, auto=auto)
+        attempt = view.attempts
+        if step.kind == "manual":
+            result = {"step": step.id, "attempt": attempt, "duration": 0.0, "result": {"done_by": actor}}
+            self.rec.emit(EventType.STEP_SUCCEEDED, actor, result, auto=auto)
+        elif step.kind == "fidelity":
+            self._measure_fidelity(step, actor, auto)
+        elif step.kind == "action":
+            assert step.action is not None
+            self.tasks.spawn(self._run_action(step, attempt, step.action, auto=auto), f"step {step.id}")
+
+    def undo(self, step: Step, actor: str, action: Action, *, auto: bool = False) -> None:
+        """Run a step's undo action; `step.undone` or an undo `step.failed` follows."""
+        view = self.rec.state.steps[step.id]
+        self.rec.emit(EventType.NOTE_ADDED, actor, {"text": f"undo of {step.id} requested"}, auto=auto)
+        self.tasks.spawn(self._run_action(step, view.attempts, action, undo=True, auto=auto), f"undo of {step.id}")
+
+    def _measure_fidelity(self, step: Step, actor: str, auto: bool) -> None:
+        check = step.fidelity or FidelityCheck()
+        result = self._fidelity(self.rec.state, check)
+        self.rec.emit(EventType.FIDELITY_MEASURED, actor, {"step": step.id, **result}, auto=auto)
+        data = {"step": step.id, "attempt": self.rec.state.steps[step.id].attempts, "duration": 0.0}
+        if result["passed"]:
+            ok = {**data, "result": {"match_rate": result["match_rate"]}}
+            self.rec.emit(EventType.STEP_SUCCEEDED, actor, ok, auto=auto)
+        else:
+            error = (
+                f"match rate {result['match_rate']:.1%} below {check.min_match:.1%}"
+                f" (max deviation {result['max_deviation']:.3g})"
+            )
+            self.rec.emit(EventType.STEP_FAILED, actor, {**data, "error": error, "will_retry": False}, auto=auto)
+
+    def finish_verify(self, step: Step, passed: bool) -> None:
+        """Log a verify step's verdict."""
+        rec = self.rec
+        states = evaluate.verify_states(rec.state, step)
+        view = rec.state.steps[step.id]
+        data = {"step": step.id, "attempt": view.attempts, "duration": round(rec.now() - (view.started_t or 0), 3)}
+        if passed:
+            rec.emit(EventType.VERIFY_PASSED, step.owner, {"step": step.id, "signals": states})
+            rec.emit(EventType.STEP_SUCCEEDED, step.owner, {**data, "result": {"signals": states}})
+        else:
+            assert step.verify is not None
+            bad = ", ".join(f"{k} {v}" for k, v in states.items() if v != "ok")
+            reason = f"not back in band within {step.verify.within:g}s: {bad}"
+            rec.emit(EventType.VERIFY_FAILED, step.owner, {"step": step.id, "signals": states, "reason": reason})
+            failed = {**data, "error": reason, "will_retry": view.attempts <= step.retries}
+            rec.emit(EventType.STEP_FAILED, step.owner, failed)
+
+    async def _run_action(self, step: Step, attempt: int, action: Action, *, undo: bool = False, auto: bool) -> None:
+        started = self.rec.now()
+        try:
+            executor = self._executor_for(action, self.rec.playbook)
+            outcome: ActionOutcome | None = await asyncio.wait_for(executor.run(action, self._context()), step.timeout)
+            error = None
+        except ActionError as exc:
+            outcome, error = None, str(exc)
+        except TimeoutError:
+            outcome, error = None, f"timed out after {step.timeout:g}s"
+        except Exception as exc:  # an executor bug must fail the step, not the drill
+            outcome, error = None, f"{type(exc).__name__}: {exc}"
+        latency = outcome.latency if outcome else 0.0
+        due = max(self.rec.now(), started + latency)
+        self._completions.append(Completion(step.id, attempt, due, outcome, error, undo, auto))
+        self.tasks.wake()
+
+    def next_times(self) -> list[float]:
+        """When a finished action is due to be logged."""
+        return [c.due for c in self._completions]
+
+    def finish_completions(self, now: float) -> None:
+        """Log every action attempt whose result is due."""
+        due = [c for c in self._completions if c.due <= now + 1e-9]
+        self._completions = [c for c in self._completions if c.due > now + 1e-9]
+        for c in sorted(due, key=lambda c: (c.due, c.step)):
+            self._log_completion(c, now)
+
+    def _log_completion(self, c: Completion, now: float) -> None:
+        rec = self.rec
+        step = rec.playbook.step(c.step)
+        view = rec.state.steps[c.step]
+        if c.undo:
+            if c.outcome is not None:
+                rec.emit(EventType.STEP_UNDONE, step.owner, {"step": c.step, "result": c.outcome.result}, auto=c.auto)
+            else:
+                data = {
+                    "step": c.step,
+                    "attempt": c.attempt,
+                    "undo": True,
+                    "error": f"undo failed: {c.error}",
+                    "will_retry": False,
+                }
+                rec.emit(EventType.STEP_FAILED, step.owner, data, auto=c.auto)
+            return
+        duration = round(now - (view.started_t or now), 3)
+        if c.outcome is not None:
+            if c.outcome.comms is not None:
+                rec.emit(EventType.COMMS_SENT, step.owner, {"step": c.step, **c.outcome.comms}, auto=c.auto)
+            data = {"step": c.step, "attempt": c.attempt, "duration": duration, "result": c.outcome.result}
+            rec.emit(EventType.STEP_SUCCEEDED, step.owner, data, auto=c.auto)
+        else:
+            data = {
+                "step": c.step,
+                "attempt": c.attempt,
+                "duration": duration,
+                "error": c.error,
+                "will_retry": c.attempt <= step.retries,
+            }
+            rec.emit(EventType.STEP_FAILED, step.owner, data, auto=c.auto)
