@@ -8,18 +8,22 @@ from pathlib import Path
 import click
 
 from drillconsole import __version__
+from drillconsole.errors import UserError
 
 
-class UserError(click.ClickException):
-    """A mistake by the user: one line on stderr, exit 2, no traceback."""
+class DrillGroup(click.Group):
+    """The one place a command's typed error becomes its message and exit code."""
 
-    exit_code = 2
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            ctx.exit(exc.exit_code)
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"drillconsole: {self.format_message()}", err=True)
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DrillGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drillconsole")
 def main() -> None:
     """Reproducible model rollback drills from the terminal."""
@@ -114,6 +118,7 @@ def _run_options(func):  # type: ignore[no-untyped-def]
             "--resume", default=None, type=click.Path(path_type=Path), help="Continue the drill of this session log."
         ),
         click.option("--allow-production", is_flag=True, help="Allow a production playbook."),
+        click.option("--quiet", is_flag=True, help="Headless: no progress lines on stderr, only the summary."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -125,22 +130,30 @@ def _run_options(func):  # type: ignore[no-untyped-def]
 @_run_options
 def run(playbook: Path, **options: object) -> None:
     """Run a drill from PLAYBOOK (the console, or --headless)."""
-    from drillconsole.launch import launch
-
-    sys.exit(launch(playbook, **options))  # type: ignore[arg-type]
+    sys.exit(_start(playbook, dict(options)))
 
 
 @main.command()
 @_run_options
 def demo(**options: object) -> None:
     """Run the bundled demo drill (--headless: --auto --virtual-clock)."""
-    from drillconsole.launch import launch
     from drillconsole.resources import bundled_playbook
 
     if options["headless"] and not options["script"]:
         options["auto"] = True
         options["virtual_clock"] = True
-    sys.exit(launch(bundled_playbook("demo"), **options))  # type: ignore[arg-type]
+    sys.exit(_start(bundled_playbook("demo"), dict(options)))
+
+
+def _start(playbook: Path, options: dict[str, object]) -> int:
+    """The composition root of a drill: a headless run, or the console (which loads after its first frame)."""
+    if options.get("headless"):
+        from drillconsole.launch import run_headless
+
+        return run_headless(playbook, options)
+    from drillconsole.ui.app import run_console
+
+    return run_console(playbook, options)
 
 
 @main.command()

@@ -1,8 +1,12 @@
-"""Everything `run` and `demo` share: load, check, build the engine, then the console or a headless run."""
+"""Everything `run` and `demo` share: load and check the playbook, open the log, build the engine; the headless run.
+
+Never imports the UI: `cli.py` (the composition root) chooses the console or a headless run.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets as _random_ids
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drillconsole.clock import RealClock, VirtualClock, utc_now
+from drillconsole.drill.wording import describe_event
+from drillconsole.errors import UserError
+from drillconsole.log.contract import EventType
+from drillconsole.log.events import Event
 
 if TYPE_CHECKING:
     from drillconsole.playbook.models import Playbook
 
 
-class LaunchError(Exception):
-    """Bad input before the drill starts: one line, exit 2."""
+class LaunchError(UserError):
+    """Bad input before the drill starts: one line per problem, exit 2."""
 
 
 @dataclass
@@ -53,7 +61,7 @@ def prepare(
     from drillconsole.engine.engine import Engine
     from drillconsole.log.reader import LogError
     from drillconsole.log.writer import SessionLog
-    from drillconsole.playbook.loader import PlaybookError, load_playbook, playbook_bytes_hash
+    from drillconsole.playbook.loader import PlaybookError, load_playbook
     from drillconsole.secrets import Redactor
     from drillconsole.signals import UnsupportedSource
 
@@ -65,7 +73,11 @@ def prepare(
         raise LaunchError(f"--speed must be positive, not {speed:g}")
     if playbook.drill.environment == "production" and not allow_production:
         raise LaunchError(f"{playbook_path} acts on production: pass --allow-production (and confirm) to run it")
-    digest = playbook_bytes_hash(playbook_path)
+    try:
+        raw = playbook_path.read_bytes()
+    except OSError as exc:
+        raise LaunchError(f"cannot read {playbook_path}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(raw).hexdigest()
     redactor = Redactor()
     for text in _secret_bearing_strings(playbook):
         redactor.add_from_env_refs(text)
@@ -95,6 +107,7 @@ def prepare(
             seed=seed,
             playbook_path=str(playbook_path),
             playbook_hash=digest,
+            playbook_text=raw.decode("utf-8"),
             redactor=redactor,
             existing=existing,
             players=players,
@@ -124,19 +137,8 @@ def _secret_bearing_strings(playbook: Playbook) -> list[str]:
     return out
 
 
-def launch(playbook_path: Path, **options: Any) -> int:
-    """Run the drill the options ask for; return the exit code."""
-    try:
-        if options.get("headless"):
-            return _headless(playbook_path, options)
-        return _console(playbook_path, options)
-    except LaunchError as exc:
-        for line in str(exc).splitlines():
-            click.echo(line if ":" in line.split(" ")[0] else f"drillconsole: {line}", err=True)
-        return 2
-
-
-def _headless(playbook_path: Path, options: dict[str, Any]) -> int:
+def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
+    """A drill without the console: auto player, script, or a resumed log; returns the exit code."""
     from drillconsole.engine.players import AutoPlayer, ScriptError, ScriptPlayer, load_script
     from drillconsole.engine.summary import summary_lines
 
@@ -163,6 +165,8 @@ def _headless(playbook_path: Path, options: dict[str, Any]) -> int:
         allow_production=bool(options.get("allow_production")),
     )
     engine = prepared.engine
+    if not options.get("quiet"):
+        engine.subscribe(_progress_line)
     try:
         asyncio.run(engine.run())
     except KeyboardInterrupt:
@@ -182,7 +186,35 @@ def _speed(options: dict[str, Any]) -> float:
     return 1.0 if speed is None else float(speed)
 
 
-def _console(playbook_path: Path, options: dict[str, Any]) -> int:
-    from drillconsole.ui.app import run_console
+NOTABLE = frozenset(
+    {
+        EventType.PHASE_ENTERED,
+        EventType.TRIGGER_FIRED,
+        EventType.DECISION_MADE,
+        EventType.GATE_REQUESTED,
+        EventType.GATE_APPROVED,
+        EventType.GATE_REJECTED,
+        EventType.GATE_EXPIRED,
+        EventType.STEP_SUCCEEDED,
+        EventType.STEP_FAILED,
+        EventType.STEP_SKIPPED,
+        EventType.STEP_UNDONE,
+        EventType.ESCALATION_RAISED,
+        EventType.ACCESS_DENIED,
+        EventType.ENGINE_ERROR,
+        EventType.SESSION_ENDED,
+    }
+)
+"""What a headless run reports on stderr as it happens (a stale or failing source too, via `signal.state`)."""
 
-    return run_console(playbook_path, options)
+
+def _progress_line(event: Event) -> None:
+    """One line on stderr per notable event, worded as the console's timeline words it."""
+    notable = event.type in NOTABLE or (
+        event.type == EventType.SIGNAL_STATE and event.data.get("state") in ("stale", "error")
+    )
+    if not notable:
+        return
+    line = describe_event(event)
+    if line is not None:
+        click.echo(f"{line.clock}  {line.actor:<12} {line.text}", err=True)

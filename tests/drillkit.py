@@ -151,6 +151,7 @@ class Drill:
             players=players,
             playbook_hash=self.digest,
             playbook_path="mini.yaml",
+            playbook_text=text,
         )
 
     @property

@@ -7,15 +7,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
 from drillconsole.drill.state import DrillState
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.log.reader import ChainReport, read_log
-from drillconsole.playbook.loader import (
-    PlaybookError,
-    load_playbook,
-    playbook_bytes_hash,
-)
 from drillconsole.playbook.models import Playbook
 from drillconsole.replay.checkpoints import CHECKPOINT_EVERY, CheckpointFold
 from drillconsole.replay.markers import Marker, build_markers
@@ -57,26 +53,13 @@ def _warning(report: ChainReport) -> str | None:
     return None
 
 
-def _playbook(started: Event, override: Path | None) -> tuple[Playbook, Path]:
-    """Load the playbook the drill ran, refusing one whose bytes differ from the recorded hash."""
-    named = started.data.get("playbook")
-    recorded = started.data.get("playbook_hash")
-    if override is None and (not isinstance(named, str) or not named):
-        raise ReplayError("the log does not name its playbook (session.started has no data.playbook)")
-    path = Path(override if override is not None else named)  # relative paths are relative to the CWD
+def _playbook(started: Event, override: Path | None) -> tuple[Playbook, Path, str | None]:
+    """The playbook the drill ran: embedded in the log, or (older logs, `--playbook`) a file with the recorded hash."""
     try:
-        digest = playbook_bytes_hash(path)
-    except OSError as exc:
-        raise ReplayError(f"cannot read the playbook the drill ran, {path}: {exc.strerror or exc}") from None
-    if digest != recorded:
-        raise ReplayError(
-            f"playbook {path} differs from the one the drill ran (sha256 {digest[:12]}…, "
-            f"log recorded {str(recorded)[:12]}…); replay needs the playbook the drill ran"
-        )
-    try:
-        return load_playbook(path), path
-    except PlaybookError as exc:
-        raise ReplayError(f"cannot load the playbook the drill ran: {exc.problems[0]}") from None
+        recorded = recorded_playbook(started.data, override)
+    except RecordedPlaybookError as exc:
+        raise ReplayError(str(exc)) from None
+    return recorded.playbook, Path(recorded.name), recorded.note
 
 
 class ReplaySession:
@@ -109,11 +92,13 @@ class ReplaySession:
         cls, log_path: Path, *, playbook: Path | None = None, checkpoint_every: int = CHECKPOINT_EVERY
     ) -> ReplaySession:
         """Open a log for replay with the playbook it names (or `playbook`), raising a one-line ReplayError."""
-        # The named playbook path is relative to the CWD; either way its sha256 must equal the recorded hash.
         log_path = Path(log_path)
         report = _read(log_path)
-        pb, pb_path = _playbook(report.events[0], playbook)
-        return cls(log_path, pb, pb_path, report, checkpoint_every=checkpoint_every)
+        pb, pb_path, note = _playbook(report.events[0], playbook)
+        session = cls(log_path, pb, pb_path, report, checkpoint_every=checkpoint_every)
+        if note is not None:
+            session.warning = f"{session.warning}; {note}" if session.warning else note
+        return session
 
     # --- what the log holds --------------------------------------------------
 

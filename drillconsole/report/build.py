@@ -81,6 +81,8 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         warnings.append(
             f"playbook not loaded ({info.problem}); rollback step guessed, missed checklist items counted from the log only"
         )
+    elif info.problem is not None:
+        warnings.append(info.problem)
     elif info.hash_matches is False:
         warnings.append(f"playbook {info.path} has changed since the drill; step and checklist details may not match")
     h = headline(ev, plan_frame({str(path): info})).to_dicts()[0]

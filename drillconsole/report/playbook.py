@@ -1,12 +1,13 @@
-"""What the report needs from the drill's playbook, when the path in `session.started` still loads."""
+"""What the report needs from the drill's playbook: the copy the log embeds, or (older logs) the file it names."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
+from drillconsole.playbook.models import Playbook
 
 
 @dataclass(frozen=True)
@@ -35,26 +36,16 @@ class PlaybookInfo:
     steps: tuple[StepInfo, ...] = ()
     checklist: tuple[tuple[str, str, str], ...] = ()
     roles: dict[str, str] = field(default_factory=dict)
+    playbook: Playbook | None = None
+    """The playbook itself, for the drill model's fold."""
 
 
-@lru_cache(maxsize=64)
-def _load(path: str, expected_hash: str | None) -> PlaybookInfo:
-    """Load and summarise one playbook (cached: a trend meets the same playbook many times)."""
-    from drillconsole.playbook.loader import PlaybookError, load_playbook
-
-    try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        pb = load_playbook(Path(path))
-    except OSError as exc:
-        return PlaybookInfo(path, problem=f"cannot read {path}: {exc.strerror or exc}")
-    except PlaybookError as exc:
-        return PlaybookInfo(path, problem=str(exc))
-    except Exception as exc:
-        return PlaybookInfo(path, problem=f"{path}: {exc}")
+def _summary(path: str, pb: Playbook, hash_matches: bool | None, note: str | None) -> PlaybookInfo:
     return PlaybookInfo(
         path=path,
         loaded=True,
-        hash_matches=None if expected_hash is None else digest == expected_hash,
+        problem=note,
+        hash_matches=hash_matches,
         rollback_step=next((s.id for s in pb.steps if s.rollback), None),
         inject_steps=tuple(s.id for s in pb.steps if s.injects_fault),
         steps=tuple(
@@ -71,14 +62,31 @@ def _load(path: str, expected_hash: str | None) -> PlaybookInfo:
         ),
         checklist=tuple((rid, item.id, item.text) for rid, item in pb.checklist_items()),
         roles={rid: role.title for rid, role in pb.roles.items()},
+        playbook=pb,
     )
 
 
+@lru_cache(maxsize=64)
+def _load(path: str, expected_hash: str | None, text: str | None) -> PlaybookInfo:
+    """Load and summarise one playbook, from the log's own copy when it has one (cached: trends meet it often)."""
+    data = {"playbook": path, "playbook_hash": expected_hash, "playbook_text": text}
+    try:
+        recorded = recorded_playbook({k: v for k, v in data.items() if v is not None})
+    except RecordedPlaybookError as exc:
+        return PlaybookInfo(path, problem=str(exc))
+    except Exception as exc:
+        return PlaybookInfo(path, problem=f"{path}: {exc}")
+    return _summary(path, recorded.playbook, True if expected_hash else None, recorded.note)
+
+
 def playbook_info(header: dict[str, Any]) -> PlaybookInfo:
-    """The playbook named by a `session.started` event, or an empty info saying why it is missing."""
+    """The playbook a `session.started` event embeds (or, in older logs, names), or an empty info saying why it is missing."""
     data = header.get("data") or {}
     path = data.get("playbook")
-    if not isinstance(path, str) or not path:
-        return PlaybookInfo(None, problem="session.started names no playbook")
+    text = data.get("playbook_text")
+    if not isinstance(text, str):
+        text = None
+    if text is None and (not isinstance(path, str) or not path):
+        return PlaybookInfo(None, problem="session.started neither embeds nor names its playbook")
     digest = data.get("playbook_hash")
-    return _load(path, digest if isinstance(digest, str) else None)
+    return _load(str(path or ""), digest if isinstance(digest, str) else None, text)

@@ -80,7 +80,7 @@ def one_hour_drill() -> tuple[float, int, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         log = SessionLog.create(path, digest)
-        engine = Engine(playbook, log, VirtualClock(), playbook_hash=digest)
+        engine = Engine(playbook, log, VirtualClock(), playbook_hash=digest, playbook_text=text)
         start = time.perf_counter()
         asyncio.run(engine.run())
         wall = time.perf_counter() - start

@@ -34,7 +34,12 @@ def one_hour_log(folder: Path) -> Path:
     log_path = Path(folder) / "bench.jsonl"
     log = SessionLog.create(log_path, digest)
     engine = Engine(
-        load_playbook(playbook_path), log, VirtualClock(), playbook_hash=digest, playbook_path=str(playbook_path)
+        load_playbook(playbook_path),
+        log,
+        VirtualClock(),
+        playbook_hash=digest,
+        playbook_path=str(playbook_path),
+        playbook_text=text,
     )
     asyncio.run(engine.run())
     log.close()

@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 from drillkit import PLAYBOOKS, Drill, mini
 
+from drillconsole.drill.state import DrillState
 from drillconsole.engine.engine import Engine
 from drillconsole.engine.players import AutoPlayer, ScriptCommand, ScriptPlayer
-from drillconsole.drill.state import DrillState
 from drillconsole.launch import Prepared, prepare
 from drillconsole.playbook.models import Signal
 from drillconsole.replay import ReplaySession, snapshot_view
@@ -115,6 +115,7 @@ def run_demo(
             engine.clock,
             playbook_path=engine.playbook_path,
             playbook_hash=engine.playbook_hash,
+            playbook_text=engine.playbook_text,
             players=players,
             sources={**engine.sources, **sources},
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
@@ -126,14 +125,10 @@ def test_a_log_that_does_not_start_with_session_started(tmp_path):
     assert one_line(exc) == f"{path} is not a session log (it starts with note.added, not session.started)"
 
 
-def test_the_playbook_path_is_relative_to_the_working_directory(mini_auto_run, tmp_path, monkeypatch):
-    folder = mini_auto_run.path.parent  # the log names `mini.yaml`, written next to it
-    monkeypatch.chdir(folder)
-    assert ReplaySession.open(mini_auto_run.path).playbook_path == Path("mini.yaml")
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ReplayError) as exc:
-        ReplaySession.open(mini_auto_run.path)
-    assert one_line(exc) == "cannot read the playbook the drill ran, mini.yaml: No such file or directory"
+def test_a_log_replays_from_any_directory_without_its_playbook(mini_auto_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the log names `mini.yaml`, which is not here: the log carries its own copy
+    session = ReplaySession.open(mini_auto_run.path)
+    assert session.warning is None and session.playbook.drill.title == "Mini drill"
 
 
 def test_a_changed_playbook_is_refused(mini_auto_run, tmp_path):
@@ -143,7 +138,6 @@ def test_a_changed_playbook_is_refused(mini_auto_run, tmp_path):
         ReplaySession.open(mini_auto_run.path, playbook=changed)
     message = one_line(exc)
     assert message.startswith(f"playbook {changed} differs from the one the drill ran (sha256 ")
-    assert message.endswith("replay needs the playbook the drill ran")
 
 
 def test_a_playbook_that_no_longer_loads_is_refused(tmp_path):
@@ -159,6 +153,22 @@ def test_a_playbook_that_no_longer_loads_is_refused(tmp_path):
     assert one_line(exc).startswith(f"cannot load the playbook the drill ran: {bad}")
 
 
+def test_an_old_log_reads_its_playbook_file_and_says_so(tmp_path):
+    good = tmp_path / "old.yaml"
+    good.write_bytes(DEMO.read_bytes())
+    digest = hashlib.sha256(good.read_bytes()).hexdigest()
+    path = tmp_path / "old.jsonl"
+    log = SessionLog.create(path, digest)
+    log.append(0.0, "session.started", "engine", {"playbook": str(good), "playbook_hash": digest})
+    log.close()
+    session = ReplaySession.open(path)
+    assert session.warning is not None and "predates self-contained logs" in session.warning
+    good.unlink()
+    with pytest.raises(ReplayError) as exc:
+        ReplaySession.open(path)
+    assert "does not embed its playbook" in one_line(exc) and "No such file or directory" in one_line(exc)
+
+
 def test_a_log_without_a_playbook_name(tmp_path):
     path = tmp_path / "x.jsonl"
     log = SessionLog.create(path, "0" * 64)
@@ -166,7 +176,7 @@ def test_a_log_without_a_playbook_name(tmp_path):
     log.close()
     with pytest.raises(ReplayError) as exc:
         ReplaySession.open(path)
-    assert one_line(exc) == "the log does not name its playbook (session.started has no data.playbook)"
+    assert one_line(exc) == "the log neither embeds nor names its playbook"
 
 
 # --- states, markers, navigation -------------------------------------------------------

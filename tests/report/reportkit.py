@@ -105,10 +105,17 @@ def write_playbook(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def run_drill(playbook: Path, script: list[dict[str, Any]], log_dir: Path, seed: int | None = None) -> Path:
-    """Run a scripted drill to its end on a virtual clock; every scripted command must be accepted."""
+def run_drill(
+    playbook: Path, script: list[dict[str, Any]], log_dir: Path, seed: int | None = None, *, legacy: bool = False
+) -> Path:
+    """Run a scripted drill to its end on a virtual clock; every scripted command must be accepted.
+
+    `legacy` writes the log as drillconsole did before logs were self-contained (the playbook named, not embedded).
+    """
     players = [ScriptPlayer(sorted((ScriptCommand.model_validate(c) for c in script), key=lambda c: c.at))]
     prepared = prepare(playbook, seed=seed, log_dir=log_dir, virtual_clock=True, players=players)
+    if legacy:
+        prepared.engine.playbook_text = None
     try:
         asyncio.run(prepared.engine.run())
     finally:

@@ -8,6 +8,7 @@ T+110; the simulated registry answers 1.5 s later, so the rollback succeeds at T
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from reportkit import (
     REQUEST,
     RETRY_PLAYBOOK,
     SCRIPT,
+    cli,
     events,
     report,
     run_drill,
@@ -156,14 +158,14 @@ def test_rollback_success_rate_counts_failed_attempts(tmp_path: Path) -> None:
     assert r["time_to_restore_s"] is None  # no verify step in this playbook
 
 
-def test_without_the_playbook_the_log_still_answers(tmp_path: Path) -> None:
+def test_an_old_log_without_its_playbook_still_answers(tmp_path: Path) -> None:
     playbook = tmp_path / "gone.yaml"
     shutil.copy(DEMO, playbook)
     script = [c for c in SCRIPT if c["at"] not in ("200s", "205s", "210s", "211s", "215s")] + [
         {"at": "120s", "role": "commander", "do": "uncheck", "item": "brief-team"},
         {"at": "130s", "role": "commander", "do": "end", "outcome": "aborted"},
     ]
-    log = run_drill(playbook, script, tmp_path / "logs", seed=42)
+    log = run_drill(playbook, script, tmp_path / "logs", seed=42, legacy=True)
     playbook.unlink()
     r = report(log)
     assert r["playbook_loaded"] is False
@@ -177,3 +179,16 @@ def test_without_the_playbook_the_log_still_answers(tmp_path: Path) -> None:
         1,
         ["brief-team"],
     )
+
+
+def test_a_log_reports_the_same_from_any_directory_without_its_playbook(tmp_path: Path) -> None:
+    """Logs are self-contained: the playbook travels inside `session.started`."""
+    playbook = tmp_path / "here.yaml"
+    shutil.copy(DEMO, playbook)
+    log = run_drill(playbook, SCRIPT, tmp_path / "logs", seed=42)
+    in_place = cli("report", str(log), "--format", "json", cwd=tmp_path)
+    playbook.unlink()
+    elsewhere = cli("report", str(log), "--format", "json", cwd=Path("/"))
+    assert in_place.returncode == elsewhere.returncode == 0, elsewhere.stderr
+    assert elsewhere.stdout == in_place.stdout
+    assert json.loads(elsewhere.stdout)["playbook_loaded"] is True

@@ -60,6 +60,7 @@ def drill_with_bad_sources(tmp_path: Path) -> Prepared:
         base.engine.clock,
         playbook_path=base.engine.playbook_path,
         playbook_hash=base.engine.playbook_hash,
+        playbook_text=base.engine.playbook_text,
         sources=sources,
     )
     return Prepared(engine, base.log, pb, base.log_path)
