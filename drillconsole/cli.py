@@ -96,7 +96,7 @@ def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> Non
 )
 def trend(paths: tuple[Path, ...], fmt: str) -> None:
     """Compare drills over time: one row per session log in DIR|LOG..., and whether each metric improves."""
-    from drillconsole.report.trend import trend_command
+    from drillconsole.report.commands import trend_command
 
     sys.exit(trend_command(list(paths), fmt))
 

@@ -7,15 +7,23 @@ what the live drill saw.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from drillconsole.playbook.models import Injection
-
-if TYPE_CHECKING:
-    from drillconsole.drill.state import DrillState
+from drillconsole.playbook.models import Injection, Playbook
 
 
-def cause_holds(state: DrillState, injection: Injection) -> bool:
+class TargetState(Protocol):
+    """What the cause rules read of the drill state (a protocol, so `state` can call them without a cycle)."""
+
+    playbook: Playbook
+    causes: dict[str, tuple[float, float, bool]]
+
+    def live_version(self, target_id: str | None = None) -> str | None: ...
+
+    def flag_on(self, flag: str, segment: str | None = None, target_id: str | None = None) -> bool: ...
+
+
+def cause_holds(state: TargetState, injection: Injection) -> bool:
     """Whether the injection's cause is present in the live target state."""
     cause = injection.cause
     if cause is None:
@@ -25,7 +33,7 @@ def cause_holds(state: DrillState, injection: Injection) -> bool:
     return not (cause.flag is not None and not state.flag_on(cause.flag, cause.segment, cause.target))
 
 
-def activity(state: DrillState, injection: Injection, t: float) -> float:
+def activity(state: TargetState, injection: Injection, t: float) -> float:
     """How much of the injection is in effect at t (0..1): it fades over `recede` once its cause is gone."""
     last = state.causes.get(injection.id)
     if last is None:
@@ -35,7 +43,7 @@ def activity(state: DrillState, injection: Injection, t: float) -> float:
     return min(1.0, level + rate) if holds else max(0.0, level - rate)
 
 
-def note_target_change(state: DrillState, t: float, *, initial: bool = False) -> None:
+def note_target_change(state: TargetState, t: float, *, initial: bool = False) -> None:
     """Record, for every caused injection, whether its cause still holds after a change at t."""
     for injection in state.playbook.scenario:
         if injection.cause is None:

@@ -8,6 +8,7 @@ place and returns it; `DrillState.copy()` gives an independent snapshot.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +98,8 @@ class DrillState:
         tid = self.playbook.target_of_type("registry", target_id)
         if tid is None or tid not in self.registry:
             return None
-        alias = self.playbook.targets[tid].alias
-        return self.registry[tid].get(alias)
+        alias = getattr(self.playbook.targets[tid], "alias", None)
+        return None if alias is None else self.registry[tid].get(alias)
 
     def flag_on(self, flag: str, segment: str | None = None, target_id: str | None = None) -> bool:
         tid = self.playbook.target_of_type("flags", target_id)
@@ -187,7 +188,7 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
         if value is None:
             continue
         tv = s.triggers[trig.id]
-        breached = value > trig.above if trig.above is not None else value < trig.below  # type: ignore[operator]
+        breached = value > trig.above if trig.above is not None else value < trig.below
         tv.breach_since = (tv.breach_since if tv.breach_since is not None else t) if breached else None
 
 
@@ -355,7 +356,9 @@ def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     s.actions.append({**d, "t": t, "actor": actor})
 
 
-_HANDLERS = {
+Handler = Callable[[DrillState, float, dict[str, Any], str], None]
+
+_HANDLERS: dict[str, Handler] = {
     EventType.SESSION_STARTED: _started,
     EventType.SESSION_RESUMED: _resumed,
     EventType.SESSION_ENDED: _ended,

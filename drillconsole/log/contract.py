@@ -10,7 +10,9 @@ them. No event-type string appears anywhere else in the package (a test checks).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired
+
+from typing_extensions import TypedDict
 
 
 class EventType(StrEnum):

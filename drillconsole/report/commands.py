@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,4 +68,23 @@ def report_command(log: Path, fmt: str = "md", output: Path | None = None, verif
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         return _fail(f"cannot write {output}: {exc.strerror or exc}")
+    return 0
+
+
+def trend_command(args: list[Path], fmt: str) -> int:
+    """`drillconsole trend DIR|LOG...`: print the trend; exit 2 when no session log was found."""
+    from drillconsole.report.render_trend import render_trend
+    from drillconsole.report.trend import build_trend
+
+    try:
+        trend = build_trend(args)
+    except Exception as exc:
+        print(f"drillconsole: cannot build the trend: {exc}", file=sys.stderr)
+        return 2
+    for line in trend.skipped:
+        print(line, file=sys.stderr)
+    if trend.drills.is_empty():
+        print("drillconsole: no session logs found in " + " ".join(str(a) for a in args), file=sys.stderr)
+        return 2
+    sys.stdout.write(render_trend(trend, fmt))
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,21 +129,3 @@ def build_trend(args: list[Path]) -> Trend:
     )
     verdicts = {m: verdict(drills[m].to_list(), better) for m, better in METRICS.items()}
     return Trend(drills, verdicts, skipped)
-
-
-def trend_command(args: list[Path], fmt: str) -> int:
-    """`drillconsole trend DIR|LOG...`: print the trend; exit 2 when no session log was found."""
-    from drillconsole.report.render_trend import render_trend
-
-    try:
-        trend = build_trend(args)
-    except Exception as exc:
-        print(f"drillconsole: cannot build the trend: {exc}", file=sys.stderr)
-        return 2
-    for line in trend.skipped:
-        print(line, file=sys.stderr)
-    if trend.drills.is_empty():
-        print("drillconsole: no session logs found in " + " ".join(str(a) for a in args), file=sys.stderr)
-        return 2
-    sys.stdout.write(render_trend(trend, fmt))
-    return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from drillconsole.drill.state import fold
@@ -93,3 +95,17 @@ def test_the_final_state_equals_the_live_final_state(auto_run, resumed_run):
         session = recorded.open()
         assert snapshot_view(session.state_at(session.duration)) == snapshot_view(recorded.final)
         assert snapshot_view(fold(session.playbook, session.events)) == snapshot_view(recorded.final)
+
+
+def test_every_recorded_event_matches_its_declared_payload(
+    auto_run, script_run, resumed_run, mini_failing_run, remote_run
+):
+    """The contract is the truth: every event the engine wrote validates against its payload type."""
+    from drillconsole.log.reference import payload_adapter
+
+    adapters: dict[str, Any] = {}
+    for recorded in (auto_run, script_run, resumed_run, mini_failing_run, remote_run):
+        for event in recorded.open().events:
+            adapter = adapters.setdefault(event.type, payload_adapter(event.type))
+            assert adapter is not None, f"{event.type} is not declared in the contract"
+            adapter.validate_python(event.data, strict=False)
