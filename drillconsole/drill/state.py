@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drillconsole.drill.causes import note_target_change
-from drillconsole.drill.views import CheckView, GateView, SignalView, StepView, TriggerView
+from drillconsole.drill.views import CheckView, GateHistory, GateView, SignalView, StepView, TriggerView
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import PHASES, Phase, Playbook
@@ -44,6 +44,7 @@ class DrillState:
     checklist: dict[tuple[str, str], CheckView] = field(default_factory=dict)
     steps: dict[str, StepView] = field(default_factory=dict)
     gates: dict[str, GateView] = field(default_factory=dict)
+    gate_history: dict[str, GateHistory] = field(default_factory=dict)
     verifications: list[dict[str, Any]] = field(default_factory=list)
     fidelity: list[dict[str, Any]] = field(default_factory=list)
     registry: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -53,6 +54,7 @@ class DrillState:
     escalations: list[dict[str, Any]] = field(default_factory=list)
     escalated: set[tuple[str, str]] = field(default_factory=set)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    denied: list[dict[str, Any]] = field(default_factory=list)
     comms: list[dict[str, Any]] = field(default_factory=list)
     lessons: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
@@ -67,6 +69,7 @@ class DrillState:
         state.triggers = {t.id: TriggerView() for t in playbook.triggers}
         state.steps = {s.id: StepView() for s in playbook.steps}
         state.gates = {s.id: GateView() for s in playbook.steps if s.gate}
+        state.gate_history = {s.id: GateHistory() for s in playbook.steps if s.gate}
         state.checklist = {(rid, item.id): CheckView() for rid, item in playbook.checklist_items()}
         for tid, target in playbook.targets.items():
             if target.type == "registry":
@@ -249,26 +252,43 @@ def _unchecked(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
 
 def _gate_requested(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.gates[d["step"]] = GateView("requested", t, actor, d.get("expires_t"), for_undo=bool(d.get("undo")))
+    h = s.gate_history.setdefault(d["step"], GateHistory())
+    h.requests += 1
+    h.requested_t = t if h.requested_t is None else h.requested_t
+    if h.approved_t is None:
+        h.asked_t = t
 
 
 def _gate_approved(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     gate = s.gates[d["step"]]
     gate.status, gate.approver = "approved", actor
+    h = s.gate_history.setdefault(d["step"], GateHistory())
+    if h.approved_t is None:
+        h.approved_t, h.approver = t, actor
 
 
 def _gate_rejected(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     gate = s.gates[d["step"]]
     gate.status, gate.approver, gate.reason = "rejected", actor, d.get("reason")
+    h = s.gate_history.setdefault(d["step"], GateHistory())
+    h.rejected += 1
+    if actor not in h.rejected_by:
+        h.rejected_by.append(actor)
 
 
 def _gate_expired(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.gates[d["step"]].status = "expired"
+    s.gate_history.setdefault(d["step"], GateHistory()).expired += 1
 
 
 def _step_started(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     view = s.steps[d["step"]]
     view.status, view.started_t, view.ended_t = "running", t, None
     view.attempts, view.error, view.will_retry, view.actor = d.get("attempt", view.attempts + 1), None, False, actor
+    view.first_started_t = view.first_started_t if view.first_started_t is not None else t
+    h = s.gate_history.get(d["step"])
+    if h is not None and h.approved_t is not None and h.owner is None:
+        h.owner = actor
 
 
 def _step_succeeded(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -340,6 +360,13 @@ def _escalation(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.escalated.add((d["escalation"], d["subject"]))
 
 
+def _access_denied(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    h = s.gate_history.get(d.get("step") or "")
+    if h is not None:
+        h.refused += 1
+    s.denied.append({**d, "t": t, "actor": actor})
+
+
 def _note(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.notes.append({**d, "t": t, "actor": actor})
 
@@ -385,6 +412,7 @@ _HANDLERS: dict[str, Handler] = {
     EventType.VERIFY_FAILED: _verify_failed,
     EventType.FIDELITY_MEASURED: _fidelity,
     EventType.ESCALATION_RAISED: _escalation,
+    EventType.ACCESS_DENIED: _access_denied,
     EventType.NOTE_ADDED: _note,
     EventType.COMMS_SENT: _comms,
     EventType.REVIEW_LESSON: _lesson,

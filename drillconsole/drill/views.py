@@ -55,6 +55,7 @@ class StepView:
     will_retry: bool = False
     skip_reason: str | None = None
     actor: str | None = None
+    first_started_t: float | None = None
 
     @property
     def duration(self) -> float | None:
@@ -85,3 +86,20 @@ class CheckView:
     by: str | None = None
     t: float | None = None
     late: bool = False
+
+
+@dataclass
+class GateHistory:
+    """Everything that happened at one step's gate over the drill (the report's gate section)."""
+
+    requests: int = 0
+    requested_t: float | None = None
+    asked_t: float | None = None
+    approved_t: float | None = None
+    approver: str | None = None
+    owner: str | None = None
+    expired: int = 0
+    rejected: int = 0
+    rejected_by: list[str] = field(default_factory=list)
+    refused: int = 0
+    """Approval attempts the rules refused (wrong phrase, wrong person)."""

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drillconsole.drill import summary
 from drillconsole.report import sections
+from drillconsole.report.folded import fold_lifecycle
 from drillconsole.report.load import Loaded, load_log, read_header
 from drillconsole.report.metrics import headline, plan_frame, trigger_episodes
 from drillconsole.report.playbook import PlaybookInfo, playbook_info
@@ -88,17 +90,24 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     h = headline(ev, plan_frame({str(path): info})).to_dicts()[0]
     roster = hd.get("roster") if isinstance(hd.get("roster"), dict) else {}
     episodes = trigger_episodes(ev).drop("log", "row")
-    lessons, actions = sections.review(ev)
-    decision = None
-    if h["decided"]:
-        decision = {
-            "option": h["decision_option"],
-            "expected": h["decision_expected"],
-            "rationale": h["decision_rationale"],
-            "actor": h["decision_actor"],
-            "proposed": h["decision_proposed"],
-            "t": h["decision_t"],
-        }
+    state = fold_lifecycle(path, info.playbook) if info.playbook is not None else None
+    if state is not None:
+        decision = summary.decision_row(state)
+        review = summary.review_rows(state)
+        lessons, actions, notes = review["lessons"], review["action_items"], review["notes"]
+    else:  # an old log whose playbook is gone: what polars can still say from the lines alone
+        lessons, actions = sections.review(ev)
+        notes = sections.notes(ev)
+        decision = None
+        if h["decided"]:
+            decision = {
+                "option": h["decision_option"],
+                "expected": h["decision_expected"],
+                "rationale": h["decision_rationale"],
+                "actor": h["decision_actor"],
+                "proposed": h["decision_proposed"],
+                "t": h["decision_t"],
+            }
     fidelity = None
     if h["fidelity_measured"]:
         fidelity = {
@@ -134,13 +143,14 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         "moments": {k: h[k] for k in ("fault_t", "trigger_t", "decision_t", "rollback_t", "restored_t")},
         "decision": decision,
         "triggers": sections.rows(episodes),
-        "roles": sections.roles(ev, info, roster),
-        "gates": sections.gates(ev, info),
-        "escalations": sections.escalations(ev),
+        "roles": summary.role_rows(state) if state else sections.roles(ev, info, roster),
+        "gates": summary.gate_rows(state) if state else sections.gates(ev, info),
+        "escalations": summary.escalation_rows(state) if state else sections.escalations(ev),
+        "notes": notes,
         "lessons": lessons,
         "action_items": actions,
-        "steps": sections.steps(ev, info, decision),
-        "phases": sections.phases(ev, loaded.end_t),
+        "steps": summary.step_rows(state) if state else sections.steps(ev, info, decision),
+        "phases": summary.phase_rows(state, loaded.end_t) if state else sections.phases(ev, loaded.end_t),
         "timeline": sections.timeline(ev),
         "signals": _signals(hd),
         "markers": sections.markers(ev, h),

@@ -139,6 +139,12 @@ def document(d: dict[str, Any]) -> list[Block]:
         )
     else:
         b.append(Block("para", "No decision was recorded."))
+    b.append(Block("heading", "Notes taken during the drill"))
+    b.append(
+        Block("bullets", items=[f"{clock(x['t'])} {x['actor']}: {x['text']}" for x in d.get("notes") or []])
+        if d.get("notes")
+        else Block("para", "None recorded.")
+    )
     b.append(Block("heading", "Lessons learned"))
     b.append(
         Block("bullets", items=[f"{x['text']} ({x['actor']})" for x in d["lessons"]])

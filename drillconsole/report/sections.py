@@ -240,6 +240,11 @@ def review(ev: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return rows(lessons), rows(actions)
 
 
+def notes(ev: pl.DataFrame) -> list[dict[str, Any]]:
+    """Notes taken during the drill."""
+    return rows(ev.filter(is_(EventType.NOTE_ADDED)).select("t", "actor", "text"))
+
+
 def escalations(ev: pl.DataFrame) -> list[dict[str, Any]]:
     """Every escalation raised, in order."""
     return rows(
