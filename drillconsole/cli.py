@@ -36,11 +36,16 @@ def validate(files: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("log", type=click.Path(path_type=Path))
-def verify(log: Path) -> None:
-    """Check a session log's hash chain."""
-    from drillconsole.log.reader import verify_command
+@click.option("--complete", is_flag=True, help="Fail unless the drill finished (the log has session.ended).")
+@click.option("--expect-head", default=None, metavar="HASH", help="Fail unless the log's last hash is HASH.")
+@click.option(
+    "--trust", multiple=True, type=click.Path(path_type=Path), metavar="PUBFILE", help="Trust this public key."
+)
+def verify(log: Path, complete: bool, expect_head: str | None, trust: tuple[Path, ...]) -> None:
+    """Check a session log: hash chain, signed seals, completeness."""
+    from drillconsole.log.verify import verify_command
 
-    sys.exit(verify_command(log))
+    sys.exit(verify_command(log, complete, expect_head, trust))
 
 
 @main.command()

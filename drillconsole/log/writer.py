@@ -9,14 +9,17 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.clock import utc_stamp
-from drillconsole.log.events import DURABLE_TYPES, Event, canonical, sha256_hex
-from drillconsole.log.reader import LogError, read_log
+from drillconsole.log.events import DURABLE_TYPES, ENGINE, Event
+from drillconsole.log.lines import LOG_SCHEMA, encode_body, encode_data, frame
+from drillconsole.log.reader import SEAL_TYPE, LogError, read_log
 from drillconsole.secrets import Redactor
+
+if TYPE_CHECKING:
+    from drillconsole.log.seal import Sealer
 
 try:
     import fcntl
@@ -25,6 +28,9 @@ except ImportError:  # pragma: no cover - not POSIX
 
 SYNC_INTERVAL = 1.0
 """Seconds a non-durable event may stay un-fsynced (checked on each append)."""
+
+SEAL_INTERVAL = 5.0
+"""Wall seconds after which the next durable event also gets the head sealed (and always at the end)."""
 
 
 def plain(value: Any, scrub: bool = False) -> Any:
@@ -49,7 +55,7 @@ def plain(value: Any, scrub: bool = False) -> Any:
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     """`data` itself when it is already plain JSON (the common, fast case), else a `plain` copy."""
     try:
-        canonical(data)
+        encode_data(data)
     except (ValueError, TypeError, UnicodeEncodeError):
         return plain(data)
     if any(not isinstance(k, str) for k in data):
@@ -103,7 +109,12 @@ def _end_cleanly(fd: int, path: Path) -> None:
 
 
 class SessionLog:
-    """An open session log: appends hash-chained events, fsyncing the durable ones before returning."""
+    """An open session log: appends hash-chained events, fsyncing the durable ones before returning.
+
+    With a `sealer`, the writer also appends `log.sealed` records signing the head:
+    after `session.ended`, at close, and after a durable event once `seal_interval`
+    wall seconds have passed since the last seal.
+    """
 
     def __init__(
         self,
@@ -116,6 +127,8 @@ class SessionLog:
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
         existing: list[Event] | None = None,
+        sealer: Sealer | None = None,
+        seal_interval: float = SEAL_INTERVAL,
     ) -> None:
         self.path = path
         self.next_seq = next_seq
@@ -131,6 +144,14 @@ class SessionLog:
         self._dirty_since: float | None = None
         self._failed: str | None = None
         self._mutex = threading.Lock()
+        self._sealer = sealer
+        self._seal_interval = seal_interval
+        self._last_seal = monotonic()
+        last = self.existing[-1] if self.existing else None
+        self._sealed = last is None or last.type == SEAL_TYPE
+        self._last_t = last.t if last is not None else 0.0
+        if sealer is not None:
+            sealer.publish(path.parent)
 
     @classmethod
     def create(
@@ -141,6 +162,7 @@ class SessionLog:
         wall: Callable[[], str] = utc_stamp,
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
+        sealer: Sealer | None = None,
     ) -> SessionLog:
         """Start a new log whose chain is anchored on the playbook hash; never overwrites a file."""
         if not isinstance(playbook_hash, str) or not playbook_hash:
@@ -150,7 +172,7 @@ class SessionLog:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         _lock(fd, path)
         _sync_dir(path.parent)
-        return cls(path, fd, 0, playbook_hash, redactor, wall, monotonic, sync_interval)
+        return cls(path, fd, 0, playbook_hash, redactor, wall, monotonic, sync_interval, sealer=sealer)
 
     @classmethod
     def open_for_append(
@@ -160,6 +182,7 @@ class SessionLog:
         wall: Callable[[], str] = utc_stamp,
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
+        sealer: Sealer | None = None,
     ) -> SessionLog:
         """Reopen an intact log to resume a drill; raises LogError naming the first bad line otherwise."""
         path = Path(path)
@@ -174,7 +197,9 @@ class SessionLog:
             os.close(fd)
             raise
         last = report.events[-1]
-        return cls(path, fd, last.seq + 1, last.hash, redactor, wall, monotonic, sync_interval, report.events)
+        return cls(
+            path, fd, last.seq + 1, last.hash, redactor, wall, monotonic, sync_interval, report.events, sealer=sealer
+        )
 
     @property
     def closed(self) -> bool:
@@ -195,25 +220,47 @@ class SessionLog:
             clean = _json_safe(data or {})
             if self._redactor is not None:
                 clean = self._redactor.deep(clean)
-            event = Event(self.next_seq, self._wall(), round(float(t), 3), type, actor, clean, self.last_hash)
-            anchor = clean.get("playbook_hash")
-            if event.seq == 0 and type == "session.started" and anchor is not None and anchor != event.prev:
-                raise ValueError("session.started playbook_hash differs from the hash the log was created with")
-            try:
-                body = canonical(event.body())
-            except UnicodeEncodeError:
-                event = replace(event, data=plain(clean, scrub=True))
-                body = canonical(event.body())
-            event = replace(event, hash=sha256_hex(body))
-            self._write(canonical(event.to_dict()) + b"\n")
-            self.next_seq += 1
-            self.last_hash = event.hash
+            if self.next_seq == 0 and type == "session.started":
+                anchor = clean.get("playbook_hash")
+                if anchor is not None and anchor != self.last_hash:
+                    raise ValueError("session.started playbook_hash differs from the hash the log was created with")
+                clean = {**clean, "log_schema": LOG_SCHEMA}
+            event = self._write_event(round(float(t), 3), type, actor, clean)
             now = self._monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
-            if type in DURABLE_TYPES or now - self._dirty_since >= self._interval:
+            durable = type in DURABLE_TYPES
+            if durable or now - self._dirty_since >= self._interval:
+                if self._sealer is not None and (
+                    type == "session.ended" or (durable and now - self._last_seal >= self._seal_interval)
+                ):
+                    self._seal(now)
                 self._fsync()
             return event
+
+    def _write_event(self, t: float, type: str, actor: str, data: dict[str, Any]) -> Event:
+        """Encode (schema 2), write and chain one event whose data is already clean."""
+        try:
+            data_bytes = encode_data(data)
+        except UnicodeEncodeError:
+            data = plain(data, scrub=True)
+            data_bytes = encode_data(data)
+        ts = self._wall()
+        line, digest = frame(encode_body(self.next_seq, t, ts, type, actor, data_bytes, self.last_hash))
+        self._write(line)
+        event = Event(self.next_seq, ts, t, type, actor, data, self.last_hash, digest)
+        self.next_seq += 1
+        self.last_hash = digest
+        self._last_t = t
+        self._sealed = False
+        return event
+
+    def _seal(self, now: float) -> None:
+        """Append a `log.sealed` record signing the current head (the caller fsyncs)."""
+        assert self._sealer is not None
+        self._write_event(self._last_t, SEAL_TYPE, ENGINE, self._sealer.seal(self.next_seq - 1, self.last_hash))
+        self._sealed = True
+        self._last_seal = now
 
     def _write(self, line: bytes) -> None:
         """Write a whole line; on failure cut the file back so no partial line remains."""
@@ -248,12 +295,22 @@ class SessionLog:
             if self._fd is not None and self._dirty_since is not None and not self._failed:
                 self._fsync()
 
+    def seal(self) -> None:
+        """Sign the head now (if a sealer is set and anything is unsealed) and fsync."""
+        with self._mutex:
+            if self._fd is not None and self._sealer is not None and not self._sealed and not self._failed:
+                self._seal(self._monotonic())
+                self._fsync()
+
     def close(self) -> None:
-        """Sync and close; calling it again does nothing."""
+        """Seal the head (with a sealer), sync and close; calling it again does nothing."""
         with self._mutex:
             if self._fd is None:
                 return
             try:
+                if self._sealer is not None and not self._sealed and not self._failed and self.next_seq > 0:
+                    self._seal(self._monotonic())
+                    self._dirty_since = self._dirty_since if self._dirty_since is not None else 0.0
                 if self._dirty_since is not None and not self._failed:
                     self._fsync()
             finally:
