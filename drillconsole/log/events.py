@@ -36,6 +36,7 @@ comms.sent         step, channel, text, url (masked) or null
 source.error       signal, error, count
 review.lesson      text
 review.action      text, owner, due
+log.sealed         head_seq, head_hash, key_id, sig  (written by the log writer, not the engine; see log/seal.py)
 
 Every event: seq, ts (UTC wall), t, type, actor (a role id, or `engine`),
 data, prev, hash. Events from `--auto` play carry `data.auto = true`.
@@ -71,6 +72,7 @@ DURABLE_TYPES = frozenset(
         "review.lesson",
         "review.action",
         "comms.sent",
+        "log.sealed",
     }
 )
 """Events flushed and fsynced before anyone is told they happened."""

@@ -29,8 +29,11 @@ except ImportError:  # pragma: no cover - not POSIX
 SYNC_INTERVAL = 1.0
 """Seconds a non-durable event may stay un-fsynced (checked on each append)."""
 
-SEAL_INTERVAL = 5.0
-"""Wall seconds after which the next durable event also gets the head sealed (and always at the end)."""
+SEAL_EVERY = 10.0
+"""Drill seconds between seals of the head (also sealed after `session.ended` and at close).
+
+Drill time, not wall time, so the same drill seals at the same events on every run.
+"""
 
 
 def plain(value: Any, scrub: bool = False) -> Any:
@@ -112,8 +115,8 @@ class SessionLog:
     """An open session log: appends hash-chained events, fsyncing the durable ones before returning.
 
     With a `sealer`, the writer also appends `log.sealed` records signing the head:
-    after `session.ended`, at close, and after a durable event once `seal_interval`
-    wall seconds have passed since the last seal.
+    after `session.ended`, at close, and after the first event at least `seal_every`
+    drill seconds after the last seal.
     """
 
     def __init__(
@@ -128,7 +131,7 @@ class SessionLog:
         sync_interval: float = SYNC_INTERVAL,
         existing: list[Event] | None = None,
         sealer: Sealer | None = None,
-        seal_interval: float = SEAL_INTERVAL,
+        seal_every: float = SEAL_EVERY,
     ) -> None:
         self.path = path
         self.next_seq = next_seq
@@ -145,11 +148,11 @@ class SessionLog:
         self._failed: str | None = None
         self._mutex = threading.Lock()
         self._sealer = sealer
-        self._seal_interval = seal_interval
-        self._last_seal = monotonic()
+        self._seal_every = seal_every
         last = self.existing[-1] if self.existing else None
         self._sealed = last is None or last.type == SEAL_TYPE
         self._last_t = last.t if last is not None else 0.0
+        self._last_seal_t = self._last_t
         if sealer is not None:
             sealer.publish(path.parent)
 
@@ -229,12 +232,11 @@ class SessionLog:
             now = self._monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
-            durable = type in DURABLE_TYPES
-            if durable or now - self._dirty_since >= self._interval:
-                if self._sealer is not None and (
-                    type == "session.ended" or (durable and now - self._last_seal >= self._seal_interval)
-                ):
-                    self._seal(now)
+            if self._sealer is not None and (
+                type == "session.ended" or event.t - self._last_seal_t >= self._seal_every
+            ):
+                self._seal()  # fsynced with the event if that is durable, else with the next batch
+            if type in DURABLE_TYPES or now - self._dirty_since >= self._interval:
                 self._fsync()
             return event
 
@@ -255,12 +257,12 @@ class SessionLog:
         self._sealed = False
         return event
 
-    def _seal(self, now: float) -> None:
+    def _seal(self) -> None:
         """Append a `log.sealed` record signing the current head (the caller fsyncs)."""
         assert self._sealer is not None
         self._write_event(self._last_t, SEAL_TYPE, ENGINE, self._sealer.seal(self.next_seq - 1, self.last_hash))
         self._sealed = True
-        self._last_seal = now
+        self._last_seal_t = self._last_t
 
     def _write(self, line: bytes) -> None:
         """Write a whole line; on failure cut the file back so no partial line remains."""
@@ -299,7 +301,7 @@ class SessionLog:
         """Sign the head now (if a sealer is set and anything is unsealed) and fsync."""
         with self._mutex:
             if self._fd is not None and self._sealer is not None and not self._sealed and not self._failed:
-                self._seal(self._monotonic())
+                self._seal()
                 self._fsync()
 
     def close(self) -> None:
@@ -309,7 +311,7 @@ class SessionLog:
                 return
             try:
                 if self._sealer is not None and not self._sealed and not self._failed and self.next_seq > 0:
-                    self._seal(self._monotonic())
+                    self._seal()
                     self._dirty_since = self._dirty_since if self._dirty_since is not None else 0.0
                 if self._dirty_since is not None and not self._failed:
                     self._fsync()

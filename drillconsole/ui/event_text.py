@@ -9,8 +9,8 @@ from typing import Any
 from drillconsole.durations import format_clock
 from drillconsole.log.events import Event
 
-HIDDEN = frozenset({"signal.sample"})
-"""Events never shown: samples are what the panels draw."""
+HIDDEN = frozenset({"signal.sample", "log.sealed"})
+"""Events never shown: samples are what the panels draw; seals are the log's signatures, checked by `verify`."""
 
 KINDS = (
     "session",
