@@ -82,12 +82,13 @@ def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: P
     metavar="FILE",
     help="Write to FILE instead of stdout.",
 )
-@click.option("--verify/--no-verify", default=None, help="Check the hash chain (default: for logs up to 32 MiB).")
-def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> None:
+@click.option("--verify/--no-verify", default=None, help="Check the hash chain and seals (default: yes).")
+@click.option("--allow-broken", is_flag=True, help="Exit 0 even if the log fails verification (the report says so).")
+def report(log: Path, fmt: str, output: Path | None, verify: bool | None, allow_broken: bool) -> None:
     """After-action report of a session log: metrics, timeline, roles, charts."""
     from drillconsole.report.commands import report_command
 
-    sys.exit(report_command(log, fmt, output, verify))
+    sys.exit(report_command(log, fmt, output, verify, allow_broken))
 
 
 @main.command()

@@ -175,3 +175,22 @@ def test_the_verify_command_flags(tmp_path: Path, sealer: Sealer) -> None:
     assert code == 1 and out.startswith("fail: 41 events") and out.endswith("--complete)\n")
     code, out = run("--expect-head", str(head_hash(log)))
     assert code == 0 and out.endswith("head matches\n")
+
+
+def test_report_puts_a_failed_verification_on_top_and_exits_1(
+    tmp_path: Path, sealer: Sealer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from drillconsole.report.commands import report_command
+
+    log = tmp_path / "a.jsonl"
+    lines = drill(log, sealer)
+    assert report_command(log, "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verification"]["ok"] and data["verification"]["signed_by"] == [sealer.key_id]
+    log.write_bytes(b"".join(lines[:-1]))  # the final seal cut off
+    assert report_command(log, "md") == 1
+    out = capsys.readouterr()
+    top = out.out.splitlines()[2]
+    assert top.startswith("> **Warning:** VERIFICATION FAILED: fail: 42 events, signed by") and "a.jsonl" not in top
+    assert "the last seal of a finished drill must cover its last event" in out.err
+    assert report_command(log, "md", allow_broken=True) == 0
