@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from drillconsole.engine import evaluate
 from drillconsole.log.events import ENGINE
 from drillconsole.signals import SignalSource, SourceError
+from drillconsole.signals.simulated import sample_synchronous
 
 if TYPE_CHECKING:
     from drillconsole.engine.engine import Engine
@@ -24,7 +25,7 @@ class SamplingMixin:
     """Turns polls into `signal.sample`, `signal.state`, `trigger.*` and `source.error` events."""
 
     def _poll(self: Engine, now: float) -> None:
-        values: dict[str, float | None] = {}
+        due_now: list[str] = []
         for sid, due in self._next_poll.items():
             if due > now + 1e-9:
                 continue
@@ -32,11 +33,12 @@ class SamplingMixin:
             interval = self.playbook.signal(sid).interval
             self._next_poll[sid] = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
             if source.synchronous:
-                values[sid] = round(source.sample(self.state, now), 6)
+                due_now.append(sid)
             elif sid not in self._polling:
                 self._polling.add(sid)
                 self._spawn(self._remote_poll(sid, source))
-        if values:
+        if due_now:  # every simulated signal due now in one vectorised draw
+            values: dict[str, float | None] = dict(sample_synchronous(self.sources, due_now, self.state, now))
             self.record_samples(values, now)
 
     async def _remote_poll(self: Engine, sid: str, source: SignalSource) -> None:

@@ -55,15 +55,26 @@ def plain(value: Any, scrub: bool = False) -> Any:
     return plain(str(value), scrub)
 
 
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` itself when it is already plain JSON (the common, fast case), else a `plain` copy."""
+def _encoded(data: dict[str, Any], redactor: Redactor | None) -> tuple[dict[str, Any], bytes]:
+    """Redacted data and its bytes as written; odd values (objects, NaN, bad text) become plain JSON first.
+
+    The common case encodes once: only data that fails to encode is made
+    `plain` (objects to text, NaN to null) and then redacted, so text made from
+    an object is redacted too.
+    """
+    clean = redactor.deep(data) if redactor is not None else data
+    if all(isinstance(k, str) for k in clean):
+        try:
+            return clean, encode_data(clean)
+        except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+            pass
+    clean = plain(data)
+    clean = redactor.deep(clean) if redactor is not None else clean
     try:
-        encode_data(data)
-    except (ValueError, TypeError, UnicodeEncodeError):
-        return plain(data)
-    if any(not isinstance(k, str) for k in data):
-        return plain(data)
-    return data
+        return clean, encode_data(clean)
+    except UnicodeEncodeError:  # lone surrogates
+        clean = plain(clean, scrub=True)
+        return clean, encode_data(clean)
 
 
 def _lock(fd: int, path: Path) -> None:
@@ -220,15 +231,13 @@ class SessionLog:
                 raise ValueError(f"session log {self.path} is closed")
             if self._failed:
                 raise OSError(f"session log {self.path} is unusable: {self._failed}")
-            clean = _json_safe(data or {})
-            if self._redactor is not None:
-                clean = self._redactor.deep(clean)
+            raw = data or {}
             if self.next_seq == 0 and type == "session.started":
-                anchor = clean.get("playbook_hash")
+                anchor = raw.get("playbook_hash")
                 if anchor is not None and anchor != self.last_hash:
                     raise ValueError("session.started playbook_hash differs from the hash the log was created with")
-                clean = {**clean, "log_schema": LOG_SCHEMA}
-            event = self._write_event(round(float(t), 3), type, actor, clean)
+                raw = {**raw, "log_schema": LOG_SCHEMA}
+            event = self._write_event(round(float(t), 3), type, actor, *_encoded(raw, self._redactor))
             now = self._monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
@@ -240,13 +249,8 @@ class SessionLog:
                 self._fsync()
             return event
 
-    def _write_event(self, t: float, type: str, actor: str, data: dict[str, Any]) -> Event:
-        """Encode (schema 2), write and chain one event whose data is already clean."""
-        try:
-            data_bytes = encode_data(data)
-        except UnicodeEncodeError:
-            data = plain(data, scrub=True)
-            data_bytes = encode_data(data)
+    def _write_event(self, t: float, type: str, actor: str, data: dict[str, Any], data_bytes: bytes) -> Event:
+        """Frame (schema 2), write and chain one event whose data is clean and encoded."""
         ts = self._wall()
         line, digest = frame(encode_body(self.next_seq, t, ts, type, actor, data_bytes, self.last_hash))
         self._write(line)
@@ -260,7 +264,8 @@ class SessionLog:
     def _seal(self) -> None:
         """Append a `log.sealed` record signing the current head (the caller fsyncs)."""
         assert self._sealer is not None
-        self._write_event(self._last_t, SEAL_TYPE, ENGINE, self._sealer.seal(self.next_seq - 1, self.last_hash))
+        seal = self._sealer.seal(self.next_seq - 1, self.last_hash)
+        self._write_event(self._last_t, SEAL_TYPE, ENGINE, seal, encode_data(seal))
         self._sealed = True
         self._last_seal_t = self._last_t
 
