@@ -40,11 +40,16 @@ def validate(files: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("log", type=click.Path(path_type=Path))
-def verify(log: Path) -> None:
-    """Check a session log's hash chain."""
-    from drillconsole.log.reader import verify_command
+@click.option("--complete", is_flag=True, help="Fail unless the drill finished (the log has session.ended).")
+@click.option("--expect-head", default=None, metavar="HASH", help="Fail unless the log's last hash is HASH.")
+@click.option(
+    "--trust", multiple=True, type=click.Path(path_type=Path), metavar="PUBFILE", help="Trust this public key."
+)
+def verify(log: Path, complete: bool, expect_head: str | None, trust: tuple[Path, ...]) -> None:
+    """Check a session log: hash chain, signed seals, completeness."""
+    from drillconsole.log.verify import verify_command
 
-    sys.exit(verify_command(log))
+    sys.exit(verify_command(log, complete, expect_head, trust))
 
 
 @main.command()
@@ -81,12 +86,13 @@ def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: P
     metavar="FILE",
     help="Write to FILE instead of stdout.",
 )
-@click.option("--verify/--no-verify", default=None, help="Check the hash chain (default: for logs up to 32 MiB).")
-def report(log: Path, fmt: str, output: Path | None, verify: bool | None) -> None:
+@click.option("--verify/--no-verify", default=None, help="Check the hash chain and seals (default: yes).")
+@click.option("--allow-broken", is_flag=True, help="Exit 0 even if the log fails verification (the report says so).")
+def report(log: Path, fmt: str, output: Path | None, verify: bool | None, allow_broken: bool) -> None:
     """After-action report of a session log: metrics, timeline, roles, charts."""
     from drillconsole.report.commands import report_command
 
-    sys.exit(report_command(log, fmt, output, verify))
+    sys.exit(report_command(log, fmt, output, verify, allow_broken))
 
 
 @main.command()

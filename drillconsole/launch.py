@@ -60,6 +60,7 @@ def prepare(
     """Load and check everything, open the log, and build the engine (raises LaunchError)."""
     from drillconsole.engine.engine import Engine
     from drillconsole.log.reader import LogError
+    from drillconsole.log.seal import Sealer, SealKeyError
     from drillconsole.log.writer import SessionLog
     from drillconsole.playbook.loader import PlaybookError, load_playbook
     from drillconsole.secrets import Redactor
@@ -83,8 +84,9 @@ def prepare(
         redactor.add_from_env_refs(text)
     existing = None
     try:
+        sealer = Sealer.for_installation()  # signs the log's head: at the end, and now and then on the way
         if resume is not None:
-            log = SessionLog.open_for_append(resume, redactor=redactor)
+            log = SessionLog.open_for_append(resume, redactor=redactor, sealer=sealer)
             existing = log.existing
             started = existing[0]
             if started.data.get("playbook_hash") != digest:
@@ -93,8 +95,8 @@ def prepare(
             path = resume
         else:
             path = default_log_path(playbook, log_dir)
-            log = SessionLog.create(path, digest, redactor=redactor)
-    except (LogError, OSError) as exc:
+            log = SessionLog.create(path, digest, redactor=redactor, sealer=sealer)
+    except (LogError, OSError, SealKeyError) as exc:
         raise LaunchError(str(exc)) from None
     start_at = existing[-1].t if existing else 0.0
     if clock is None:

@@ -81,7 +81,8 @@ def test_demo_story(tmp_path):
         "data_steward",
         "comms",
     }
-    assert events[-1].type == "session.ended" and events[-1].data["outcome"] == "restored"
+    assert events[-2].type == "session.ended" and events[-2].data["outcome"] == "restored"
+    assert events[-1].type == "log.sealed" and events[-1].data["head_hash"] == events[-2].hash  # the signed end
     assert 150 < events[-1].t < 400  # a few minutes of drill time
 
 
@@ -150,6 +151,8 @@ def stable(log: Path) -> list[dict]:
     for line in lines:
         for key in ("ts", "hash", "prev"):
             line.pop(key)
+        if line["type"] == "log.sealed":  # a seal signs the head's hash, which covers ts
+            line["data"].pop("head_hash"), line["data"].pop("sig")
     return lines
 
 
@@ -191,7 +194,7 @@ def test_resume_continues_the_same_drill(tmp_path):
     assert after.events[: len(before.events)] == before.events  # nothing logged was rewritten
     resumed = after.events[len(before.events)]
     assert resumed.type == "session.resumed" and resumed.data["from_seq"] == before.events[-1].seq
-    assert after.events[-1].data["outcome"] == "restored"
+    assert after.events[-2].data["outcome"] == "restored" and after.events[-1].type == "log.sealed"
     assert after.events[-1].t > resumed.t >= before.events[-1].t
     state = fold(load_playbook(PLAYBOOKS / "demo.yaml"), after.events)
     assert state.live_version() == "41" and state.resumed == 1

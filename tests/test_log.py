@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from drillconsole.log.events import DURABLE_TYPES, canonical, sha256_hex
-from drillconsole.log.reader import LogError, iter_events, read_log, verify_command
+from drillconsole.log.lines import LOG_SCHEMA, encode_body, encode_data, frame
+from drillconsole.log.reader import LogError, iter_events, read_log
+from drillconsole.log.seal import Sealer
+from drillconsole.log.verify import verify_command
 from drillconsole.log.writer import SessionLog
 from drillconsole.secrets import Redactor
 
@@ -23,9 +26,9 @@ def started() -> dict[str, object]:
     return {"playbook": "playbooks/demo.yaml", "playbook_hash": PLAYBOOK_HASH, "seed": 7}
 
 
-def write_drill(path: Path, n_samples: int = 5, ended: bool = True) -> list[str]:
-    """Write a small drill log and return its lines (without newlines)."""
-    with SessionLog.create(path, PLAYBOOK_HASH) as log:
+def write_drill(path: Path, n_samples: int = 5, ended: bool = True, sealer: Sealer | None = None) -> list[str]:
+    """Write a small drill log (sealed if given a sealer) and return its lines (without newlines)."""
+    with SessionLog.create(path, PLAYBOOK_HASH, sealer=sealer) as log:
         log.append(0.0, "session.started", "engine", started())
         for i in range(n_samples):
             log.append(1.0 + i, "signal.sample", "engine", {"values": {"latency_p99": 100.0 + i, "errors": None}})
@@ -44,15 +47,27 @@ def log_path(tmp_path: Path) -> Path:
     return tmp_path / "drill-sessions" / "demo" / "20261127T154003Z-ab12.jsonl"
 
 
+@pytest.fixture
+def sealer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sealer:
+    """This installation's key, in a key folder of the test's own."""
+    monkeypatch.setenv("DRILLCONSOLE_KEY_DIR", str(tmp_path / "keys"))
+    return Sealer.for_installation()
+
+
 def test_round_trip_chain_verifies(log_path: Path) -> None:
     lines = write_drill(log_path)
     report = read_log(log_path)
     assert (report.ok, report.complete, report.bad_line, report.problem) == (True, True, None, None)
     assert [e.seq for e in report.events] == list(range(len(lines)))
     assert [e.prev for e in report.events] == [PLAYBOOK_HASH] + [e.hash for e in report.events[:-1]]
-    for line, event in zip(lines, report.events, strict=False):
-        assert line.encode() == canonical(event.to_dict())
-        assert event.hash == sha256_hex(canonical(event.body()))
+    assert report.events[0].data["log_schema"] == LOG_SCHEMA == 2
+    for line, event in zip(lines, report.events, strict=True):
+        body, tail = line.encode().split(b',"hash":"')
+        assert tail == event.hash.encode() + b'"}' and event.hash == sha256_hex(body)  # the exact bytes written
+        assert line.startswith(f'{{"seq":{event.seq},"type":"{event.type}",') and body.endswith(
+            f'"prev":"{event.prev}"'.encode()
+        )
+        assert json.loads(line) == event.to_dict()
     assert [e.to_dict() for e in iter_events(log_path)] == [e.to_dict() for e in report.events]
     log_path.unlink()
     write_drill(log_path, ended=False)
@@ -64,10 +79,15 @@ def test_append_returns_the_event_as_written(log_path: Path) -> None:
         event = log.append(1.23456, "note.added", "scribe", {"text": "hello"})
         assert (log.next_seq, log.last_hash, log.path) == (1, event.hash, log_path)
     assert event.t == 1.235 and event.ts == "2026-11-27T15:40:03.123456Z" and event.prev == PLAYBOOK_HASH
-    assert log_path.read_bytes() == canonical(event.to_dict()) + b"\n"
+    body = (
+        '{"seq":0,"type":"note.added","t":1.235,"ts":"2026-11-27T15:40:03.123456Z","actor":"scribe",'
+        f'"data":{{"text":"hello"}},"prev":"{PLAYBOOK_HASH}"'
+    ).encode()
+    written = body + f',"hash":"{sha256_hex(body)}"}}\n'.encode()
+    assert log_path.read_bytes() == written and event.hash == sha256_hex(body)
     with pytest.raises(FileExistsError):
         SessionLog.create(log_path, PLAYBOOK_HASH)
-    assert log_path.read_bytes() == canonical(event.to_dict()) + b"\n"
+    assert log_path.read_bytes() == written
 
 
 def test_nan_and_inf_become_null_and_chain_verifies(log_path: Path) -> None:
@@ -81,13 +101,15 @@ def test_nan_and_inf_become_null_and_chain_verifies(log_path: Path) -> None:
 
 
 def _edited(line: str, resign: bool = False, **fields: object) -> str:
-    """The line with `fields` (default: a sample value) changed, optionally with a recomputed hash."""
+    """The line with `fields` (default: a sample value) changed, optionally re-hashed as the writer would."""
     record = json.loads(line)
     if not fields:
         fields = {"data": {**record["data"], "values": {"latency_p99": 1.0, "errors": None}}}
     record.update(fields)
     if resign:
-        record["hash"] = sha256_hex(canonical({k: v for k, v in record.items() if k != "hash"}))
+        r = record
+        body = encode_body(r["seq"], r["t"], r["ts"], r["type"], r["actor"], encode_data(r["data"]), r["prev"])
+        return frame(body)[0].decode().rstrip("\n")
     return canonical(record).decode()
 
 
@@ -191,9 +213,9 @@ def test_samples_batch_fsync_until_a_second_passes(log_path: Path) -> None:
     assert read_log(log_path).ok
 
 
-def test_open_for_append_continues_the_chain(log_path: Path) -> None:
-    lines = write_drill(log_path, ended=False)
-    with SessionLog.open_for_append(log_path) as log:
+def test_open_for_append_continues_the_chain(log_path: Path, sealer: Sealer) -> None:
+    lines = write_drill(log_path, ended=False, sealer=sealer)
+    with SessionLog.open_for_append(log_path, sealer=sealer) as log:
         with pytest.raises(LogError, match="in use by another"):
             SessionLog.open_for_append(log_path)
         assert len(log.existing) == len(lines)
@@ -202,7 +224,8 @@ def test_open_for_append_continues_the_chain(log_path: Path) -> None:
         log.append(9.0, "session.ended", "commander", {"outcome": "restored", "reason": "verified"})
     assert resumed.seq == len(lines) and resumed.prev == log.existing[-1].hash
     report = read_log(log_path)
-    assert report.ok and report.complete and len(report.events) == len(lines) + 2
+    assert report.ok and report.complete and len(report.events) == len(lines) + 3  # resumed, ended, final seal
+    assert [e.type for e in report.events[-3:]] == ["session.resumed", "session.ended", "log.sealed"]
     assert verify_command(log_path) == 0
 
 
@@ -228,27 +251,38 @@ def test_open_for_append_refuses_a_tampered_log(log_path: Path) -> None:
     assert log_path.read_bytes() == before
 
 
-def run_verify(path: Path) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "drillconsole", "verify", str(path)]
+def run_verify(path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "drillconsole", "verify", str(path), *flags]
     return subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=60)
 
 
 @pytest.mark.parametrize(
-    ("ended", "tamper", "code", "expected"),
+    ("ended", "signed", "tamper", "code", "expected"),
     [
-        (True, False, 0, "ok: 8 events, chain intact\n"),
-        (False, False, 0, "ok: 7 events, chain intact; no session.ended (drill did not finish)\n"),
-        (True, True, 1, "{path}:2: hash mismatch (line edited)\n"),
+        (True, True, False, 0, "ok: 8 events, signed by {kid}, complete\n"),
+        (
+            False,
+            True,
+            False,
+            0,
+            "ok: 7 events, signed by {kid}, truncated after seq 7"
+            " (no session.ended: the drill did not finish, or the log was cut)\n",
+        ),
+        (True, False, False, 1, "fail: 8 events, unsigned: a finished drill must end with a signed seal\n"),
+        (True, True, True, 1, "{path}:2: hash mismatch (line edited)\n"),
     ],
-    ids=["ok", "unfinished", "tampered"],
+    ids=["ok", "unfinished", "unsigned", "tampered"],
 )
-def test_verify_command(log_path: Path, ended: bool, tamper: bool, code: int, expected: str) -> None:
-    lines = write_drill(log_path, ended=ended)
+def test_verify_command(
+    log_path: Path, sealer: Sealer, ended: bool, signed: bool, tamper: bool, code: int, expected: str
+) -> None:
+    lines = write_drill(log_path, ended=ended, sealer=sealer if signed else None)
     if tamper:
         lines[1] = lines[1].replace('"t":1.0', '"t":1.5')
         rewrite(log_path, lines)
     result = run_verify(log_path)
-    assert (result.returncode, result.stdout, result.stderr) == (code, expected.format(path=log_path), "")
+    want = expected.format(path=log_path, kid=sealer.key_id)
+    assert (result.returncode, result.stdout, result.stderr) == (code, want, "")
 
 
 def test_verify_command_unreadable(tmp_path: Path) -> None:

@@ -127,6 +127,8 @@ class DrillState:
 
 def apply(state: DrillState, event: Event) -> DrillState:
     """Fold one event into the state (in place) and return it."""
+    if event.type == EventType.LOG_SEALED:  # the log writer's signature of the head, not a drill event
+        return state
     state.seq = event.seq
     state.t = event.t
     handler = _HANDLERS.get(event.type)

@@ -34,7 +34,7 @@ def format_clock(seconds: float) -> str:
     return f"T+{s // 60:02d}:{s % 60:02d}"
 
 
-HIDDEN = frozenset({EventType.SIGNAL_SAMPLE})
+HIDDEN = frozenset({EventType.SIGNAL_SAMPLE, EventType.LOG_SEALED})
 """Events never shown: samples are what the panels draw."""
 
 KINDS = (

@@ -11,6 +11,7 @@ from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.signals import SignalSource, SourceError
+from drillconsole.signals.simulated import sample_synchronous
 
 POLL_GRACE = 1.0
 """Seconds beyond a source's own timeout before the engine gives up on a poll."""
@@ -45,7 +46,7 @@ class Sampler:
 
     def poll(self, now: float) -> None:
         """Sample synchronous sources inline (one event per instant); start remote polls that are due."""
-        values: dict[str, float | None] = {}
+        due_now: list[str] = []
         playbook, state = self.rec.playbook, self.rec.state
         for sid, due in self._next_poll.items():
             if due > now + 1e-9:
@@ -54,11 +55,12 @@ class Sampler:
             interval = playbook.signal(sid).interval
             self._next_poll[sid] = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
             if source.synchronous:
-                values[sid] = round(source.sample(state, now), 6)
+                due_now.append(sid)
             elif sid not in self._polling:
                 self._polling.add(sid)
                 self.tasks.spawn(self._remote_poll(sid, source), f"poll of {sid}")
-        if values:
+        if due_now:  # every simulated signal due now in one vectorised draw
+            values: dict[str, float | None] = dict(sample_synchronous(self.sources, due_now, state, now))
             self.record_samples(values, now)
 
     async def _remote_poll(self, sid: str, source: SignalSource) -> None:

@@ -50,6 +50,7 @@ class EventType(StrEnum):
     COMMS_SENT = "comms.sent"
     REVIEW_LESSON = "review.lesson"
     REVIEW_ACTION = "review.action"
+    LOG_SEALED = "log.sealed"
 
 
 ENGINE = "engine"
@@ -364,6 +365,15 @@ class ReviewAction(Payload):
     due: str
 
 
+class LogSealed(Payload):
+    """The log writer's ed25519 signature of the chain's head (not a drill event: the fold skips it)."""
+
+    head_seq: int
+    head_hash: str
+    key_id: str
+    sig: str
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.SESSION_STARTED: SessionStarted,
     EventType.SESSION_RESUMED: SessionResumed,
@@ -397,6 +407,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.COMMS_SENT: CommsSent,
     EventType.REVIEW_LESSON: ReviewLesson,
     EventType.REVIEW_ACTION: ReviewAction,
+    EventType.LOG_SEALED: LogSealed,
 }
 """The payload type of every event type."""
 

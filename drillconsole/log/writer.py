@@ -9,15 +9,18 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.clock import utc_stamp
-from drillconsole.log.contract import EventType
-from drillconsole.log.events import DURABLE_TYPES, Event, canonical, sha256_hex
-from drillconsole.log.reader import LogError, read_log
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.log.events import DURABLE_TYPES, Event
+from drillconsole.log.lines import LOG_SCHEMA, encode_body, encode_data, frame
+from drillconsole.log.reader import SEAL_TYPE, LogError, read_log
 from drillconsole.secrets import Redactor
+
+if TYPE_CHECKING:
+    from drillconsole.log.seal import Sealer
 
 try:
     import fcntl
@@ -26,6 +29,12 @@ except ImportError:  # pragma: no cover - not POSIX
 
 SYNC_INTERVAL = 1.0
 """Seconds a non-durable event may stay un-fsynced (checked on each append)."""
+
+SEAL_EVERY = 10.0
+"""Drill seconds between seals of the head (also sealed after `session.ended` and at close).
+
+Drill time, not wall time, so the same drill seals at the same events on every run.
+"""
 
 
 def plain(value: Any, scrub: bool = False) -> Any:
@@ -47,15 +56,26 @@ def plain(value: Any, scrub: bool = False) -> Any:
     return plain(str(value), scrub)
 
 
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` itself when it is already plain JSON (the common, fast case), else a `plain` copy."""
+def _encoded(data: dict[str, Any], redactor: Redactor | None) -> tuple[dict[str, Any], bytes]:
+    """Redacted data and its bytes as written; odd values (objects, NaN, bad text) become plain JSON first.
+
+    The common case encodes once: only data that fails to encode is made
+    `plain` (objects to text, NaN to null) and then redacted, so text made from
+    an object is redacted too.
+    """
+    clean = redactor.deep(data) if redactor is not None else data
+    if all(isinstance(k, str) for k in clean):
+        try:
+            return clean, encode_data(clean)
+        except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+            pass
+    clean = plain(data)
+    clean = redactor.deep(clean) if redactor is not None else clean
     try:
-        canonical(data)
-    except (ValueError, TypeError, UnicodeEncodeError):
-        return plain(data)
-    if any(not isinstance(k, str) for k in data):
-        return plain(data)
-    return data
+        return clean, encode_data(clean)
+    except UnicodeEncodeError:  # lone surrogates
+        clean = plain(clean, scrub=True)
+        return clean, encode_data(clean)
 
 
 def _lock(fd: int, path: Path) -> None:
@@ -104,7 +124,12 @@ def _end_cleanly(fd: int, path: Path) -> None:
 
 
 class SessionLog:
-    """An open session log: appends hash-chained events, fsyncing the durable ones before returning."""
+    """An open session log: appends hash-chained events, fsyncing the durable ones before returning.
+
+    With a `sealer`, the writer also appends `log.sealed` records signing the head:
+    after `session.ended`, at close, and after the first event at least `seal_every`
+    drill seconds after the last seal.
+    """
 
     def __init__(
         self,
@@ -117,6 +142,8 @@ class SessionLog:
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
         existing: list[Event] | None = None,
+        sealer: Sealer | None = None,
+        seal_every: float = SEAL_EVERY,
     ) -> None:
         self.path = path
         self.next_seq = next_seq
@@ -132,6 +159,14 @@ class SessionLog:
         self._dirty_since: float | None = None
         self._failed: str | None = None
         self._mutex = threading.Lock()
+        self._sealer = sealer
+        self._seal_every = seal_every
+        last = self.existing[-1] if self.existing else None
+        self._sealed = last is None or last.type == SEAL_TYPE
+        self._last_t = last.t if last is not None else 0.0
+        self._last_seal_t = self._last_t
+        if sealer is not None:
+            sealer.publish(path.parent)
 
     @classmethod
     def create(
@@ -142,6 +177,7 @@ class SessionLog:
         wall: Callable[[], str] = utc_stamp,
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
+        sealer: Sealer | None = None,
     ) -> SessionLog:
         """Start a new log whose chain is anchored on the playbook hash; never overwrites a file."""
         if not isinstance(playbook_hash, str) or not playbook_hash:
@@ -151,7 +187,7 @@ class SessionLog:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         _lock(fd, path)
         _sync_dir(path.parent)
-        return cls(path, fd, 0, playbook_hash, redactor, wall, monotonic, sync_interval)
+        return cls(path, fd, 0, playbook_hash, redactor, wall, monotonic, sync_interval, sealer=sealer)
 
     @classmethod
     def open_for_append(
@@ -161,6 +197,7 @@ class SessionLog:
         wall: Callable[[], str] = utc_stamp,
         monotonic: Callable[[], float] = time.monotonic,
         sync_interval: float = SYNC_INTERVAL,
+        sealer: Sealer | None = None,
     ) -> SessionLog:
         """Reopen an intact log to resume a drill; raises LogError naming the first bad line otherwise."""
         path = Path(path)
@@ -175,7 +212,9 @@ class SessionLog:
             os.close(fd)
             raise
         last = report.events[-1]
-        return cls(path, fd, last.seq + 1, last.hash, redactor, wall, monotonic, sync_interval, report.events)
+        return cls(
+            path, fd, last.seq + 1, last.hash, redactor, wall, monotonic, sync_interval, report.events, sealer=sealer
+        )
 
     @property
     def closed(self) -> bool:
@@ -193,28 +232,43 @@ class SessionLog:
                 raise ValueError(f"session log {self.path} is closed")
             if self._failed:
                 raise OSError(f"session log {self.path} is unusable: {self._failed}")
-            clean = _json_safe(data or {})
-            if self._redactor is not None:
-                clean = self._redactor.deep(clean)
-            event = Event(self.next_seq, self._wall(), round(float(t), 3), type, actor, clean, self.last_hash)
-            anchor = clean.get("playbook_hash")
-            if event.seq == 0 and type == EventType.SESSION_STARTED and anchor is not None and anchor != event.prev:
-                raise ValueError("session.started playbook_hash differs from the hash the log was created with")
-            try:
-                body = canonical(event.body())
-            except UnicodeEncodeError:
-                event = replace(event, data=plain(clean, scrub=True))
-                body = canonical(event.body())
-            event = replace(event, hash=sha256_hex(body))
-            self._write(canonical(event.to_dict()) + b"\n")
-            self.next_seq += 1
-            self.last_hash = event.hash
+            raw = data or {}
+            if self.next_seq == 0 and type == EventType.SESSION_STARTED:
+                anchor = raw.get("playbook_hash")
+                if anchor is not None and anchor != self.last_hash:
+                    raise ValueError("session.started playbook_hash differs from the hash the log was created with")
+                raw = {**raw, "log_schema": LOG_SCHEMA}
+            event = self._write_event(round(float(t), 3), type, actor, *_encoded(raw, self._redactor))
             now = self._monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
+            if self._sealer is not None and (
+                type == EventType.SESSION_ENDED or event.t - self._last_seal_t >= self._seal_every
+            ):
+                self._seal()  # fsynced with the event if that is durable, else with the next batch
             if type in DURABLE_TYPES or now - self._dirty_since >= self._interval:
                 self._fsync()
             return event
+
+    def _write_event(self, t: float, type: str, actor: str, data: dict[str, Any], data_bytes: bytes) -> Event:
+        """Frame (schema 2), write and chain one event whose data is clean and encoded."""
+        ts = self._wall()
+        line, digest = frame(encode_body(self.next_seq, t, ts, type, actor, data_bytes, self.last_hash))
+        self._write(line)
+        event = Event(self.next_seq, ts, t, type, actor, data, self.last_hash, digest)
+        self.next_seq += 1
+        self.last_hash = digest
+        self._last_t = t
+        self._sealed = False
+        return event
+
+    def _seal(self) -> None:
+        """Append a `log.sealed` record signing the current head (the caller fsyncs)."""
+        assert self._sealer is not None
+        seal = self._sealer.seal(self.next_seq - 1, self.last_hash)
+        self._write_event(self._last_t, SEAL_TYPE, ENGINE, seal, encode_data(seal))
+        self._sealed = True
+        self._last_seal_t = self._last_t
 
     def _write(self, line: bytes) -> None:
         """Write a whole line; on failure cut the file back so no partial line remains."""
@@ -249,12 +303,22 @@ class SessionLog:
             if self._fd is not None and self._dirty_since is not None and not self._failed:
                 self._fsync()
 
+    def seal(self) -> None:
+        """Sign the head now (if a sealer is set and anything is unsealed) and fsync."""
+        with self._mutex:
+            if self._fd is not None and self._sealer is not None and not self._sealed and not self._failed:
+                self._seal()
+                self._fsync()
+
     def close(self) -> None:
-        """Sync and close; calling it again does nothing."""
+        """Seal the head (with a sealer), sync and close; calling it again does nothing."""
         with self._mutex:
             if self._fd is None:
                 return
             try:
+                if self._sealer is not None and not self._sealed and not self._failed and self.next_seq > 0:
+                    self._seal()
+                    self._dirty_since = self._dirty_since if self._dirty_since is not None else 0.0
                 if self._dirty_since is not None and not self._failed:
                     self._fsync()
             finally:

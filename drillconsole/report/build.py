@@ -16,8 +16,6 @@ from drillconsole.report.metrics import headline, plan_frame, trigger_episodes
 from drillconsole.report.playbook import PlaybookInfo, playbook_info
 
 SCHEMA_VERSION = 1
-VERIFY_LIMIT = 32 << 20
-"""Logs up to this size get their hash chain verified by default (verifying is pure Python, ~1 s per 20 MB)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,8 @@ class Report:
     loaded: Loaded
     info: PlaybookInfo
     warnings: list[str] = field(default_factory=list)
+    broken: str | None = None
+    """Why the log fails `verify` (one line), or None."""
 
 
 def _clean(value: Any) -> Any:
@@ -41,21 +41,37 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _chain(path: Path, verify: bool | None) -> tuple[dict[str, Any], str | None]:
-    """Chain verdict fields and, if the chain is broken or unchecked, a warning line."""
-    from drillconsole.log.reader import read_log
+def _chain(path: Path, verify: bool | None) -> tuple[dict[str, Any], str | None, str | None]:
+    """Verification fields, a warning line if the log is not whole (or unchecked), and why it fails `verify`."""
+    from drillconsole.log.verify import check
 
-    large = path.stat().st_size > VERIFY_LIMIT
-    if verify is False or (verify is None and large):
-        why = f"log larger than {VERIFY_LIMIT >> 20} MiB" if verify is None else "--no-verify"
-        note = f"hash chain not verified ({why}); run `drillconsole verify {path}`"
-        return {"chain_verified": False, "chain_ok": None, "chain_problem": None}, note
-    chain = read_log(path)
-    if chain.ok:
-        return {"chain_verified": True, "chain_ok": True, "chain_problem": None}, None
-    problem = {"line": chain.bad_line, "problem": chain.problem}
-    note = f"{path}:{chain.bad_line}: {chain.problem}; hash chain broken, report computed from the lines as written"
-    return {"chain_verified": True, "chain_ok": False, "chain_problem": problem}, note
+    if verify is False:
+        note = f"hash chain and seals not verified (--no-verify); run `drillconsole verify {path}`"
+        fields = {"chain_verified": False, "chain_ok": None, "chain_problem": None, "verification": None}
+        return fields, note, None
+    verdict = check(path)
+    scan = verdict.scan
+    problem = None if scan.ok else {"line": scan.bad_line, "problem": scan.problem}
+    fields = {
+        "chain_verified": True,
+        "chain_ok": scan.ok,
+        "chain_problem": problem,
+        "verification": {
+            "ok": verdict.ok,
+            "verdict": verdict.line.replace(str(path), path.name),
+            "signed_by": list(verdict.signed_by),
+            "complete": verdict.complete,
+            "events": scan.events,
+            "head_seq": scan.head_seq,
+            "head_hash": scan.head_hash,
+        },
+    }
+    if not scan.ok:
+        note = f"{path}:{scan.bad_line}: {scan.problem}; hash chain broken, report computed from the lines as written"
+        return fields, note, verdict.line
+    if not verdict.ok:
+        return fields, f"verification failed: {verdict.line}", verdict.line
+    return fields, None, None
 
 
 def _signals(header_data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,7 +85,7 @@ def _signals(header_data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build_report(path: Path, verify: bool | None = None) -> Report:
-    """Load, verify (unless too large or told not to), and compute every section; raises OSError or NotASessionLog."""
+    """Load, verify (chain and seals, unless told not to), and compute every section; raises OSError or NotASessionLog."""
     path = Path(path)
     head = read_header(path)
     with ThreadPoolExecutor(1) as pool:  # validating the playbook overlaps the scan (polars works outside the GIL)
@@ -77,7 +93,7 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         loaded = load_log(path, head)
         info = pending.result()
     ev, hd = loaded.events, head.get("data") or {}
-    chain, chain_note = _chain(path, verify)
+    chain, chain_note, broken = _chain(path, verify)
     warnings = [chain_note] if chain_note else []
     if not info.loaded:
         warnings.append(
@@ -156,4 +172,4 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         "markers": sections.markers(ev, h),
         "warnings": [w.replace(str(path), path.name) for w in warnings],
     }
-    return Report(_clean(data), loaded, info, warnings)
+    return Report(_clean(data), loaded, info, warnings, broken)

@@ -41,8 +41,10 @@ def render(report: Report, fmt: str) -> str:
     return render_markdown(report)
 
 
-def report_command(log: Path, fmt: str = "md", output: Path | None = None, verify: bool | None = None) -> int:
-    """`drillconsole report LOG`: write the report; warnings (broken chain, missing playbook) go to stderr."""
+def report_command(
+    log: Path, fmt: str = "md", output: Path | None = None, verify: bool | None = None, allow_broken: bool = False
+) -> int:
+    """`drillconsole report LOG`: write the report; warnings go to stderr; exit 1 if the log fails `verify` (unless allowed)."""
     from drillconsole.report.build import build_report
     from drillconsole.report.load import NotASessionLog
 
@@ -61,14 +63,15 @@ def report_command(log: Path, fmt: str = "md", output: Path | None = None, verif
         return _fail(f"cannot report on {log}: {type(exc).__name__}: {exc}")
     for warning in report.warnings:
         click.echo(f"drillconsole: warning: {warning}", err=True)
+    code = 1 if report.broken is not None and not allow_broken else 0
     if output is None:
         click.echo(text, nl=False)
-        return 0
+        return code
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         return _fail(f"cannot write {output}: {exc.strerror or exc}")
-    return 0
+    return code
 
 
 def trend_command(args: list[Path], fmt: str) -> int:

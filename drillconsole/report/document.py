@@ -50,10 +50,20 @@ def yes(value: bool | None) -> str:
 def _chain(d: dict[str, Any]) -> str:
     if not d["chain_verified"]:
         return "not verified (run `drillconsole verify` on the log)"
-    if d["chain_ok"]:
-        return "intact" if d["outcome"] else "intact (no session.ended: the drill did not finish)"
-    p = d["chain_problem"] or {}
-    return f"BROKEN at line {p.get('line')}: {p.get('problem')}"
+    if not d["chain_ok"]:
+        p = d["chain_problem"] or {}
+        return f"BROKEN at line {p.get('line')}: {p.get('problem')}"
+    v = d.get("verification") or {}
+    signed = f"signed by {', '.join(v['signed_by'])}" if v.get("signed_by") else "unsigned"
+    if not v.get("ok", True):
+        return f"FAILS VERIFICATION ({signed})"
+    return f"intact, {signed}" + ("" if d["outcome"] else " (no session.ended: the drill did not finish)")
+
+
+def _failed(d: dict[str, Any]) -> str | None:
+    """The verification failure to put above everything else, or None."""
+    v = d.get("verification")
+    return f"VERIFICATION FAILED: {v['verdict']}" if v and not v["ok"] else None
 
 
 def _summary(d: dict[str, Any]) -> str:
@@ -104,6 +114,9 @@ def metrics_rows(d: dict[str, Any]) -> list[list[str]]:
 def document(d: dict[str, Any]) -> list[Block]:
     """Every block of the report, in reading order."""
     b: list[Block] = [Block("heading", f"After-action report: {d['title'] or d['drill']}", level=1)]
+    failed = _failed(d)
+    if failed:
+        b.append(Block("note", failed))
     b.append(
         Block(
             "table",

@@ -16,13 +16,14 @@ from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook
-from drillconsole.report.load import SAMPLE_SUFFIX, _lines
+from drillconsole.report.load import SAMPLE_PREFIX, SAMPLE_SUFFIX, _lines
 
 
 def fold_lifecycle(path: Path, playbook: Playbook) -> DrillState:
     """The state after every event of the log but the samples (which only drive signals and triggers)."""
     state = DrillState.initial(playbook)
-    lines = _lines([path], ~pl.col("line").str.ends_with(SAMPLE_SUFFIX)).sort("row")
+    line = pl.col("line")
+    lines = _lines([path], ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX))).sort("row")
     for line in lines.get_column("line"):
         try:
             raw = json.loads(line)

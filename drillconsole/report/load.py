@@ -1,8 +1,9 @@
 """Loading session logs into polars frames: lifecycle events decoded at once, samples only when charts need them.
 
-A canonical log line ends with its `type` (keys are sorted), so a `signal.sample`
-line is recognised by its last bytes without decoding it: the filter runs in the
-scan, and only the few lifecycle lines (and non-canonical lines) are parsed.
+A schema-2 line starts with its `seq` and `type` (a schema-1 line, keys sorted,
+ends with its `type`), so a `signal.sample` line is recognised by its first (or
+last) bytes without decoding it: the filter runs in the scan, and only the few
+lifecycle lines (and non-canonical lines) are parsed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 from drillconsole.log.contract import EventType
 
 SAMPLE_SUFFIX = '"type":"signal.sample"}'
+SAMPLE_PREFIX = r'^\{"seq":\d+,"type":"signal\.sample",'
 HEADER_LIMIT = 1 << 20
 
 _RESULT = pl.Struct({"alias": pl.String, "flag": pl.String})
@@ -160,7 +162,8 @@ def decode(lines: pl.DataFrame, dtype: pl.Struct) -> pl.DataFrame:
 
 def load_events(paths: list[Path]) -> pl.DataFrame:
     """Every event but canonical samples, one row each, flat columns, ordered by `log` and `row`."""
-    lines = _lines(paths, ~pl.col("line").str.ends_with(SAMPLE_SUFFIX))
+    line = pl.col("line")
+    lines = _lines(paths, ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX)))
     return (
         decode(lines, EVENT)
         .unnest("e")

@@ -23,13 +23,14 @@ def build_sources(
     """One source per signal of the playbook; remote sources use `context.http` (the engine's client) when they poll."""
     from drillconsole.signals.http_json import HttpJsonSignal
     from drillconsole.signals.prometheus import PrometheusSignal
-    from drillconsole.signals.simulated import SimulatedSignal
+    from drillconsole.signals.simulated import SimulatedBank, SimulatedSignal
 
     sources: dict[str, SignalSource] = {}
+    bank = SimulatedBank(playbook, target.seed)  # all simulated signals, sampled in one draw per tick
     for signal in playbook.signals:
         kind = signal.source.kind
         if kind == "simulated":
-            sources[signal.id] = SimulatedSignal(signal, target)
+            sources[signal.id] = SimulatedSignal(signal, target, bank)
         elif kind == "prometheus":
             sources[signal.id] = PrometheusSignal(signal, context)
         elif kind == "http_json":

@@ -2,19 +2,21 @@
 
 A deviation tied to a cause (a model version, a flag for a segment) is present
 only while that cause holds (see `causes.py`). Noise is a pure function of
-(seed, signal, sample time), so a resumed drill continues with the same numbers
-and a different seed changes them.
+(seed, signal, sample time) (see `noise.py`), so a resumed drill continues with
+the same numbers and a different seed changes them. The engine samples through
+`signals.simulated.SimulatedBank`, which computes the same values for all
+signals at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import struct
 
 from drillconsole.drill.causes import activity
 from drillconsole.drill.state import DrillState
 from drillconsole.playbook.models import Injection, Playbook, SimulatedSource
+from drillconsole.sim.noise import gauss_at, signal_key
 
 
 def unit_pair(*key: object) -> tuple[float, float]:
@@ -22,12 +24,6 @@ def unit_pair(*key: object) -> tuple[float, float]:
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
     a, b = struct.unpack("<QQ", digest)
     return (a + 0.5) / 2.0**64, (b + 0.5) / 2.0**64
-
-
-def gauss(*key: object) -> float:
-    """A standard normal draw derived from the key alone (Box–Muller)."""
-    u1, u2 = unit_pair(*key)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
 def shape(inj: Injection, t: float) -> float:
@@ -52,6 +48,7 @@ class SimulatedTarget:
 
     def __init__(self, playbook: Playbook, seed: int) -> None:
         self.seed = seed
+        self._keys: dict[str, int] = {}
         self._by_signal: dict[str, list[Injection]] = {}
         for inj in playbook.scenario:
             self._by_signal.setdefault(inj.signal, []).append(inj)
@@ -66,7 +63,10 @@ class SimulatedTarget:
             if dev:
                 value += dev * activity(state, inj, t)
         if source.noise:
-            value += source.noise * gauss(self.seed, signal_id, round(t, 3))
+            key = self._keys.get(signal_id)
+            if key is None:
+                key = self._keys[signal_id] = signal_key(self.seed, signal_id)
+            value += source.noise * gauss_at(key, t)
         if source.min is not None:
             value = max(source.min, value)
         if source.max is not None:

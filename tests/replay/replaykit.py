@@ -84,7 +84,12 @@ class Recorded:
 
     def open(self, **options: Any) -> ReplaySession:
         """Open the log for replay (with the playbook override if the log names a relative path)."""
-        return ReplaySession.open(self.path, playbook=self.playbook, **options)
+        session = ReplaySession.open(self.path, playbook=self.playbook, **options)
+        for event in session.events:
+            # The log writer's seals never pass through the engine (the fold ignores them): same state as before.
+            if event.type == "log.sealed" and event.seq not in self.live and event.seq - 1 in self.live:
+                self.live[event.seq] = self.live[event.seq - 1]
+        return session
 
 
 def mismatches(recorded: Recorded, session: ReplaySession) -> dict[int, list[str]]:

@@ -227,7 +227,9 @@ def test_markers_of_the_demo(auto_run):
         "phase restore",
         "phase review",
     ]
-    assert markers[-1] == Marker(session.duration, "end", markers[-1].label, session.events[-1].seq)
+    ended = next(e for e in session.events if e.type == "session.ended")
+    assert session.events[-1].type == "log.sealed" and session.events[-1].seq == ended.seq + 1  # the final seal
+    assert markers[-1] == Marker(session.duration, "end", markers[-1].label, ended.seq)
     assert markers[-1].label == "ended: restored (ended by commander)"
     decision = next(m for m in markers if m.kind == "decision")
     assert decision.label == "decision: full_rollback"

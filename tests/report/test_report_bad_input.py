@@ -48,7 +48,10 @@ def test_tampered_log_still_reports_and_names_the_bad_line(demo_log: Path, tmp_p
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_text("".join(lines), encoding="utf-8")
     out = cli("report", str(tampered), "--format", "json")
-    assert out.returncode == 0
+    assert out.returncode == 1  # the report is written, and the failure is the exit status
+    assert cli("report", str(tampered), "--format", "json", "--allow-broken").returncode == 0
+    md = cli("report", str(tampered)).stdout.splitlines()
+    assert md[2] == f"> **Warning:** VERIFICATION FAILED: {tampered.name}:{n + 1}: hash mismatch (line edited)"
     data = json.loads(out.stdout)
     assert data["chain_ok"] is False and data["chain_problem"] == {
         "line": n + 1,

@@ -1,0 +1,147 @@
+"""How one event becomes one log line and back, for both log schemas.
+
+Schema 2 (written since drillconsole writes seals) hashes the exact bytes written:
+
+    {"seq":N,"type":T,"t":X,"ts":S,"actor":A,"data":{...},"prev":"<64 hex>","hash":"<64 hex>"}\\n
+    └──────────────────────────── body B ─────────────────────────────────┘
+
+`hash` = sha256(B), where B is every byte of the line before `,"hash":"` (the
+opening brace included, the closing one not). Keys come in that fixed order,
+`data` has sorted keys, separators are compact, text is UTF-8 (not escaped).
+`prev` sits at a fixed distance from the end, so a verifier checks a line by
+slicing it: no JSON decoding and no re-encoding.
+
+Schema 1 (older logs): canonical JSON with sorted keys; `hash` = sha256 of the
+canonical JSON of the event without `hash`. Both are read and verified; a file
+may hold both (a schema-1 drill resumed by a newer drillconsole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from drillconsole.log.events import Event, canonical, sha256_hex
+
+LOG_SCHEMA = 2
+"""The schema this drillconsole writes; recorded as `log_schema` in `session.started` data.
+
+Schema 2 also changed the simulator's noise draws (see `sim/noise.py`): a seed
+gives other samples than under schema 1, the same ones on every run.
+"""
+
+HASH_KEY = b',"hash":"'
+PREV_KEY = b',"prev":"'
+V2_START = b'{"seq":'
+V1_START = b'{"actor":'
+TAIL = len(HASH_KEY) + 64 + 2
+"""Bytes after the body on a schema-2 line (without the newline): `,"hash":"<64 hex>"}`."""
+PREV_TAIL = len(PREV_KEY) + 64 + 1
+"""Bytes at the end of a schema-2 body: `,"prev":"<64 hex>"`."""
+
+MALFORMED = "truncated or malformed line"
+EDITED = "hash mismatch (line edited)"
+NOT_CANONICAL = "line is not in canonical form (line edited)"
+
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "seq": int,
+    "ts": str,
+    "t": (int, float),
+    "type": str,
+    "actor": str,
+    "data": dict,
+    "prev": str,
+    "hash": str,
+}
+
+
+def _text(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def encode_data(data: dict[str, Any]) -> bytes:
+    """The `data` object as written: sorted keys, compact, UTF-8; raises ValueError/TypeError/UnicodeEncodeError."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def encode_body(seq: int, t: float, ts: str, type: str, actor: str, data: bytes, prev: str) -> bytes:
+    """The hashed part of a schema-2 line (no closing brace)."""
+    return b"".join(
+        (
+            b'{"seq":%d,"type":' % seq,
+            _text(type),
+            b',"t":',
+            json.dumps(t).encode(),
+            b',"ts":',
+            _text(ts),
+            b',"actor":',
+            _text(actor),
+            b',"data":',
+            data,
+            PREV_KEY,
+            prev.encode("ascii"),
+            b'"',
+        )
+    )
+
+
+def frame(body: bytes) -> tuple[bytes, str]:
+    """The full schema-2 line (with newline) for a body, and its hash."""
+    digest = hashlib.sha256(body).hexdigest()
+    return body + HASH_KEY + digest.encode() + b'"}\n', digest
+
+
+def split(line: bytes) -> tuple[bytes, bytes] | None:
+    """(body, hash) of a line framed as schema 2 (no newline), or None if it is not."""
+    if len(line) < TAIL + PREV_TAIL + len(V2_START) or not line.startswith(V2_START):
+        return None
+    if line[-TAIL : -TAIL + len(HASH_KEY)] != HASH_KEY or not line.endswith(b'"}'):
+        return None
+    return line[:-TAIL], line[-66:-2]
+
+
+def _reject_constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which canonical JSON cannot carry."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse(line: bytes) -> Event | None:
+    """The event on one line (no newline), unverified, or None if it is not a complete, well-typed event."""
+    try:
+        d = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(d, dict):
+        return None
+    for key, kind in _FIELDS.items():
+        value = d.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return None
+    return Event.from_dict(d)
+
+
+def check_line(line: bytes) -> tuple[Event | None, str | None]:
+    """Decode one line (no newline) and check its own hash, in whichever schema it is written: (event, None) or (None, problem)."""
+    parts = split(line)
+    if parts is not None:
+        body, digest = parts
+        if hashlib.sha256(body).hexdigest().encode() == digest:
+            event = parse(line)
+            return (event, None) if event is not None else (None, MALFORMED)
+    event = parse(line)
+    if event is None:
+        return None, MALFORMED
+    # Not a well-framed schema-2 line with its hash: is it an exact schema-1 line, or an edit of either?
+    try:
+        v1_body = canonical(event.body())
+        v2_body = encode_body(
+            event.seq, event.t, event.ts, event.type, event.actor, encode_data(event.data), event.prev
+        )
+    except (ValueError, TypeError, UnicodeEncodeError):  # lone surrogates and the like
+        return None, MALFORMED
+    if sha256_hex(v1_body) == event.hash:
+        return (event, None) if canonical(event.to_dict()) == line else (None, NOT_CANONICAL)
+    if sha256_hex(v2_body) == event.hash:
+        return None, NOT_CANONICAL  # the right content, not the bytes that were hashed
+    return None, EDITED
