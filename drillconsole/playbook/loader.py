@@ -127,10 +127,11 @@ def _parse(path: str, root: Node) -> list[Comp]:
     while rest:
         index = re.match(r"\[(\d+)\]", rest)
         if index:
-            comp: Comp = int(index.group(1))
+            position = int(index.group(1))
+            comp: Comp = position
             rest = rest[index.end() :]
             seq = node.value if isinstance(node, SequenceNode) else []
-            node = seq[comp] if comp < len(seq) else None
+            node = seq[position] if position < len(seq) else None
         else:
             rest = rest.removeprefix(".")
             keys = (
@@ -151,7 +152,7 @@ def _validation_problems(exc: ValidationError, root: Node, filename: str) -> lis
     """Turn pydantic errors into located problems, folding the branches of plain unions together."""
     entries = []
     for err in exc.errors(include_url=False):
-        extra, message = error_message(err)
+        extra, message = error_message(dict(err))
         loc = tuple(err["loc"]) + ((extra,) if extra else ())
         kept, line, branch, depth = _walk(root, loc)
         entries.append((kept, line, branch, depth, err, message))

@@ -185,6 +185,6 @@ def check(pb: Playbook) -> list[tuple[str, str]]:
         _check_step(found, pb, i, step, options)
     _duplicates(found, "escalation", [e.id for e in pb.escalations], "escalations[{i}].id")
     for i, esc in enumerate(pb.escalations):
-        for j, role in enumerate(esc.notify):
-            _check_ref(found, f"escalations[{i}].notify[{j}]", "role", role, pb.roles)
+        for j, notified in enumerate(esc.notify):
+            _check_ref(found, f"escalations[{i}].notify[{j}]", "role", notified, pb.roles)
     return found
