@@ -188,13 +188,23 @@ def rows() -> list[tuple[str, str, str]]:
                 "≤ 3 s, few MB",
             )
         )
-    # Peak memory of each command on the four-hour log.
-    for args in (
+    # Peak memory of each command on the four-hour log (and of the headless run that writes it).
+    commands = [
         ("verify",),
         ("report", "--format", "json"),
         ("report", "--format", "md"),
         ("report", "--format", "html"),
-    ):
+    ]
+    for args in commands:
         _, rss, done = cli(*args[:1], str(four), *args[1:])
-        out.append((f"peak RSS: {' '.join(args)} on the 4 h log", f"{rss} MB", "< 500 MB"))
+        ok = "" if done.returncode == 0 else f" (exit {done.returncode})"
+        out.append((f"peak RSS: {' '.join(args)} on the 4 h log", f"{rss} MB{ok}", "< 500 MB"))
+    with tempfile.TemporaryDirectory() as tmp:
+        pb = Path(tmp) / "four-hour.yaml"
+        pb.write_text(playbook_text(SIGNALS, FOUR_HOURS, "1s"), encoding="utf-8")
+        wall, rss, done = cli(
+            "run", str(pb), "--headless", "--auto", "--virtual-clock", "--log-dir", str(Path(tmp) / "logs")
+        )
+        row = f"{rss} MB, {wall:.1f} s (exit {done.returncode})"
+        out.append(("peak RSS: run --headless --auto --virtual-clock (writes the 4 h log)", row, "< 500 MB"))
     return out
