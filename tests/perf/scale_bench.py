@@ -89,19 +89,29 @@ def _time(fn: Any, repeat: int = 3) -> tuple[float, Any]:
     return best, result
 
 
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
 def cli(*args: str) -> tuple[float, int, subprocess.CompletedProcess[bytes]]:
-    """Wall seconds, peak RSS (MB) and result of one `drillconsole` command, measured for that process alone."""
+    """Wall seconds, peak RSS (MB) and result of one `drillconsole` command, measured for that process alone.
+
+    A small wrapper process starts the command, so the peak RSS is the
+    command's own, not that of this (large) benchmark process it was forked from.
+    """
     argv = [sys.executable, "-m", "drillconsole", *args]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as tmp:
+        rss_file = Path(tmp) / "rss"
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=_env())
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not the sum of all children
+        done = subprocess.run([sys.executable, "-c", _MEASURE, str(rss_file), *argv], capture_output=True, env=_env())
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(argv, proc.returncode, out.read(), err.read())
-    return wall, usage.ru_maxrss // 1024, done
+        rss = int(rss_file.read_text()) // 1024
+    return wall, rss, done
 
 
 def yardstick_simulate(samples: int, size: int) -> float:
@@ -200,11 +210,11 @@ def rows() -> list[tuple[str, str, str]]:
         ok = "" if done.returncode == 0 else f" (exit {done.returncode})"
         out.append((f"peak RSS: {' '.join(args)} on the 4 h log", f"{rss} MB{ok}", "< 500 MB"))
     with tempfile.TemporaryDirectory() as tmp:
-        pb = Path(tmp) / "four-hour.yaml"
+        pb, script = Path(tmp) / "four-hour.yaml", Path(tmp) / "nobody.yaml"
         pb.write_text(playbook_text(SIGNALS, FOUR_HOURS, "1s"), encoding="utf-8")
-        wall, rss, done = cli(
-            "run", str(pb), "--headless", "--auto", "--virtual-clock", "--log-dir", str(Path(tmp) / "logs")
-        )
+        script.write_text("[]\n", encoding="utf-8")  # nobody acts: the drill runs its four hours
+        argv = ("run", str(pb), "--headless", "--virtual-clock", "--script", str(script), "--log-dir", str(Path(tmp)))
+        wall, rss, done = cli(*argv)
         row = f"{rss} MB, {wall:.1f} s (exit {done.returncode})"
-        out.append(("peak RSS: run --headless --auto --virtual-clock (writes the 4 h log)", row, "< 500 MB"))
+        out.append(("peak RSS: run --headless --virtual-clock (writes the 4 h log)", row, "< 500 MB"))
     return out
