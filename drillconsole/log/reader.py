@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,17 +12,17 @@ from typing import Any
 
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.log.lines import EDITED, MALFORMED, NOT_CANONICAL, PREV_KEY, TAIL, check_line
+from drillconsole.log.lines import EDITED, MALFORMED, NOT_CANONICAL, PREV_KEY, check_line, parse
 
 __all__ = ["EDITED", "EMPTY", "MALFORMED", "NOT_CANONICAL", "ChainReport", "LogError", "Scan", "read_log", "scan_log"]
 
 EMPTY = "empty log"
 SEAL_TYPE = EventType.LOG_SEALED
-CHUNK = 8 << 20
-"""Bytes read at a time by the scan: large enough to amortise, small enough to keep memory flat."""
-
 _EXPECT_TAIL = b'","hash":"'
-_SPECIAL = (b'"type":"log.sealed"', b'"type":"session.ended"')
+_CHUNK = 1 << 20
+_SIG = b'"sig":"'
+_ENDED = b',"type":"session.ended",'
+_TOP_SEQ = re.compile(rb'\{"seq":\d+')
 
 
 class LogError(Exception):
@@ -94,6 +95,7 @@ class _Chain:
         self.prev: str | None = None
         self.lineno = 0
         self.blank_at: int | None = None
+        self.sealed: list[bytes] = []
 
     def fail(self, lineno: int, problem: str) -> None:
         self.scan.bad_line, self.scan.problem = lineno, problem
@@ -129,82 +131,116 @@ class _Chain:
         self.scan.events += 1
         self.scan.head_seq, self.scan.head_hash = seq, digest
 
-    def fast(self, lines: list[bytes], watch: bool) -> bool:
-        """Verify whole lines by slicing and hashing; hand anything unusual to `slow`."""
-        sha, i, n = hashlib.sha256, 0, len(lines)
-        while i < n:
+    def fast(self, lines: Iterator[bytes]) -> bool:
+        """Verify whole schema-2 lines by slicing and hashing (no JSON); hand anything else to `slow`."""
+        for raw in lines:
             if self.prev is None or self.blank_at is not None:
-                if not self.slow(lines[i]):
+                if not self.slow(raw.rstrip(b"\n")):
                     return False
-                i += 1
                 continue
-            seq, prev = self.seq, self.prev.encode()
-            expect = PREV_KEY + prev + _EXPECT_TAIL
-            start = i
-            while i < n:
-                line = lines[i]
-                digest = line[-66:-2]
-                head = b'{"seq":%d,' % seq
-                if (
-                    line[-TAIL - 74 : -66] != expect
-                    or not line.startswith(head)
-                    or line[-2:] != b'"}'
-                    or sha(line[:-TAIL]).hexdigest().encode() != digest
-                    or (watch and (line.startswith(_SPECIAL[0], len(head)) or line.startswith(_SPECIAL[1], len(head))))
-                ):
-                    break
-                expect = PREV_KEY + digest + _EXPECT_TAIL
-                seq += 1
-                i += 1
-            if i > start:
-                self.lineno += i - start
-                self.scan.events += i - start - 1
-                self._accept(seq - 1, lines[i - 1][-66:-2].decode())
-            if i < n:
-                if not self.slow(lines[i]):
+            n, last, odd = _run(lines, raw, PREV_KEY + self.prev.encode() + _EXPECT_TAIL, self.sealed)
+            if n:
+                self.lineno += n
+                self.scan.events += n - 1
+                self._accept(self.seq + n - 1, last[-67:-3].decode())
+                # seq is inside the hashed bytes and the chain fixes the order; checking the run's last seq is enough.
+                if not last.startswith(b'{"seq":%d,' % (self.seq - 1)):
+                    self.fail(self.lineno, "seq out of order (line edited)")
                     return False
-                i += 1
+            if odd is not None and not self.slow(odd.rstrip(b"\n")):
+                return False
         return True
+
+    def specials(self, path: Path, sealed: list[bytes]) -> None:
+        """Record the seals the fast loop set aside, and find `session.ended` from the end of the file."""
+        seen = {seal.seq for seal in self.scan.seals}
+        for line in sealed:
+            event = parse(line.rstrip(b"\n"))
+            if event is not None and event.type == SEAL_TYPE and event.seq not in seen:
+                self.scan.seals.append(SealRecord(event.seq + 1, event.seq, event.prev, event.data))
+        self.scan.seals.sort(key=lambda seal: seal.seq)
+        if self.scan.ended_seq is None:
+            self.scan.ended_seq = _last_end(path)
 
     def finish(self) -> None:
         if self.scan.problem is None and self.scan.events == 0:
             self.fail(1, EMPTY)
 
 
-def _run(path: Path, keep: bool) -> _Chain:
+def _run(lines: Iterator[bytes], first: bytes, expect: bytes, sealed: list[bytes]) -> tuple[int, bytes, bytes | None]:
+    """The tight loop: (lines verified, the last of them, the first line it could not verify or None).
+
+    A schema-2 line (newline included) ends with `,"prev":"P","hash":"H"}\n`;
+    it holds if P is the previous line's hash and H is the sha256 of every byte
+    before `,"hash":"`. Lines whose data ends with a 128-hex `sig` (seals) are
+    set aside in `sealed` for their signatures to be checked.
+    """
+    sha, n, last, line = hashlib.sha256, 0, b"", first
+    while True:
+        digest = line[-67:-3]
+        if line[-150:-67] != expect or line[-3:] != b'"}\n' or sha(line[:-76]).hexdigest().encode() != digest:
+            return n, last, line
+        if line[-287:-280] == _SIG:
+            sealed.append(line)
+        expect = PREV_KEY + digest + _EXPECT_TAIL
+        n, last = n + 1, line
+        line = next(lines, b"")
+        if not line:
+            return n, last, None
+
+
+def _last_end(path: Path) -> int | None:
+    """The seq of the last `session.ended` line, searching back from the end of the file (where it is)."""
+    with open(path, "rb") as f:
+        end = f.seek(0, 2)
+        tail = b""
+        while end > 0:
+            start = max(0, end - _CHUNK)
+            f.seek(start)
+            buf = f.read(end - start) + tail
+            pos = buf.rfind(_ENDED)
+            while pos >= 0:
+                line_start = buf.rfind(b"\n", 0, pos) + 1
+                if line_start > 0 or start == 0:
+                    line_end = buf.find(b"\n", pos)
+                    event = parse(buf[line_start : line_end if line_end >= 0 else len(buf)].rstrip())
+                    if (
+                        event is not None
+                        and event.type == EventType.SESSION_ENDED
+                        and _TOP_SEQ.fullmatch(buf, line_start, pos)
+                    ):
+                        return event.seq
+                pos = buf.rfind(_ENDED, 0, pos)
+            cut = buf.find(b"\n")
+            tail = buf[: cut + 1] if cut >= 0 else buf  # a line cut by the chunk boundary is searched again
+            end = start
+    return None
+
+
+def _read(path: Path, keep: bool) -> _Chain:
     chain = _Chain(keep)
     with open(path, "rb") as f:
+        lines = iter(f)
         if keep:
-            for raw in f:
-                if not chain.slow(raw[:-1] if raw.endswith(b"\n") else raw):
+            for raw in lines:
+                if not chain.slow(raw.rstrip(b"\n")):
                     return chain
-            chain.finish()
+        elif not chain.fast(lines):
             return chain
-        carry = b""
-        while True:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                break
-            buf = carry + chunk if carry else chunk
-            lines = buf.split(b"\n")
-            carry = lines.pop()
-            watch = any(s in buf for s in _SPECIAL)
-            if not chain.fast(lines, watch):
-                return chain
-        if carry and not chain.slow(carry):
-            return chain
+    if not keep and chain.scan.ok:
+        chain.specials(path, chain.sealed)
     chain.finish()
     return chain
 
 
 def scan_log(path: Path) -> Scan:
     """Verify a whole log at disk speed (schema 2) without decoding events; raises OSError only if unreadable."""
-    return _run(Path(path), keep=False).scan
+    return _read(Path(path), keep=False).scan
 
 
 def read_log(path: Path) -> ChainReport:
     """Read and verify a whole log, decoding every event; raises OSError only if the file cannot be read."""
-    chain = _run(Path(path), keep=True)
+    chain = _read(Path(path), keep=True)
     s = chain.scan
     return ChainReport(chain.events, s.ok, s.bad_line, s.problem, s.ended_seq is not None)
 

@@ -34,17 +34,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _seal_shape(path: Path, seal: SealRecord) -> str | None:
+    """Why a seal is not a seal of the event just before it, as a FILE:LINE line, or None."""
+    d = seal.data
+    if d.get("head_seq") != seal.seq - 1 or d.get("head_hash") != seal.prev:
+        return f"{path}:{seal.line}: seal does not name the event just before it (forged or moved)"
+    if not isinstance(d.get("key_id"), str) or not isinstance(d.get("sig"), str):
+        return f"{path}:{seal.line}: seal without a key id or signature (forged)"
+    return None
+
+
 def _seal_problem(
     path: Path, seal: SealRecord, keys: dict[str, PublicKey | None], trust: tuple[Path, ...]
 ) -> str | None:
-    """Why one seal does not hold, as a FILE:LINE line, or None."""
+    """Why one seal's signature does not hold, as a FILE:LINE line, or None."""
     d = seal.data
-    kid = d.get("key_id")
+    kid = str(d["key_id"])
     where = f"{path}:{seal.line}"
-    if d.get("head_seq") != seal.seq - 1 or d.get("head_hash") != seal.prev:
-        return f"{where}: seal does not name the event just before it (forged or moved)"
-    if not isinstance(kid, str):
-        return f"{where}: seal without a key id (forged)"
     if kid not in keys:
         keys[kid] = find_key(kid, path, trust)
     found = keys[kid]
@@ -85,8 +91,13 @@ def check(
         line = f"{path}:{scan.bad_line}: {scan.problem}"
         return Verdict(False, line, scan, problem=line)
     keys: dict[str, PublicKey | None] = {}
+    # Every seal must seal the line before it; signatures are checked on the last seal of each key: the chain up
+    # to a valid seal already fixes every line (and every earlier seal) before it.
+    last_by_key = {str(seal.data.get("key_id")): seal for seal in scan.seals}
     for seal in scan.seals:
-        problem = _seal_problem(path, seal, keys, trust)
+        problem = _seal_shape(path, seal)
+        if problem is None and last_by_key[str(seal.data["key_id"])] is seal:
+            problem = _seal_problem(path, seal, keys, trust)
         if problem is not None:
             return Verdict(False, problem, scan, problem=problem)
     signers = tuple(dict.fromkeys(str(s.data["key_id"]) for s in scan.seals))

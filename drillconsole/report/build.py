@@ -88,12 +88,15 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     """Load, verify (chain and seals, unless told not to), and compute every section; raises OSError or NotASessionLog."""
     path = Path(path)
     head = read_header(path)
-    with ThreadPoolExecutor(1) as pool:  # validating the playbook overlaps the scan (polars works outside the GIL)
+    with ThreadPoolExecutor(
+        2
+    ) as pool:  # validating the playbook and verifying overlap the scan (polars works outside the GIL)
         pending = pool.submit(playbook_info, head)
+        checked = pool.submit(_chain, path, verify)
         loaded = load_log(path, head)
         info = pending.result()
+        chain, chain_note, broken = checked.result()
     ev, hd = loaded.events, head.get("data") or {}
-    chain, chain_note, broken = _chain(path, verify)
     warnings = [chain_note] if chain_note else []
     if not info.loaded:
         warnings.append(

@@ -29,10 +29,6 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise HtmlUnavailable("HTML reports draw their charts with matplotlib: pip install matplotlib") from None
         from drillconsole.report.render_html import render_html
 
         return render_html(report)
