@@ -178,7 +178,8 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         prepared.log.close()
     for line in engine.rejected:
         click.echo(f"refused: {line}", err=True)
-    for line in summary_lines(engine.state, prepared.log_path):
+    head = getattr(prepared.log, "last_hash", None)
+    for line in summary_lines(engine.state, prepared.log_path, head):
         click.echo(line)
     return 0 if engine.state.outcome == "restored" else 1
 

@@ -61,7 +61,7 @@ async def test_fidelity_separates_the_suspect_from_the_known_safe_version(tmp_pa
     check = FidelityCheck(probes=500)
     suspect = fidelity.measure(d.state, check, d.engine.seed)
     assert suspect.version == "42" and not suspect.passed
-    assert 0.5 < suspect.match_rate < 0.95 and suspect.max_deviation > 0.03
+    assert suspect.match_rate < 0.95 and suspect.max_deviation > 0.03
     d.state.registry["registry"]["champion"] = "41"
     restored = fidelity.measure(d.state, check, d.engine.seed)
     assert restored.version == "41" and restored.passed

@@ -55,3 +55,14 @@ def note_target_change(state: TargetState, t: float, *, initial: bool = False) -
         last = state.causes.get(injection.id)
         if (last[2] if last else True) != holds:
             state.causes[injection.id] = (t, activity(state, injection, t), holds)
+
+
+def fault_affects(state: TargetState, signal: str, t: float) -> bool:
+    """Whether a staged, non-transient fault is in effect on `signal` at t (injected and its cause not fully receded)."""
+    injected: dict[str, float] = getattr(state, "injected", {})
+    for injection in state.playbook.scenario:
+        if injection.signal != signal or injection.transient or injection.id not in injected:
+            continue
+        if injected[injection.id] <= t + 1e-9 and activity(state, injection, t) > 0:
+            return True
+    return False

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from drillconsole.drill.causes import note_target_change
+from drillconsole.drill.causes import fault_affects, note_target_change
 from drillconsole.drill.views import CheckView, GateHistory, GateView, SignalView, StepView, TriggerView
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
@@ -39,6 +39,12 @@ class DrillState:
     signals: dict[str, SignalView] = field(default_factory=dict)
     triggers: dict[str, TriggerView] = field(default_factory=dict)
     fired_order: list[tuple[float, str]] = field(default_factory=list)
+    fires: list[tuple[float, str, bool]] = field(default_factory=list)
+    """Every trigger firing: (t, trigger, whether a staged fault was affecting its signal then)."""
+    left_ok: dict[str, float] = field(default_factory=dict)
+    """When each signal first left `ok` for a band state (the start of its out-of-band run), drill time ≥ 0."""
+    effective_changes: list[tuple[float, str]] = field(default_factory=list)
+    """(t, step) of every step whose result changed a target (alias, flag): the rollbacks that took effect."""
     injected: dict[str, float] = field(default_factory=dict)
     decision: dict[str, Any] | None = None
     checklist: dict[tuple[str, str], CheckView] = field(default_factory=dict)
@@ -199,6 +205,9 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
 
 def _signal_state(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     view = s.signals[d["signal"]]
+    if d["state"] in ("warn", "critical") and d["signal"] not in s.left_ok and t >= 0:
+        since = d.get("since")
+        s.left_ok[d["signal"]] = max(0.0, since) if isinstance(since, (int, float)) else t
     view.state = d["state"]
     view.state_since = t
 
@@ -220,6 +229,7 @@ def _fired(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     tv.active = True
     tv.fired.append(t)
     s.fired_order.append((t, d["trigger"]))
+    s.fires.append((t, d["trigger"], fault_affects(s, d.get("signal", ""), t)))
 
 
 def _cleared(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -297,7 +307,8 @@ def _step_succeeded(s: DrillState, t: float, d: dict[str, Any], actor: str) -> N
     view = s.steps[d["step"]]
     view.status, view.ended_t = "succeeded", t
     view.result = d.get("result") or {}
-    _apply_target_change(s, t, view.result)
+    if _apply_target_change(s, t, view.result):
+        s.effective_changes.append((t, d["step"]))
 
 
 def _step_failed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -325,15 +336,19 @@ def _step_undone(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     _apply_target_change(s, t, d.get("result") or {})
 
 
-def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> None:
+def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> bool:
+    """Apply a step's change to the targets; whether it changed anything."""
     tid = result.get("target")
     if tid is None:
-        return
+        return False
+    if result.get("from") is not None and result.get("from") == result.get("to"):
+        return False
     if "alias" in result and tid in s.registry:
         s.registry[tid][result["alias"]] = result["to"]
         s.target_changes.append(t)
         note_target_change(s, t)
-    elif "flag" in result and tid in s.flags:
+        return True
+    if "flag" in result and tid in s.flags:
         values = s.flags[tid].setdefault(result["flag"], {"*": False})
         segment = result.get("segment")
         if segment is None:
@@ -343,6 +358,8 @@ def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> Non
             values[segment] = result["to"]
         s.target_changes.append(t)
         note_target_change(s, t)
+        return True
+    return False
 
 
 def _verify_passed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:

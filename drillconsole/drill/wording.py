@@ -15,10 +15,10 @@ from drillconsole.log.events import Event
 
 
 def format_duration(seconds: float | None) -> str:
-    """Render seconds compactly: `42s`, `2m05s`, `1h02m`."""
+    """Render seconds compactly: `42s`, `2m05s`, `1h02m` (never negative: a duration is at least zero)."""
     if seconds is None:
         return "—"
-    s = round(seconds)
+    s = max(0, round(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:

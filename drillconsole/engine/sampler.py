@@ -111,7 +111,10 @@ class Sampler:
             new = evaluate.band_state(state, sid, now)
             view = state.signals[sid]
             if new != view.state:
-                data = {"signal": sid, "state": new, "prev": view.state, "value": value}
+                data: dict[str, Any] = {"signal": sid, "state": new, "prev": view.state, "value": value}
+                since = view.critical_since if new == "critical" else view.warn_since if new == "warn" else None
+                if since is not None:
+                    data["since"] = since
                 rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
         for trig in rec.playbook.triggers:
             value = values.get(trig.signal)
@@ -146,8 +149,8 @@ class Sampler:
             self._last_error_t[sid] = now
             rec.emit(EventType.SOURCE_ERROR, ENGINE, {"signal": sid, "error": error, "misses": misses})
         if misses >= limit and view.state != "stale":
-            data = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
-            rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
+            stale = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
+            rec.emit(EventType.SIGNAL_STATE, ENGINE, stale)
 
     async def close(self) -> None:
         """Close every source."""

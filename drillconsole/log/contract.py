@@ -128,6 +128,8 @@ class SignalState(Payload):
     state: BandState
     prev: str
     value: float | None
+    since: NotRequired[float]
+    """When the out-of-band run that led to this state began (the band's `for:` hold makes the state later)."""
 
 
 class SourceError(Payload):

@@ -99,6 +99,8 @@ class Versions(Model):
     """The model version under suspicion (live when the drill starts)."""
     known_safe: str
     """The version to restore: its outputs are the fidelity reference."""
+    equivalent: list[str] = []
+    """Other versions whose outputs match the known-safe one (restoring to them passes fidelity in simulation)."""
 
 
 class Drill(Model):

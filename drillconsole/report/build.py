@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drillconsole.drill import summary
+from drillconsole.drill import metrics, summary
 from drillconsole.report import sections
 from drillconsole.report.folded import fold_lifecycle
 from drillconsole.report.load import Loaded, load_log, read_header
@@ -110,6 +110,32 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     roster = hd.get("roster") if isinstance(hd.get("roster"), dict) else {}
     episodes = trigger_episodes(ev).drop("log", "row")
     state = fold_lifecycle(path, info.playbook) if info.playbook is not None else None
+    measured = metrics.compute(state) if state is not None else None
+    if measured is not None:  # the drill model's metrics replace the line-level estimates (docs/metrics.md)
+        h.update(
+            {
+                "outcome": measured.outcome,
+                "end_reason": measured.end_reason,
+                "time_to_detect_s": measured.time_to_detect_s,
+                "time_to_decision_s": measured.time_to_decision_s,
+                "time_to_rollback_s": measured.time_to_rollback_s,
+                "time_to_restore_s": measured.time_to_restore_s,
+                "rollback_step": measured.rollback_step,
+                "rollback_attempts": measured.rollback_attempts,
+                "rollback_success_rate": measured.rollback_success_rate,
+                "false_alarms": measured.false_alarms,
+                "fault_t": measured.impact_t,
+                "trigger_t": measured.detection_t,
+                "decision_t": measured.decision_t,
+                "rollback_t": measured.rollback_t,
+                "restored_t": measured.restored_t,
+                "fidelity_measured": measured.fidelity is not None,
+            }
+        )
+        if measured.fidelity is not None:
+            h["fidelity_match_rate"] = measured.fidelity.match_rate
+            h["fidelity_max_deviation"] = measured.fidelity.max_deviation
+            h["fidelity_passed"] = measured.fidelity.passed
     if state is not None:
         decision = summary.decision_row(state)
         review = summary.review_rows(state)
@@ -154,11 +180,17 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         "time_to_decision_s": h["time_to_decision_s"],
         "time_to_rollback_s": h["time_to_rollback_s"],
         "time_to_restore_s": h["time_to_restore_s"],
+        "time_to_restore_from_detection_s": measured.time_to_restore_from_detection_s if measured else None,
+        "detected_by": measured.detected_by if measured else None,
+        "impact_source": measured.impact_source if measured else None,
         "rollback_step": h["rollback_step"],
         "rollback_attempts": h["rollback_attempts"],
         "rollback_success_rate": h["rollback_success_rate"],
         "restoration_fidelity": fidelity,
         "false_alarms": h["false_alarms"],
+        "false_alarm_triggers": measured.false_alarm_triggers if measured else None,
+        "escalations_raised": measured.escalations if measured else None,
+        "adherence": measured.adherence if measured else None,
         "moments": {k: h[k] for k in ("fault_t", "trigger_t", "decision_t", "rollback_t", "restored_t")},
         "decision": decision,
         "triggers": sections.rows(episodes),

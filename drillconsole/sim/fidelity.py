@@ -18,6 +18,8 @@ from drillconsole.sim.target import unit_pair
 
 AFFECTED_SHARE = 0.3
 JITTER = 2e-6
+FOREIGN_SHARE = 0.4
+"""Share of probes on which a version other than the known-safe one (and not declared equivalent) differs."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ def measure(state: DrillState, check: FidelityCheck, seed: int) -> FidelityResul
     pb = state.playbook
     segments = _segments(state)
     faults = [inj for inj in pb.scenario if inj.cause is not None and cause_holds(state, inj)]
+    live_version = state.live_version(check.target)
+    versions = pb.drill.versions
+    # Another version than the known-safe one scores differently on part of the probe set, unless declared equivalent.
+    foreign = (
+        live_version is not None and live_version != versions.known_safe and live_version not in versions.equivalent
+    )
     matches, worst = 0, 0.0
     for i in range(check.probes):
         segment = segments[i % len(segments)] if segments else None
@@ -61,12 +69,16 @@ def measure(state: DrillState, check: FidelityCheck, seed: int) -> FidelityResul
             hit, size = unit_pair(seed, "fault", inj.id, i)
             if hit < AFFECTED_SHARE:
                 live += (0.03 + 0.2 * size) * (1 if inj.delta >= 0 else -1)
+        if foreign:
+            hit, size = unit_pair(seed, "version", live_version, i)
+            if hit < FOREIGN_SHARE:
+                live += 0.02 + 0.1 * size
         deviation = abs(live - reference)
         worst = max(worst, deviation)
         matches += deviation <= check.tolerance
     rate = matches / check.probes
     return FidelityResult(
-        version=state.live_version(check.target),
+        version=live_version,
         reference=pb.drill.versions.known_safe,
         probes=check.probes,
         match_rate=rate,

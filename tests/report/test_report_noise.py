@@ -1,4 +1,4 @@
-"""False alarms: a trigger that fires on a transient spike and clears with no decision in between is noise."""
+"""False alarms: a trigger that fires while no staged fault affects its signal (transient spikes are not faults)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,15 @@ def test_spike_that_clears_alone_is_a_false_alarm(tmp_path: Path) -> None:
         (20.0, 23.0, True),
         (40.0, 50.0, False),
     ]
-    assert r["false_alarms"] == 1
+    # Both spikes are declared transient: neither is the fault, so both firings are false alarms (docs/metrics.md).
+    assert r["false_alarms"] == 2
     assert r["time_to_detect_s"] is None  # transient injections are not the fault
-    assert r["time_to_decision_s"] == 45.0 - 20.0
+    # No fault, so no trigger detects one: the commander's decision is the detection (by a person).
+    assert (r["detected_by"], r["time_to_decision_s"]) == ("person", 0.0)
     assert [m["kind"] for m in r["markers"]] == ["spike", "trigger", "spike", "trigger", "decision"]
 
 
-def test_trigger_still_firing_is_not_a_false_alarm(tmp_path: Path) -> None:
+def test_a_trigger_on_a_transient_spike_is_a_false_alarm_even_while_firing(tmp_path: Path) -> None:
     playbook = write_playbook(tmp_path, "noise.yaml", NOISE_PLAYBOOK)
     r = report(run_drill(playbook, [{"at": "45s", "role": "commander", "do": "end"}], tmp_path / "logs"))
     # No decision at all: the blip cleared alone (noise); the burst was still firing when the drill ended at T+45.
@@ -33,5 +35,5 @@ def test_trigger_still_firing_is_not_a_false_alarm(tmp_path: Path) -> None:
         (20.0, 23.0, True),
         (40.0, None, False),
     ]
-    assert r["false_alarms"] == 1
+    assert r["false_alarms"] == 2
     assert r["decision"] is None and r["time_to_decision_s"] is None
