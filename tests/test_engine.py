@@ -181,9 +181,30 @@ async def test_gate_expires_and_the_step_does_not_run(tmp_path):
         d.engine.approve("commander", "rollback", APPROVE)
     escalation = d.first("escalation.raised", escalation="gate-late")
     assert escalation.t == 55.0 and escalation.data["late_roles"] == ["commander", "steward"]
-    # a new request can be made after expiry
-    d.engine.run_step("tech", "rollback")
+    # Expiry raises its own escalation at once and fails the step, so fallbacks and the commander see it.
+    expired_alert = d.first("escalation.raised", escalation="gate-expired")
+    assert expired_alert.t == 95.0 and "expired unapproved after 60s" in expired_alert.data["message"]
+    failed = d.first("step.failed", step="rollback")
+    assert failed.t == 95.0 and not failed.data["will_retry"]
+    assert d.state.steps["rollback"].status == "failed"
+    # a retry asks for approval anew
+    assert d.engine.retry("tech", "rollback") == "gate requested"
     assert d.state.gates["rollback"].status == "requested"
+
+
+async def test_a_gate_that_expires_before_its_escalation_still_escalates(tmp_path):
+    data = mini()
+    step = next(s for s in data["steps"] if s["id"] == "rollback")
+    step["gate"]["timeout"] = "10s"  # shorter than the gate escalation (20s after the request)
+    d = Drill(tmp_path, data)
+    await d.until(35)
+    d.engine.decide("commander", "rollback", "bad")
+    d.engine.run_step("tech", "rollback")
+    await d.until(300)
+    assert d.first("escalation.raised", escalation="gate-expired").t == 45.0
+    assert d.first("escalation.raised", escalation="gate-late") is None  # the gate was no longer waiting
+    assert d.state.steps["rollback"].status == "failed"
+    assert not d.state.ended  # the commander decides what next: retry, skip or end; nothing idles silently
 
 
 async def rolled_back(tmp_path, **kw) -> Drill:

@@ -198,6 +198,13 @@ def test_resume_continues_the_same_drill(tmp_path):
     assert after.events[-1].t > resumed.t >= before.events[-1].t
     state = fold(load_playbook(PLAYBOOKS / "demo.yaml"), after.events)
     assert state.live_version() == "41" and state.resumed == 1
+    # Resume never writes a sample twice: every signal's sample times are strictly increasing across the restart.
+    seen: dict[str, float] = {}
+    for event in after.events:
+        if event.type == "signal.sample":
+            for sid in event.data["values"]:
+                assert event.t > seen.get(sid, -1.0), (sid, event.t)
+                seen[sid] = event.t
 
 
 def test_resume_refuses_a_tampered_log(tmp_path):

@@ -35,7 +35,11 @@ class Sampler:
     def begin(self, start: float) -> None:
         """Schedule the first polls: a new drill samples at T+0, a resumed one at the grid point at or before now."""
         for signal in self.rec.playbook.signals:
-            self._next_poll[signal.id] = math.floor(start / signal.interval + 1e-9) * signal.interval
+            due = math.floor(start / signal.interval + 1e-9) * signal.interval
+            last = self.rec.state.signals[signal.id].last_t
+            if last is not None and due <= last + 1e-9:  # a resumed drill never samples an instant twice
+                due = (math.floor(last / signal.interval + 1e-9) + 1) * signal.interval
+            self._next_poll[signal.id] = due
         for sid, source in self.sources.items():
             if not source.synchronous and hasattr(source, "backfill"):
                 self.tasks.spawn(self._backfill(sid, source), f"backfill of {sid}")

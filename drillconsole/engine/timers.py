@@ -44,7 +44,7 @@ class Timers:
             return
         for sid, gate in list(s.gates.items()):
             if gate.status == "requested" and gate.expires_t is not None and now >= gate.expires_t:
-                rec.emit(EventType.GATE_EXPIRED, ENGINE, {"step": sid})
+                self._expire(sid, now)
         for step in pb.steps:
             view = s.steps[step.id]
             if view.status == "running" and step.kind == "verify":
@@ -60,6 +60,29 @@ class Timers:
                 self.runner.start(step, step.owner, retry=True)
         for _, escalation in self._escalations_due(now, pending=False):
             rec.emit(EventType.ESCALATION_RAISED, ENGINE, escalation)
+
+    def _expire(self, step_id: str, now: float) -> None:
+        """A gate nobody approved in time: expired, escalated at once, and the step failed so fallbacks and people see it."""
+        rec, s = self.rec, self.rec.state
+        gate, step = s.gates[step_id], rec.playbook.step(step_id)
+        waited = round(now - (gate.requested_t or now), 3)
+        approvers = list(step.gate.approver) if step.gate else []
+        rec.emit(EventType.GATE_EXPIRED, ENGINE, {"step": step_id})
+        message = f"gate of {step.title} expired unapproved after {waited:g}s"
+        escalation = {
+            "escalation": "gate-expired",
+            "kind": "gate",
+            "subject": f"gate {step_id}",
+            "late_s": waited,
+            "late_roles": approvers,
+            "notify": [r for r in rec.playbook.roles if r not in approvers],
+            "message": message,
+        }
+        rec.emit(EventType.ESCALATION_RAISED, ENGINE, escalation)
+        if s.steps[step_id].status == "pending" and not gate.for_undo:
+            view = s.steps[step_id]
+            failed = {"step": step_id, "attempt": view.attempts, "error": message, "will_retry": False}
+            rec.emit(EventType.STEP_FAILED, ENGINE, failed)
 
     def _escalations_due(self, now: float, *, pending: bool) -> list[tuple[float, dict[str, Any]]]:
         """Escalations that are due (or, with pending, the times they will be)."""
