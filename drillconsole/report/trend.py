@@ -8,6 +8,8 @@ from typing import Any
 
 import polars as pl
 
+from drillconsole.drill import metrics
+from drillconsole.report.folded import fold_lifecycle
 from drillconsole.report.load import NotASessionLog, last_t, load_events, read_header
 from drillconsole.report.metrics import headline, plan_frame
 from drillconsole.report.playbook import playbook_info
@@ -91,6 +93,26 @@ def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
     )
 
 
+def _metric_rows(logs: list[Path], infos: dict[str, Any]) -> pl.DataFrame:
+    """Per log, the drill model's metrics (docs/metrics.md); logs whose playbook is gone fall back to the lines."""
+    rows: list[dict[str, Any]] = []
+    legacy: list[Path] = []
+    for path in logs:
+        info = infos[str(path)]
+        if info.playbook is None:
+            legacy.append(path)
+            continue
+        m = metrics.compute(fold_lifecycle(path, info.playbook))
+        rows.append({"log": str(path), "outcome": m.outcome, **metrics.headline_values(m)})
+    schema = {"log": pl.String, "outcome": pl.String, **{k: pl.Float64 for k in METRICS}}
+    frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    if legacy:
+        old = headline(load_events(legacy), plan_frame({str(p): infos[str(p)] for p in legacy}))
+        old = old.select([pl.col(c).cast(schema[c]) for c in schema])
+        frame = pl.concat([frame, old])
+    return frame
+
+
 def verdict(values: list[float | None], better: str) -> dict[str, Any]:
     """The latest value against the median of the earlier ones: improving, worsening, steady, or not enough data."""
     latest = values[-1] if values else None
@@ -112,7 +134,7 @@ def build_trend(args: list[Path]) -> Trend:
         return Trend(pl.DataFrame(), {}, skipped)
     heads = _header_frame(logs)
     infos = {row["log"]: playbook_info(row["_header"]) for row in heads.select("log", "_header").iter_rows(named=True)}
-    h = headline(load_events(list(logs)), plan_frame(infos))
+    h = _metric_rows(list(logs), infos)
     drills = (
         heads.drop("_header")
         .join(h, on="log", how="left")
