@@ -11,12 +11,11 @@ from drillconsole.playbook.models import Playbook
 CHECKPOINT_EVERY = 250
 """Events between kept snapshots.
 
-Chosen by measurement (tests/perf/replay_bench.py, one-hour log of 50 signals):
-`DrillState.copy()` of a full state costs ~35-45 ms (deep-copying 50 x 600 history
-points), folding one `signal.sample` of 50 values ~35 us.  A seek costs one copy
-plus at most K folds, an open costs one copy per K events: K = 250 keeps the
-fold-forward under ~10 ms (seek p95 well under 100 ms) while a one-hour log keeps
-only ~15 snapshots (~5 MB, history points are shared immutable tuples).
+Measured on the one-hour, 50-signal log of tests/perf/replay_bench.py: folding one
+event costs ~27 us (a `signal.sample` of 50 values), `DrillState.copy()` of a full
+state ~0.4 ms (history deques are copied shallowly: their points are immutable
+tuples). A seek costs one copy plus at most K folds (~7 ms at K = 250); an open
+costs one copy per K events, a few ms for an hour of drill.
 """
 
 

@@ -19,7 +19,7 @@ class DrillStopped(Message):
 
 
 class EngineFailed(Message):
-    """The engine's run loop raised; the console shows it and stops the clock."""
+    """The engine's run loop raised; the console shows the error and offers to quit (the drill is logged as it stood)."""
 
     def __init__(self, error: str) -> None:
         super().__init__()
