@@ -32,6 +32,10 @@ class RerunPlayer:
         while self._next < len(self.inputs) and self.inputs[self._next].command.at <= now + 1e-9:
             if engine.state.ended:
                 return
+            if not engine.idle:
+                # An action set going at this very moment finishes (and is logged) first, as it was when the
+                # original input saw its result; the engine ticks again at the same time once it has settled.
+                return
             index = self._next
             self._next += 1
             try:
