@@ -27,5 +27,5 @@ def parse_duration(value: object) -> float:
         total += float(match.group(1)) * _UNIT[match.group(2)]
         pos = match.end()
     if pos != len(text) or not text:
-        raise ValueError(f"unparseable duration {value!r} (use e.g. 30s, 2m, 1h, 1m30s, 30d)")
+        raise ValueError(f"unparseable duration {value!r} (use e.g. 30s, 2m, 1h, 1m30s)")
     return total

@@ -107,3 +107,31 @@ def stripped(path: Path) -> list[dict[str, Any]]:
 def cli(*args: str | Path) -> Result:
     """Run the drillconsole command line in-process."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def record_at(folder: Path, stamp: str, playbook: dict[str, Any], name: str) -> Path:
+    """An auto drill whose wall clock reads `stamp` (e.g. `2026-01-01T09:00:00.000000Z`), for cadence tests."""
+    import hashlib
+
+    from drillconsole.clock import VirtualClock
+    from drillconsole.engine.engine import Engine
+    from drillconsole.engine.players import AutoPlayer
+    from drillconsole.log.writer import SessionLog
+    from drillconsole.playbook.loader import load_playbook_text
+
+    text = yaml.safe_dump(playbook, sort_keys=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = SessionLog.create(folder / name, digest, wall=lambda: stamp)
+    engine = Engine(
+        load_playbook_text(text, "p.yaml"),
+        log,
+        VirtualClock(),
+        players=[AutoPlayer()],
+        playbook_hash=digest,
+        playbook_path="p.yaml",
+        playbook_text=text,
+    )
+    asyncio.run(engine.run())
+    log.close()
+    return folder / name
