@@ -202,3 +202,32 @@ def test_keep_writes_the_new_log_beside(tmp_path):
     assert cli("rerun", log, "--keep", keep).exit_code == 0
     assert stripped(keep / "drill-rerun.jsonl") == stripped(log)
     assert Path(keep / "drill-rerun.jsonl").is_file()
+
+
+def test_a_gated_undo_is_one_input_and_its_note_a_consequence(tmp_path):
+    script = [
+        {"at": 35, "role": "commander", "do": "decide", "option": "rollback", "rationale": "bad"},
+        {"at": 36, "role": "tech", "do": "run", "step": "rollback"},
+        {"at": 38, "role": "commander", "do": "approve", "step": "rollback", "phrase": PHRASE},
+        {"at": 45, "role": "tech", "do": "undo", "step": "rollback"},
+        {"at": 47, "role": "steward", "do": "approve", "step": "rollback", "phrase": PHRASE},
+        {"at": 60, "role": "commander", "do": "end", "outcome": "aborted", "reason": "undone on purpose"},
+    ]
+    from drillkit import mini
+
+    log = record(tmp_path / "logs", playbook=mini(), script=script)
+    original = load_original(log)
+    assert any(e.type == "step.undone" for e in original.events)
+    inputs = recorded_inputs(original.events, original.playbook)
+    got = [(i.command.at, i.command.do) for i in inputs]
+    assert got == [
+        (35.0, "decide"),
+        (36.0, "request"),
+        (38.0, "approve"),
+        (45.0, "undo"),
+        (47.0, "approve"),
+        (60.0, "end"),
+    ]
+    assert inputs[-1].command.reason == "undone on purpose"
+    run = rerun(original, load_target(original, None), tmp_path / "again.jsonl")
+    assert stripped(run.log_path) == stripped(log)
