@@ -46,4 +46,5 @@ def junit_xml(results: list[CaseResult], folder: Path) -> bytes:
         if r.lines:
             ET.SubElement(case, "system-out").text = "\n".join(r.lines)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"
