@@ -107,6 +107,56 @@ def trend(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(trend_command(list(paths), fmt))
 
 
+@main.command()
+@click.argument("path", metavar="LOG|DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--playbook",
+    "playbooks",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Re-run against this playbook instead of the one in the log (DIR: for logs of its drill id).",
+)
+@click.option("--seed", default=None, type=int, help="Override the recorded seed.")
+@click.option("--tolerance", default="10%", show_default=True, help="How far a metric may move and still pass.")
+@click.option("--tolerance-for", multiple=True, metavar="METRIC=PCT", help="A tolerance for one metric.")
+@click.option("--junit", default=None, type=click.Path(path_type=Path), metavar="FILE", help="DIR: write JUnit XML.")
+@click.option("--keep", default=None, type=click.Path(path_type=Path), metavar="DIR", help="Keep the new logs in DIR.")
+def rerun(
+    path: Path,
+    playbooks: tuple[Path, ...],
+    seed: int | None,
+    tolerance: str,
+    tolerance_for: tuple[str, ...],
+    junit: Path | None,
+    keep: Path | None,
+) -> None:
+    """Re-run a drill's operator inputs (or every drill in DIR) and compare: exit 0 same, 1 regression, 2 bad input."""
+    from drillconsole.rerun.commands import rerun_command
+
+    sys.exit(rerun_command(path, playbooks, seed, tolerance, tolerance_for, junit, keep))
+
+
+@main.command()
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="FILE", help="Script file.")
+def script(log: Path, output: Path) -> None:
+    """Write a drill's operator inputs as a --script YAML, to edit and run as a new variant."""
+    from drillconsole.rerun.commands import script_command
+
+    sys.exit(script_command(log, output))
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--now", default=None, hidden=True, help="Pretend it is this UTC time (ISO; for tests).")
+def status(folder: Path, now: str | None) -> None:
+    """Each playbook drilled in DIR: last drill, outcome, headline metrics, due or overdue (exit 1 if overdue)."""
+    from drillconsole.rerun.commands import status_command
+
+    sys.exit(status_command(folder, now))
+
+
 def _run_options(func):  # type: ignore[no-untyped-def]
     options = [
         click.option("--role", default=None, help="Show only this role's checklist (console)."),

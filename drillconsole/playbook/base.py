@@ -18,7 +18,7 @@ Duration = Annotated[
                 {"type": "string", "pattern": DURATION_PATTERN},
                 {"type": "number", "minimum": 0},
             ],
-            "description": "A duration: 30s, 2m, 1h, 1m30s, 250ms, or seconds as a number.",
+            "description": "A duration: 30s, 2m, 1h, 1m30s, 250ms, 30d, or seconds as a number.",
         }
     ),
 ]

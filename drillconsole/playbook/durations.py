@@ -1,12 +1,12 @@
-"""Human durations (`30s`, `2m`, `1h30m`, `250ms`) parsed to seconds (formatting lives in `drill.wording`)."""
+"""Human durations (`30s`, `2m`, `1h30m`, `250ms`, `30d`) parsed to seconds (formatting lives in `drill.wording`)."""
 
 from __future__ import annotations
 
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-DURATION_PATTERN = r"^\s*((\d+(\.\d+)?)(ms|s|m|h))+\s*$"
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+DURATION_PATTERN = r"^\s*((\d+(\.\d+)?)(ms|s|m|h|d))+\s*$"
 
 
 def parse_duration(value: object) -> float:

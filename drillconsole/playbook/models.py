@@ -120,6 +120,8 @@ class Drill(Model):
     """Drill time after which the drill ends as `failed`."""
     description: str = ""
     """What the drill rehearses, for the briefing."""
+    cadence: Duration | None = None
+    """How often the drill should run, e.g. `30d`; `status` says when it is due and `trend` marks broken intervals."""
 
 
 # --- roles -----------------------------------------------------------------

@@ -74,10 +74,14 @@ def _markdown(trend: Trend) -> str:
             row["drill"] or "—",
             row["log"],
             row["outcome"] or "unfinished",
-            _days(row["interval_days"]),
+            _days(row["interval_days"])
+            + (f" ⚠ broke the {row['cadence_days']:g} d cadence" if row["cadence_broken"] else ""),
         ]
         cells += [_show(m, row[m]) for m in METRICS]
         out.append("| " + " | ".join(cell(str(c)) for c in cells) + " |")
+    broken = d["cadence_broken"].fill_null(False).sum()
+    if broken:
+        out += ["", f"⚠ {broken} interval{'' if broken == 1 else 's'} broke the playbook's cadence."]
     out += [
         "",
         "Charts run oldest to newest (last 40 drills); higher bars are larger values, `·` marks a drill without that metric.",

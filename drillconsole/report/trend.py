@@ -127,6 +127,13 @@ def verdict(values: list[float | None], better: str) -> dict[str, Any]:
     return {"better": better, "latest": latest, "median_earlier": median, "verdict": word}
 
 
+def _cadence_days(info: Any) -> float | None:
+    """The `cadence:` of a log's playbook in days, or None."""
+    playbook = getattr(info, "playbook", None)
+    cadence = playbook.drill.cadence if playbook is not None else None
+    return None if cadence is None else cadence / 86400.0
+
+
 def build_trend(args: list[Path]) -> Trend:
     """Every readable session log among the arguments, in start order, with the key metrics and their verdicts."""
     logs, skipped = find_logs(args)
@@ -135,9 +142,14 @@ def build_trend(args: list[Path]) -> Trend:
     heads = _header_frame(logs)
     infos = {row["log"]: playbook_info(row["_header"]) for row in heads.select("log", "_header").iter_rows(named=True)}
     h = _metric_rows(list(logs), infos)
+    cadence = pl.DataFrame(
+        [{"log": log, "cadence_days": _cadence_days(info)} for log, info in infos.items()],
+        schema={"log": pl.String, "cadence_days": pl.Float64},
+    )
     drills = (
         heads.drop("_header")
         .join(h, on="log", how="left")
+        .join(cadence, on="log", how="left")
         .with_columns(start=pl.col("started_at").str.to_datetime(TS_FORMAT, time_zone="UTC", strict=False))
         .sort("start", "log", nulls_last=True)
         .with_columns(
@@ -145,8 +157,26 @@ def build_trend(args: list[Path]) -> Trend:
             interval_days=((pl.col("start") - pl.col("start").shift(1)).dt.total_milliseconds() / 86_400_000).round(3),
             false_alarms=pl.col("false_alarms").fill_null(0),
         )
+        # A cadence is kept per playbook: the gap since the previous drill of the same drill id.
+        .with_columns(
+            cadence_broken=(
+                (pl.col("start") - pl.col("start").shift(1).over("drill")).dt.total_milliseconds() / 86_400_000
+                > pl.col("cadence_days")
+            )
+        )
         .select(
-            "date", "started_at", "log", "drill", "playbook", "seed", "outcome", "interval_days", "duration_s", *METRICS
+            "date",
+            "started_at",
+            "log",
+            "drill",
+            "playbook",
+            "seed",
+            "outcome",
+            "interval_days",
+            "cadence_days",
+            "cadence_broken",
+            "duration_s",
+            *METRICS,
         )
     )
     verdicts = {m: verdict(drills[m].to_list(), better) for m, better in METRICS.items()}
