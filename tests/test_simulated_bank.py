@@ -18,7 +18,8 @@ def per_signal(d: Drill, t: float) -> dict[str, float]:
     out = {}
     for s in d.playbook.signals:
         if isinstance(s.source, SimulatedSource):
-            out[s.id] = float(np.round(d.engine.target.value(d.state, s.id, s.source, t), 6))
+            target = next(src._target for src in d.engine.sources.values() if isinstance(src, SimulatedSignal))
+            out[s.id] = float(np.round(target.value(d.state, s.id, s.source, t), 6))
     return out
 
 

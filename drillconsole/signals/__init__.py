@@ -18,7 +18,7 @@ class UnsupportedSource(Exception):
 
 
 def build_sources(
-    playbook: Playbook, target: SimulatedTarget, context: object | None = None
+    playbook: Playbook, target: SimulatedTarget | None, context: object | None = None
 ) -> dict[str, SignalSource]:
     """One source per signal of the playbook; remote sources use `context.http` (the engine's client) when they poll."""
     from drillconsole.signals.http_json import HttpJsonSignal
@@ -26,10 +26,13 @@ def build_sources(
     from drillconsole.signals.simulated import SimulatedBank, SimulatedSignal
 
     sources: dict[str, SignalSource] = {}
-    bank = SimulatedBank(playbook, target.seed)  # all simulated signals, sampled in one draw per tick
+    # All simulated signals are sampled in one draw per tick; a live drill has no simulator at all.
+    bank = SimulatedBank(playbook, target.seed) if target is not None else None
     for signal in playbook.signals:
         kind = signal.source.kind
         if kind == "simulated":
+            if target is None or bank is None:
+                raise UnsupportedSource(f"signal '{signal.id}': a simulated source needs the simulated target")
             sources[signal.id] = SimulatedSignal(signal, target, bank)
         elif kind == "prometheus":
             sources[signal.id] = PrometheusSignal(signal, context)

@@ -102,6 +102,10 @@ def script(tmp_path: Path, *, undo: bool) -> Path:
     ]
     if undo:
         commands.append({"at": "10s", "role": "tech_lead", "do": "undo", "step": "registry-rollback"})
+        # The undo of a gated step is gated like the step: an approver types the phrase again.
+        commands.append(
+            {"at": "11s", "role": "commander", "do": "approve", "step": "registry-rollback", "phrase": PHRASE}
+        )
     commands.append({"at": "20s", "role": "commander", "do": "end", "outcome": "aborted", "reason": "test over"})
     path = tmp_path / "script.yaml"
     path.write_text(yaml.safe_dump(commands))
