@@ -1,32 +1,57 @@
-"""`${env:NAME}` references: resolved only at the moment of use, redacted everywhere else."""
+"""`${secret:NAME}` and `${env:NAME}` references: resolved only at the moment of use.
+
+A `${secret:NAME}` value is redacted everywhere (log, report, screen), in every
+encoding a server or a serializer may give it: JSON-escaped, `\\/`-escaped,
+percent-encoded, base64, HTML-escaped. An `${env:NAME}` value is plain
+configuration (an endpoint, a model name) and is shown, so an operator can see
+which endpoint failed — unless its name looks like a credential (TOKEN, KEY,
+PASSWORD…), which older playbooks used `${env:…}` for: those stay redacted.
+"""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import os
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-SECRET_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+REF = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
+"""Any reference: group 1 is the kind, group 2 the variable name."""
+SECRET_REF = re.compile(r"\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}")
 REDACTED = "***"
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie"})
+_CREDENTIAL_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
 
 
 class MissingSecret(Exception):
-    """An `${env:NAME}` reference names a variable that is not set."""
+    """A `${env:NAME}` or `${secret:NAME}` reference names a variable that is not set."""
+
+
+def is_secret(kind: str, name: str) -> bool:
+    """Whether a reference's value must be redacted (every secret, and env names that look like credentials)."""
+    return kind == "secret" or bool(_CREDENTIAL_NAME.search(name))
+
+
+def references(text: str) -> list[tuple[str, str]]:
+    """The (kind, name) of every reference in `text`, in order."""
+    return [(m.group(1), m.group(2)) for m in REF.finditer(text)]
 
 
 def resolve(text: str, env: Mapping[str, str] | None = None) -> str:
-    """Replace every `${env:NAME}` in `text` with the variable's value."""
+    """Replace every `${env:NAME}` and `${secret:NAME}` in `text` with the variable's value."""
     env = os.environ if env is None else env
 
     def sub(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name = match.group(2)
         if name not in env:
             raise MissingSecret(f"environment variable {name} is not set")
         return env[name]
 
-    return SECRET_REF.sub(sub, text)
+    return REF.sub(sub, text)
 
 
 def resolve_deep(value: Any, env: Mapping[str, str] | None = None) -> Any:
@@ -40,9 +65,17 @@ def resolve_deep(value: Any, env: Mapping[str, str] | None = None) -> Any:
     return value
 
 
-def mask(text: str) -> str:
-    """Show where secrets are used without their values (`${env:X}` → `***`)."""
-    return SECRET_REF.sub(REDACTED, text)
+def mask(text: str, env: Mapping[str, str] | None = None) -> str:
+    """Text fit to show: secrets become `***`, configuration (`${env:X}`) shows its value when set."""
+    env = os.environ if env is None else env
+
+    def sub(match: re.Match[str]) -> str:
+        kind, name = match.group(1), match.group(2)
+        if is_secret(kind, name):
+            return REDACTED
+        return env.get(name, match.group(0))
+
+    return REF.sub(sub, text)
 
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -50,40 +83,62 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else mask(v)) for k, v in headers.items()}
 
 
+def encodings(value: str) -> set[str]:
+    """Every form in which `value` may come back from a serializer or a server."""
+    forms = {value, " ".join(value.split()), repr(value)[1:-1], html.escape(value), html.escape(value, quote=False)}
+    for ascii_only in (True, False):
+        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        forms |= {escaped, escaped.replace("/", "\\/")}
+    for encoded in (quote(value, safe=""), quote(value), quote_plus(value), quote_plus(value, safe="/")):
+        forms |= {encoded, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)}
+    raw = value.encode("utf-8")
+    for b64 in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+        forms |= {b64, b64.rstrip("="), b64.replace("/", "\\/")}
+    return {form for form in forms if form}
+
+
 class Redactor:
-    """Removes known secret values from anything about to be logged or shown."""
+    """Removes known secret values, in every encoding, from anything about to be logged or shown."""
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
 
     def add(self, value: str) -> None:
+        """Redact this value (and its encodings) from now on."""
         # Very short values would redact ordinary text; they are weak secrets anyway.
-        if len(value) >= 4:
+        if len(value) >= 4 and value not in self._values:
             self._values.add(value)
+            forms = set().union(*(encodings(v) for v in self._values))
+            # Longest first, so a JSON-escaped form is replaced whole rather than around its raw core.
+            ordered = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(f) for f in ordered))
 
     def add_from_env_refs(self, text: str, env: Mapping[str, str] | None = None) -> None:
+        """Redact the values of the secret references in `text` (unset ones are reported elsewhere)."""
         env = os.environ if env is None else env
-        for name in SECRET_REF.findall(text):
-            if name in env:
+        for kind, name in references(text):
+            if is_secret(kind, name) and name in env:
                 self.add(env[name])
 
     def __bool__(self) -> bool:
         return bool(self._values)
 
     def text(self, text: str) -> str:
-        if not self._values and "${" not in text:
-            return text
-        for value in sorted(self._values, key=len, reverse=True):
-            if value in text:
-                text = text.replace(value, REDACTED)
-        return mask(text)
+        """`text` with every known secret (in any encoding) and every secret reference replaced by `***`."""
+        if self._pattern is not None:
+            text = self._pattern.sub(REDACTED, text)
+        return SECRET_REF.sub(REDACTED, text) if "${" in text else text
 
     def deep(self, value: Any) -> Any:
+        """Redact strings inside dicts and lists; values of sensitive headers are masked whole."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
             return {
-                k: (REDACTED if isinstance(k, str) and k.lower() in SENSITIVE_HEADERS else self.deep(v))
+                (self.text(k) if isinstance(k, str) else k): (
+                    REDACTED if isinstance(k, str) and k.lower() in SENSITIVE_HEADERS else self.deep(v)
+                )
                 for k, v in value.items()
             }
         if isinstance(value, (list, tuple)):

@@ -5,23 +5,49 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from drillconsole.durations import DURATION_PATTERN, parse_duration
+from drillconsole.durations import DURATION_PATTERN, format_duration, parse_duration
+
+MAX_DURATION = 7 * 24 * 3600.0
+"""No drill, wait or history reaches past a week; a longer one is a typo (or `.inf`) that would never end."""
+
+
+def _bounded(seconds: float) -> float:
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {format_duration(seconds)} is longer than the 7-day limit")
+    return seconds
+
+
+def _positive(seconds: float) -> float:
+    if seconds <= 0:
+        raise ValueError("duration must be greater than zero")
+    return seconds
+
+
+def _duration_schema(exclusive: bool) -> dict[str, object]:
+    bound = {"exclusiveMinimum": 0} if exclusive else {"minimum": 0}
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": DURATION_PATTERN},
+            {"type": "number", **bound, "maximum": MAX_DURATION},
+        ],
+        "description": "A duration: 30s, 2m, 1h, 1m30s, 250ms, or seconds as a number (at most 7 days).",
+    }
+
 
 Duration = Annotated[
+    float, BeforeValidator(parse_duration), AfterValidator(_bounded), WithJsonSchema(_duration_schema(False))
+]
+"""A finite, non-negative duration of at most 7 days."""
+PositiveDuration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": DURATION_PATTERN},
-                {"type": "number", "minimum": 0},
-            ],
-            "description": "A duration: 30s, 2m, 1h, 1m30s, 250ms, or seconds as a number.",
-        }
-    ),
+    AfterValidator(_bounded),
+    AfterValidator(_positive),
+    WithJsonSchema(_duration_schema(True)),
 ]
+"""A duration that must be greater than zero: intervals, timeouts, windows, deadlines."""
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 
 
@@ -57,4 +83,5 @@ class Authority(StrEnum):
 class Model(BaseModel):
     """Base: frozen, strict about unknown keys, field docstrings become descriptions."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: `.nan` and `.inf` are refused wherever a number is read.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
