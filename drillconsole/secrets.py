@@ -24,7 +24,9 @@ REF = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
 SECRET_REF = re.compile(r"\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}")
 REDACTED = "***"
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie"})
-_CREDENTIAL_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
+_CREDENTIAL_NAME = re.compile(
+    r"TOKEN|SECRET|PASSW|PASSPHRASE|(?:^|_)KEY(?:$|_)|APIKEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION", re.I
+)
 
 
 class MissingSecret(Exception):

@@ -102,7 +102,9 @@ def _prune(data: dict[str, Any], exc: ValidationError) -> tuple[dict[str, Any], 
     drill = dict(data.get("drill") or {}) if isinstance(data.get("drill"), dict) else None
     for err in exc.errors(include_url=False):
         loc = err["loc"]
-        if (len(loc) >= 2 and loc[0] in _LISTS and isinstance(loc[1], int)) or (len(loc) >= 2 and loc[0] in _MAPS and isinstance(loc[1], str)):
+        if (len(loc) >= 2 and loc[0] in _LISTS and isinstance(loc[1], int)) or (
+            len(loc) >= 2 and loc[0] in _MAPS and isinstance(loc[1], str)
+        ):
             drop.setdefault(str(loc[0]), set()).add(loc[1])
         elif len(loc) >= 2 and loc[0] == "drill" and loc[1] in _OPTIONAL_DRILL and drill is not None:
             drill.pop(str(loc[1]), None)  # the default stands in for a malformed optional setting
