@@ -29,6 +29,9 @@ _CREDENTIAL_NAME = re.compile(
 )
 
 
+_AUTH_SCHEME = re.compile(r"\s*(?:Bearer|Basic|Token|Digest|ApiKey)\s", re.I)
+
+
 class MissingSecret(Exception):
     """A `${env:NAME}` or `${secret:NAME}` reference names a variable that is not set."""
 
@@ -119,8 +122,9 @@ class Redactor:
     def add_from_env_refs(self, text: str, env: Mapping[str, str] | None = None) -> None:
         """Redact the values of the secret references in `text` (unset ones are reported elsewhere)."""
         env = os.environ if env is None else env
+        credential = _AUTH_SCHEME.match(text) is not None  # `Bearer ${env:X}`: whatever X is, it authorizes
         for kind, name in references(text):
-            if is_secret(kind, name) and name in env:
+            if (credential or is_secret(kind, name)) and name in env:
                 self.add(env[name])
 
     def __bool__(self) -> bool:
