@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from drillconsole.durations import DURATION_PATTERN, format_duration, parse_duration
 
+MAX_NUMBER = 1e15
+"""Largest magnitude of any number in a playbook: far beyond any metric, far below where sums overflow."""
 MAX_DURATION = 7 * 24 * 3600.0
 """No drill, wait or history reaches past a week; a longer one is a typo (or `.inf`) that would never end."""
 
@@ -85,3 +87,11 @@ class Model(BaseModel):
 
     # allow_inf_nan=False: `.nan` and `.inf` are refused wherever a number is read.
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_range(cls, value: object) -> object:
+        # Inherited by every model: a float like 1e300 would overflow to inf once scaled or summed.
+        if isinstance(value, float) and abs(value) > MAX_NUMBER:
+            raise ValueError("number out of range (at most ±1e15)")
+        return value
