@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 REF = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
 """Any reference: group 1 is the kind, group 2 the variable name."""
@@ -88,18 +88,35 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else mask(v)) for k, v in headers.items()}
 
 
-def encodings(value: str) -> set[str]:
-    """Every form in which `value` may come back from a serializer or a server."""
-    forms = {value, " ".join(value.split()), repr(value)[1:-1], html.escape(value), html.escape(value, quote=False)}
+def _char_forms(ch: str) -> set[str]:
+    """Every way one character of a secret may be written: raw, escaped once or twice, percent-encoded."""
+    forms = {ch, repr(ch)[1:-1], html.escape(ch)}
     for ascii_only in (True, False):
-        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
-        forms |= {escaped, escaped.replace("/", "\\/")}
-    for encoded in (quote(value, safe=""), quote(value), quote_plus(value), quote_plus(value, safe="/")):
-        forms |= {encoded, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)}
+        once = json.dumps(ch, ensure_ascii=ascii_only)[1:-1]
+        # Twice: a JSON answer that quotes the JSON body it received (an echo) escapes it again.
+        upper = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), once)
+        forms |= {once, upper, json.dumps(once, ensure_ascii=ascii_only)[1:-1]}
+    if ch == "/":
+        forms |= {"\\/", "\\\\/"}  # JSON may escape `/` as `\/` (and PHP does)
+    if ch == " ":
+        forms.add("+")  # form encoding
+    percent = "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
+    return forms | {percent, percent.lower()}
+
+
+def pattern(value: str) -> str:
+    """A regex matching `value` in any encoding: each character in any of its forms (so partial
+    percent-encoding, JSON and `\\/` escaping in any mix are caught), plus the whole value in base64
+    (standard and URL-safe, padded or not) and with its whitespace collapsed."""
+    chars = "".join(
+        "(?:" + "|".join(re.escape(f) for f in sorted(_char_forms(ch), key=len, reverse=True)) + ")" for ch in value
+    )
     raw = value.encode("utf-8")
+    whole = {" ".join(value.split())}
     for b64 in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
-        forms |= {b64, b64.rstrip("="), b64.replace("/", "\\/")}
-    return {form for form in forms if form}
+        whole |= {b64, b64.rstrip("="), b64.replace("/", "\\/"), quote(b64, safe="")}
+    alternatives = [chars] + [re.escape(w) for w in sorted(whole, key=len, reverse=True) if len(w) >= 4]
+    return "|".join(alternatives)
 
 
 class Redactor:
@@ -114,10 +131,9 @@ class Redactor:
         # Very short values would redact ordinary text; they are weak secrets anyway.
         if len(value) >= 4 and value not in self._values:
             self._values.add(value)
-            forms = set().union(*(encodings(v) for v in self._values))
-            # Longest first, so a JSON-escaped form is replaced whole rather than around its raw core.
-            ordered = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(f) for f in ordered))
+            # Longest secrets first, so one that contains another is replaced whole.
+            ordered = sorted(self._values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(f"(?:{pattern(v)})" for v in ordered))
 
     def add_from_env_refs(self, text: str, env: Mapping[str, str] | None = None) -> None:
         """Redact the values of the secret references in `text` (unset ones are reported elsewhere)."""

@@ -83,6 +83,9 @@ async def send(
         raise ActionError(f"{method} {shown}: timed out after {timeout:g}s") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ActionError(f"{method} {shown}: {transport_error(exc)}") from None
+    except (UnicodeError, ValueError, TypeError) as exc:
+        # e.g. a header value with characters HTTP cannot carry; the text may hold the value, so only its kind
+        raise ActionError(f"{method} {shown}: the request cannot be sent ({type(exc).__name__})") from None
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -108,6 +108,9 @@ async def fetch_json(
             last = f"timed out after {limit:.3g}s"
         except httpx.HTTPError as exc:
             last = _transport_error(exc)
+        except (UnicodeError, ValueError, TypeError) as exc:
+            # A header value HTTP cannot carry; the exception text may hold it, so only its kind is told.
+            raise SourceError(f"GET {shown_url}: the request cannot be sent ({type(exc).__name__})") from None
         else:
             if response.status_code in RETRY_STATUSES:
                 last = status_error(response)
