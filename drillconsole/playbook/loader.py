@@ -163,9 +163,11 @@ def _load(text: str, filename: str, env: Mapping[str, str] | None) -> Playbook:
         message = f"the top level must be a mapping, not {show_value(data)}"
         raise PlaybookError([Problem(filename, line_of(root), "", message)])
     locator = Locator(root, filename)
-    problems = locator.duplicate_keys() + _reference_problems(root, filename)
-    if env is not None:
-        problems += _env_problems(root, filename, env)
+    problems = locator.duplicate_keys()
+    if "${" in text:  # most playbooks hold no reference: skip the walk over every value
+        problems += _reference_problems(root, filename)
+        if env is not None:
+            problems += _env_problems(root, filename, env)
     playbook: Playbook | None = None
     try:
         playbook = Playbook.model_validate(data)

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, CollectionStartEvent
+from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
@@ -39,6 +39,7 @@ MAX_DIGITS = 30
 
 _FLOAT = "tag:yaml.org,2002:float"
 _INT = "tag:yaml.org,2002:int"
+_NUMBERS = frozenset({_FLOAT, _INT})
 _KINDS = {
     stat.S_IFDIR: "a directory",
     stat.S_IFIFO: "a FIFO (named pipe)",
@@ -106,34 +107,54 @@ class _LimitedComposer(Composer):
         self._holds_alias: set[int] = set()
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
+        # PyYAML's Composer.compose_node with the limits folded in (one pass over the events, no extra calls).
         event = self.peek_event()
-        line = event.start_mark.line + 1
-        if self.check_event(AliasEvent):
-            node = Composer.compose_node(self, parent, index)
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise InputLimit(line, f"more than {MAX_ALIASES} YAML aliases")
-            if id(node) in self._holds_alias:
-                raise InputLimit(line, f"alias *{event.anchor} names a collection that holds aliases (alias bomb)")
-            self._copied += self._sizes.get(id(node), 1)
-            if self._copied > MAX_ALIAS_NODES:
-                raise InputLimit(line, f"YAML aliases copy more than {MAX_ALIAS_NODES:,} nodes")
-            return node
+        if isinstance(event, AliasEvent):
+            return self._alias(self.get_event())
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise InputLimit(line, f"nested deeper than {MAX_DEPTH} levels")
+            raise InputLimit(event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels")
         nodes, aliases = self._nodes, self._aliases
         self._nodes += 1
-        try:
-            node = Composer.compose_node(self, parent, index)
-        finally:
-            self._depth -= 1
-        if isinstance(event, CollectionStartEvent) and event.anchor is not None:
+        self.descend_resolver(parent, index)
+        node: Node
+        if isinstance(event, ScalarEvent):
+            node = self.compose_scalar_node(anchor)
+            if node.tag in _NUMBERS:
+                self._check_number(node, event.start_mark.line + 1)
+        elif isinstance(event, SequenceStartEvent):
+            node = self.compose_sequence_node(anchor)
+        else:
+            node = self.compose_mapping_node(anchor)
+        self.ascend_resolver()
+        self._depth -= 1
+        if anchor is not None and not isinstance(node, ScalarNode):
             self._sizes[id(node)] = self._nodes - nodes
             if self._aliases != aliases:
                 self._holds_alias.add(id(node))
-        elif isinstance(node, ScalarNode):
-            self._check_number(node, line)
+        return node
+
+    def _alias(self, event: AliasEvent) -> Node:
+        line = event.start_mark.line + 1
+        if event.anchor not in self.anchors:
+            raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        node = self.anchors[event.anchor]
+        self._aliases += 1
+        if self._aliases > MAX_ALIASES:
+            raise InputLimit(line, f"more than {MAX_ALIASES} YAML aliases")
+        if id(node) in self._holds_alias:
+            raise InputLimit(line, f"alias *{event.anchor} names a collection that holds aliases (alias bomb)")
+        self._copied += self._sizes.get(id(node), 1)
+        if self._copied > MAX_ALIAS_NODES:
+            raise InputLimit(line, f"YAML aliases copy more than {MAX_ALIAS_NODES:,} nodes")
         return node
 
     def _check_number(self, node: ScalarNode, line: int) -> None:
