@@ -8,6 +8,7 @@ imitate a line about another file.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -72,6 +73,50 @@ def _check_phrase(phrase: str) -> str:
         raise ValueError("confirm phrase must not contain runs of whitespace")
     return phrase
 
+
+MAX_WIDTH = 200
+
+
+def template_problem(template: str, fields: frozenset[str]) -> str | None:
+    """Why `template` cannot be filled with `fields` by `str.format`, or None."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"malformed template ({exc}); write {{{{ and }}}} for literal braces"
+    for _, name, spec, _ in parts:
+        if name is None:
+            continue
+        if name not in fields:
+            known = ", ".join("{" + f + "}" for f in sorted(fields))
+            return f"template field {{{name}}} is not one of {known}"
+        width = re.findall(r"\d+", spec or "")
+        if "{" in (spec or "") or any(int(w) > MAX_WIDTH for w in width):
+            return f"template field {{{name}}} has a format spec that is too wide or nested"
+    try:  # every field is filled with text: a spec text cannot take (`:d`) fails here, not mid-drill
+        template.format(**dict.fromkeys(fields, "x"))
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"template cannot be filled: {exc}"
+    return None
+
+
+def _template(fields: frozenset[str]):  # type: ignore[no-untyped-def]
+    def check(template: str) -> str:
+        problem = template_problem(template, fields)
+        if problem:
+            raise ValueError(problem)
+        return template
+
+    return AfterValidator(check)
+
+
+NOTIFY_FIELDS = frozenset(
+    {"phase", "decision", "suspect", "known_safe", "model", "clock", "title", "live_version", "environment"}
+)
+ESCALATION_FIELDS = frozenset({"subject", "late"})
+NotifyTemplate = Annotated[str, _template(NOTIFY_FIELDS)]
+"""A status-update template: only the fields the notify action fills in, no attribute access, no huge widths."""
+EscalationMessage = Annotated[str, _template(ESCALATION_FIELDS)]
+"""An escalation message: `{subject}` and `{late}` only."""
 
 HttpUrl = Annotated[str, AfterValidator(_check_url)]
 """An http(s) URL with a host; `${env:NAME}`/`${secret:NAME}` allowed (a leading reference is checked at run)."""

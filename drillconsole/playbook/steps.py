@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from drillconsole.playbook.base import Duration, Id, Model, Phase, PositiveDuration
-from drillconsole.playbook.checks import ConfirmPhrase, HttpUrl
+from drillconsole.playbook.checks import ConfirmPhrase, EscalationMessage, HttpUrl, NotifyTemplate
 
 # --- steps -----------------------------------------------------------------
 
@@ -79,7 +79,7 @@ class NotifyAction(Model):
     """Webhook URL; without one the message is only recorded (simulation)."""
     headers: dict[str, str] = {}
     """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
-    template: str
+    template: NotifyTemplate
     """Message; `{phase}`, `{decision}`, `{suspect}`, `{known_safe}`, `{model}`, `{clock}`, `{title}`, `{live_version}` are filled in."""
 
 
@@ -232,5 +232,5 @@ class Escalation(Model):
     """How late before escalating (for checklist: past the item's due time)."""
     notify: list[str] = []
     """Roles told about it."""
-    message: str = ""
+    message: EscalationMessage = ""
     """What to say; `{subject}` and `{late}` are filled in."""

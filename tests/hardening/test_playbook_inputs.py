@@ -51,6 +51,18 @@ def validate(tmp_path: Path, text: str | bytes, *args: str) -> tuple[int, list[s
 
 
 CASES = {
+    "notify template field": (
+        ('template: "[{clock}] {model}: degraded', 'template: "[{clock}] {modle.__class__}: degraded'),
+        "pb.yaml:199: steps[3].action.template: template field {modle.__class__} is not one of",
+    ),
+    "notify template width": (
+        ('template: "[{clock}] {model}: degraded', 'template: "[{clock:>999999999}] {model}: degraded'),
+        "pb.yaml:199: steps[3].action.template: template field {clock} has a format spec that is too wide",
+    ),
+    "escalation message field": (
+        ('message: "{subject} has waited {late} for approval"', 'message: "{subject} has waited {0} for approval"'),
+        "pb.yaml:247: escalations[0].message: template field {0} is not one of {late}, {subject}",
+    ),
     "interval 0s": (
         ("    interval: 1s\n", "    interval: 0s\n"),
         "pb.yaml:75: signals[0].interval: duration must be greater than zero",
