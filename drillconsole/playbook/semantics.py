@@ -24,6 +24,8 @@ SUGGEST_AMONG = 500
 """Past this many choices no 'did you mean' is offered: the search would make checking quadratic."""
 MAX_SAMPLES = 1_000_000
 """Polls of one signal over the time limit; more would only flood the session log."""
+MAX_TOTAL_SAMPLES = 5_000_000
+"""Polls of all signals together over the time limit."""
 
 
 def suggest(value: str, choices: Iterable[str]) -> str:
@@ -211,6 +213,15 @@ def _check_step(found: Found, k: _Known, i: int, step: Step) -> None:
 
 def _check_signals(found: Found, pb: Playbook) -> None:
     """Polls over the time limit stay within what a session log can hold."""
+    total = sum(pb.drill.time_limit / signal.interval for signal in pb.signals)
+    if total > MAX_TOTAL_SAMPLES:
+        found.append(
+            (
+                "drill.time_limit",
+                f"{len(pb.signals):,} signals over {pb.drill.time_limit:g}s are {total:,.0f} polls "
+                f"(at most {MAX_TOTAL_SAMPLES:,}): shorten the time limit or poll less often",
+            )
+        )
     for i, signal in enumerate(pb.signals):
         polls = pb.drill.time_limit / signal.interval
         if polls > MAX_SAMPLES:
