@@ -17,9 +17,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        # Escaped here, once, so no value, key or file name can break the line or forge another one.
-        where = f"{escape(self.path)}: " if self.path else ""
-        return f"{escape(self.file)}:{self.line or 1}: {where}{escape(self.message)}"
+        # Escaped here, once, so no value, key or file name can break the line or forge another one;
+        # cut, so a megabyte-long key cannot make a megabyte-long line.
+        where = f"{_cut(escape(self.path), 200)}: " if self.path else ""
+        return f"{escape(self.file)}:{self.line or 1}: {where}{_cut(escape(self.message), 500)}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class PlaybookError(Exception):
