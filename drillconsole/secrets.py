@@ -88,35 +88,48 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else mask(v)) for k, v in headers.items()}
 
 
-def _char_forms(ch: str) -> set[str]:
-    """Every way one character of a secret may be written: raw, escaped once or twice, percent-encoded."""
-    forms = {ch, repr(ch)[1:-1], html.escape(ch)}
-    for ascii_only in (True, False):
-        once = json.dumps(ch, ensure_ascii=ascii_only)[1:-1]
-        # Twice: a JSON answer that quotes the JSON body it received (an echo) escapes it again.
-        upper = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), once)
-        forms |= {once, upper, json.dumps(once, ensure_ascii=ascii_only)[1:-1]}
-    if ch == "/":
-        forms |= {"\\/", "\\\\/"}  # JSON may escape `/` as `\/` (and PHP does)
-    if ch == " ":
-        forms.add("+")  # form encoding
-    percent = "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
-    return forms | {percent, percent.lower()}
+def _json(text: str, ascii_only: bool = True) -> str:
+    return json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+
+
+_LAYERS = (
+    lambda t: t,
+    html.escape,
+    lambda t: repr(t)[1:-1],
+    _json,
+    lambda t: _json(t, False),
+    # Twice: a JSON answer that quotes the JSON body it received (an echo) escapes it again.
+    lambda t: _json(_json(t)),
+    lambda t: _json(_json(t, False), False),
+)
+"""The ways a text is written, outermost last; within one, a character has few forms and no two
+characters share a prefix that could make matching backtrack exponentially."""
+
+
+def _layer_pattern(value: str, layer: Any) -> str:
+    """A regex for `value` written in one layer, each character raw or percent-encoded (mixed freely)."""
+    groups = []
+    for ch in value:
+        percent = "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
+        base = {ch, percent, percent.lower()} | ({"+"} if ch == " " else set())
+        forms = {layer(b) for b in base}
+        forms |= {re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), f) for f in forms}
+        if ch == "/":  # JSON may escape `/` as `\/` (PHP does), at either level
+            forms |= {f.replace("/", "\\/") for f in forms} | {f.replace("/", "\\\\\\/") for f in forms}
+        groups.append("(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")")
+    return "".join(groups)
 
 
 def pattern(value: str) -> str:
-    """A regex matching `value` in any encoding: each character in any of its forms (so partial
-    percent-encoding, JSON and `\\/` escaping in any mix are caught), plus the whole value in base64
-    (standard and URL-safe, padded or not) and with its whitespace collapsed."""
-    chars = "".join(
-        "(?:" + "|".join(re.escape(f) for f in sorted(_char_forms(ch), key=len, reverse=True)) + ")" for ch in value
-    )
+    """A regex matching `value` in any encoding: raw, HTML, repr, JSON once or twice (`\\/` or not),
+    each character possibly percent-encoded; the whole value in base64 (standard and URL-safe, padded
+    or not) and with its whitespace collapsed."""
+    layers = dict.fromkeys(_layer_pattern(value, layer) for layer in _LAYERS)
     raw = value.encode("utf-8")
     whole = {" ".join(value.split())}
     for b64 in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
         whole |= {b64, b64.rstrip("="), b64.replace("/", "\\/"), quote(b64, safe="")}
-    alternatives = [chars] + [re.escape(w) for w in sorted(whole, key=len, reverse=True) if len(w) >= 4]
-    return "|".join(alternatives)
+    return "|".join([*layers, *(re.escape(w) for w in sorted(whole, key=len, reverse=True) if len(w) >= 4)])
 
 
 class Redactor:

@@ -170,7 +170,8 @@ def test_no_executor_or_source_leaks_a_secret_in_any_encoding(server: EchoServer
         assert len(server.received) > before
 
 
-@given(secret=SECRETS, extra=st.text(max_size=20))
+@settings(max_examples=300)
+@given(secret=SECRETS | st.text(alphabet='\\"/ %x', min_size=6, max_size=30), extra=st.text(max_size=20))
 def test_redactor_removes_every_encoding_even_partially_percent_encoded(secret: str, extra: str) -> None:
     redactor = Redactor()
     redactor.add(secret)
@@ -291,3 +292,15 @@ def test_a_real_drill_log_and_its_reports_hold_no_secret(tmp_path: Path, server:
         assert report.stdout.strip()
     found = {name: leaks(secret, text) for name, text in texts.items()}
     assert not any(found.values()), found
+
+
+def test_redacting_runs_of_backslashes_finishes() -> None:
+    """A secret of backslashes against a long run of them once took exponential time (a hung drill)."""
+    code = (
+        "from drillconsole.secrets import Redactor\n"
+        "r = Redactor(); r.add('\\\\' * 64 + 'x')\n"
+        "print(r.text('\\\\' * 20000 + '\\\\' * 64 + 'x').endswith('***'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr
