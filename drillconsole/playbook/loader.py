@@ -7,9 +7,11 @@ some items are malformed, the well-formed rest is still cross-checked.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -236,8 +238,18 @@ def check_env(playbook: Playbook, env: Mapping[str, str] | None = None, filename
 
 
 def playbook_bytes_hash(path: Path) -> str:
-    """Return the sha256 hex digest of a playbook file's bytes (the session log's seq-0 `prev`)."""
-    return hashlib.sha256(read_bytes(Path(path), None)).hexdigest()
+    """Return the sha256 hex digest of a playbook file's bytes (the session log's seq-0 `prev`).
+
+    Raises OSError for a missing, unreadable or non-regular file (never blocks on a FIFO).
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def validate_files(
