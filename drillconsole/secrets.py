@@ -29,7 +29,8 @@ _CREDENTIAL_NAME = re.compile(
 )
 
 
-_AUTH_SCHEME = re.compile(r"\s*(?:Bearer|Basic|Token|Digest|ApiKey)\s", re.I)
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+@", re.I)
+_AUTH_REF = re.compile(r"(?:Bearer|Basic|Token|Digest|ApiKey)\s+\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}", re.I)
 
 
 class MissingSecret(Exception):
@@ -73,14 +74,16 @@ def resolve_deep(value: Any, env: Mapping[str, str] | None = None) -> Any:
 def mask(text: str, env: Mapping[str, str] | None = None) -> str:
     """Text fit to show: secrets become `***`, configuration (`${env:X}`) shows its value when set."""
     env = os.environ if env is None else env
+    authorizing = {m.group(1) for m in _AUTH_REF.finditer(text)} if "${" in text else set()
 
     def sub(match: re.Match[str]) -> str:
         kind, name = match.group(1), match.group(2)
-        if is_secret(kind, name):
+        if is_secret(kind, name) or name in authorizing:
             return REDACTED
         return env.get(name, match.group(0))
 
-    return REF.sub(sub, text)
+    # A password in a configured URL (`http://user:pw@host`) is a secret even when the URL is not.
+    return _USERINFO.sub(r"\1***@", REF.sub(sub, text))
 
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -151,9 +154,9 @@ class Redactor:
     def add_from_env_refs(self, text: str, env: Mapping[str, str] | None = None) -> None:
         """Redact the values of the secret references in `text` (unset ones are reported elsewhere)."""
         env = os.environ if env is None else env
-        credential = _AUTH_SCHEME.match(text) is not None  # `Bearer ${env:X}`: whatever X is, it authorizes
+        authorizing = {m.group(1) for m in _AUTH_REF.finditer(text)}  # `Bearer ${env:X}`: whatever X is
         for kind, name in references(text):
-            if (credential or is_secret(kind, name)) and name in env:
+            if (name in authorizing or is_secret(kind, name)) and name in env:
                 self.add(env[name])
 
     def __bool__(self) -> bool:
