@@ -135,7 +135,7 @@ class Locator:
             deep = [n for n in members if entries[n][3] > 0]
             value = entries[members[0]][4].get("input")
             shaped = [n for n in members if entries[n][4]["type"] not in ("literal_error", *EXPECTED)]
-            keep = deep or (shaped if isinstance(value, (dict, list)) else [])
+            keep = set(deep or (shaped if isinstance(value, (dict, list)) else []))
             for n in members:
                 if n not in keep:
                     problems.pop(n)
