@@ -24,7 +24,7 @@ import yaml
 from yaml.composer import Composer, ComposerError
 from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode
 from yaml.resolver import Resolver
 
 from drillconsole.playbook.problems import PlaybookError, Problem
@@ -254,8 +254,3 @@ def _compose(kind: type, text: str, filename: str) -> tuple[Node | None, Any]:
     finally:
         loader.dispose()
     return root, data
-
-
-def is_collection(node: Node | None) -> bool:
-    """Whether a node is a mapping or a sequence."""
-    return isinstance(node, (MappingNode, SequenceNode))
