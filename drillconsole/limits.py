@@ -93,6 +93,8 @@ async def request(http: httpx.AsyncClient, method: str, url: str, *, max_body: i
     A declared `Content-Length` over the cap is refused before any of the body is read.
     httpx errors (connect, timeout, protocol) propagate for the caller to word.
     """
+    # Ask for the bytes as they are: a compressed answer could expand a thousandfold per chunk read.
+    kwargs["headers"] = {"Accept-Encoding": "identity", **(kwargs.get("headers") or {})}
     async with http.stream(method, url, **kwargs) as response:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body:
