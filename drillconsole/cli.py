@@ -31,11 +31,15 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
+@click.option("--env", "with_env", is_flag=True, help="Also check that every ${env:…}/${secret:…} variable is set.")
+@click.option("--max-size", default=1024 * 1024, type=click.IntRange(1), show_default=True, help="Largest file, bytes.")
+def validate(files: tuple[Path, ...], with_env: bool, max_size: int) -> None:
     """Check playbooks: `ok FILE`, or one line per problem (FILE:LINE: field: message)."""
+    import os
+
     from drillconsole.playbook.loader import validate_files
 
-    sys.exit(validate_files(files))
+    sys.exit(validate_files(files, env=os.environ if with_env else None, max_size=max_size))
 
 
 @main.command()

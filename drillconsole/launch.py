@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets as _random_ids
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,7 @@ def prepare(
     from drillconsole.signals import UnsupportedSource
 
     try:
-        playbook = load_playbook(playbook_path)
+        playbook = load_playbook(playbook_path, env=os.environ)  # every unset ${env:}/${secret:} refused up front
     except PlaybookError as exc:
         raise LaunchError("\n".join(str(p) for p in exc.problems)) from None
     if speed <= 0:

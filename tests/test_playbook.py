@@ -176,7 +176,7 @@ SINGLE_PROBLEM = [
     ),
     (
         "      to: v1",
-        "      to: v1\n      to: v2",
+        "      to: v1\n      to: v1",
         "pb.yaml:61: steps[1].action.to: duplicate key 'to' (first on line 60)",
     ),
     ("      - id: hold", "      - id: rollback", "pb.yaml:50: steps[0].options[1].id: duplicate option id 'rollback'"),

@@ -1,5 +1,11 @@
 """The `command` action: run a program from an argv list (never a shell) and check its exit code.
 
+The child gets a clean environment: a few harmless variables (PATH, HOME, the
+locale, TMPDIR) and exactly what the playbook's `env:` names, so tokens held by
+the drill's own environment never reach a program that did not ask for them.
+Secrets belong in `env:` (`TOKEN: ${secret:TOKEN}`), never in argv, where every
+local user can read them in `ps`; the loader refuses a secret in argv.
+
 The engine bounds the step with `asyncio.wait_for(step.timeout)`; when that
 cancels the run, the whole process group is killed before the cancellation
 goes on, so nothing keeps running after a timed-out step.
@@ -18,6 +24,8 @@ from drillconsole.actions.http_common import one_line
 from drillconsole.playbook.models import CommandAction
 from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
 
+BASE_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "SYSTEMROOT")
+"""Inherited by every child: what programs need to start and print, nothing that authorizes anything."""
 TAIL_LINES = 20
 TAIL_BYTES = 2048
 _KEEP = 64 * 1024
@@ -50,6 +58,14 @@ def _kill(process: asyncio.subprocess.Process) -> None:
             process.kill()
 
 
+def child_env(drill_env: dict[str, str] | None, named: dict[str, str]) -> dict[str, str]:
+    """The base variables (from the drill's environment, else the process's) plus the ones the playbook names."""
+    base = {name: os.environ[name] for name in BASE_ENV if name in os.environ}
+    if drill_env is not None:
+        base.update({name: drill_env[name] for name in BASE_ENV if name in drill_env})
+    return {**base, **named}
+
+
 class RunCommand:
     """Run the argv with the merged environment; the result keeps the exit code and redacted output tails."""
 
@@ -60,7 +76,7 @@ class RunCommand:
         except MissingSecret as exc:
             raise ActionError(str(exc)) from None
         shown = mask(action.argv[0])
-        env = {**os.environ, **(ctx.env or {}), **extra}
+        env = child_env(ctx.env, extra)
         cwd = action.cwd
         if cwd is not None and not os.path.isdir(cwd):  # noqa: ASYNC240 (a stat, before the child starts)
             raise ActionError(f"working directory {cwd} does not exist")

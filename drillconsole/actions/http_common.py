@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from drillconsole.actions.base import ActionContext, ActionError
+from drillconsole.limits import Answer, BodyTooLarge, JsonLimitError, request
+from drillconsole.playbook.checks import escape
 from drillconsole.secrets import MissingSecret, Redactor, resolve, resolve_deep
 from drillconsole.signals.http_json import refused
 
@@ -66,45 +68,52 @@ async def send(
     timeout: float,
     json: Any = None,
     params: dict[str, str] | None = None,
-) -> httpx.Response:
-    """One request with an explicit timeout; ActionError saying what failed (URL shown masked)."""
+) -> Answer:
+    """One request with an explicit timeout, its answer read within the body cap; ActionError saying what failed."""
     import httpx
 
     try:
         kwargs: dict[str, Any] = {"headers": headers, "params": params, "timeout": httpx.Timeout(timeout)}
         if json is not None:
             kwargs["json"] = json
-        return await http.request(method, url, **kwargs)
+        return await request(http, method, url, **kwargs)
+    except BodyTooLarge as exc:
+        raise ActionError(f"{method} {shown}: {exc}") from None
     except httpx.TimeoutException:
         raise ActionError(f"{method} {shown}: timed out after {timeout:g}s") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ActionError(f"{method} {shown}: {transport_error(exc)}") from None
+    except (UnicodeError, ValueError, TypeError) as exc:
+        # e.g. a header value with characters HTTP cannot carry; the text may hold the value, so only its kind
+        raise ActionError(f"{method} {shown}: the request cannot be sent ({type(exc).__name__})") from None
 
 
 def one_line(text: str, limit: int = 200) -> str:
     """Collapse whitespace and cut to `limit` characters."""
-    flat = " ".join(text.split())
+    flat = escape(" ".join(text.split()))  # a server's control characters never reach a terminal
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def excerpt(response: httpx.Response, redactor: Redactor, limit: int = EXCERPT_BYTES) -> str:
-    """At most `limit` bytes of the body as text, with every known secret value redacted."""
-    raw = response.content[:limit]
-    text = raw.decode(response.encoding or "utf-8", errors="replace")
-    if len(response.content) > limit:
-        text += "…"
-    return redactor.text(text)
+def excerpt(response: Answer, redactor: Redactor, limit: int = EXCERPT_BYTES) -> str:
+    """At most `limit` characters of the body as text, with every known secret value redacted.
+
+    Redacted before it is cut, so a secret straddling the cut cannot leave its first half behind.
+    """
+    text = redactor.text(response.content.decode(response.encoding or "utf-8", errors="replace"))
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
-def json_of(response: httpx.Response, what: str) -> Any:
-    """The decoded JSON body, or ActionError naming what was expected."""
+def json_of(response: Answer, what: str) -> Any:
+    """The decoded JSON body (size and depth limited), or ActionError naming what was expected."""
     try:
         return response.json()
+    except JsonLimitError as exc:
+        raise ActionError(f"{what}: {exc} (HTTP {response.status_code})") from None
     except ValueError:
         raise ActionError(f"{what}: answer is not JSON (HTTP {response.status_code})") from None
 
 
-def error_detail(response: httpx.Response, redactor: Redactor) -> str:
+def error_detail(response: Answer, redactor: Redactor) -> str:
     """`HTTP 500: message` with the server's message (JSON `message`/`error`, or text) on one line."""
     detail = ""
     try:

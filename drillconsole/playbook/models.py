@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from drillconsole.playbook.base import PHASES, Authority, Duration, Id, Model, Phase
+from drillconsole.playbook.base import PHASES, Authority, Cadence, Duration, Id, Model, Phase, PositiveDuration
 from drillconsole.playbook.sensing import (
     Band,
     Bands,
@@ -112,15 +112,15 @@ class Drill(Model):
     """The model being drilled, e.g. `fraud-scorer`."""
     environment: Literal["simulation", "staging", "production"] = "simulation"
     """Where the drill acts. `production` needs `--allow-production` and a typed confirmation."""
-    seed: int = 0
+    seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     """Seed for every random choice of the drill (overridable with `--seed`)."""
     versions: Versions
     """Suspect and known-safe model versions."""
-    time_limit: Duration = 1800.0
+    time_limit: PositiveDuration = 1800.0
     """Drill time after which the drill ends as `failed`."""
     description: str = ""
     """What the drill rehearses, for the briefing."""
-    cadence: Duration | None = None
+    cadence: Cadence | None = None
     """How often the drill should run, e.g. `30d`; `status` says when it is due and `trend` marks broken intervals."""
 
 
@@ -134,7 +134,7 @@ class ChecklistItem(Model):
     """What to do, in the imperative."""
     phase: Phase
     """The phase in which the item becomes due."""
-    within: Duration | None = None
+    within: PositiveDuration | None = None
     """Due this long after the phase is entered; late after that."""
 
 

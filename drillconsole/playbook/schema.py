@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from drillconsole.playbook import semantics
+from drillconsole.playbook.checks import escape
 from drillconsole.playbook.models import Playbook
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -166,7 +167,8 @@ def show_value(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return f"'{value}'"
+        shown = value if len(value) <= 80 else value[:79] + "…"
+        return f"'{escape(shown)}'"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

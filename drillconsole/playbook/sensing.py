@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from drillconsole.playbook.base import Duration, Id, Model
+from drillconsole.playbook.base import Duration, Id, Model, PositiveDuration
+from drillconsole.playbook.checks import HttpUrl
 
 # --- signals ---------------------------------------------------------------
 
@@ -29,8 +30,8 @@ class SimulatedSource(Model):
 class PrometheusSource(Model):
     kind: Literal["prometheus"]
     """Polls a PromQL instant query."""
-    url: str
-    """Prometheus base URL; `${env:NAME}` allowed."""
+    url: HttpUrl
+    """Prometheus base URL; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     query: str
     """PromQL expression."""
     reduce: Literal["single", "sum", "avg", "min", "max"] = "single"
@@ -38,21 +39,21 @@ class PrometheusSource(Model):
     backfill: Duration = 300.0
     """History fetched at start with a range query."""
     headers: dict[str, str] = {}
-    """Request headers; `${env:NAME}` allowed."""
-    timeout: Duration = 5.0
+    """Request headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+    timeout: PositiveDuration = 5.0
     """Timeout of each query."""
 
 
 class HttpJsonSource(Model):
     kind: Literal["http_json"]
     """GETs a URL and picks a number out of the JSON response."""
-    url: str
-    """URL to poll; `${env:NAME}` allowed."""
+    url: HttpUrl
+    """URL to poll; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     path: str
     """Dotted JSON path to the value, e.g. `metrics.precision` or `items.0.value`."""
     headers: dict[str, str] = {}
-    """Request headers; `${env:NAME}` allowed."""
-    timeout: Duration = 5.0
+    """Request headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+    timeout: PositiveDuration = 5.0
     """Timeout of each poll."""
 
 
@@ -91,6 +92,25 @@ class Bands(Model):
     critical: Band | None = None
     """Critical band."""
 
+    @model_validator(mode="after")
+    def _in_order(self) -> Bands:
+        warn, critical = self.warn, self.critical
+        if warn is None or critical is None:
+            return self
+        if (warn.above is None) != (critical.above is None):
+            raise ValueError("warn and critical must bound the same side (both `above` or both `below`)")
+        if warn.above is not None and critical.threshold < warn.threshold:
+            raise ValueError(
+                f"critical above {critical.threshold:g} is less severe than warn above {warn.threshold:g} "
+                "(critical must lie beyond warn)"
+            )
+        if warn.below is not None and critical.threshold > warn.threshold:
+            raise ValueError(
+                f"critical below {critical.threshold:g} is less severe than warn below {warn.threshold:g} "
+                "(critical must lie beyond warn)"
+            )
+        return self
+
 
 class Signal(Model):
     id: Id
@@ -101,13 +121,13 @@ class Signal(Model):
     """Unit shown after the value (`%`, `ms`, `req/s`)."""
     source: Source
     """Where samples come from."""
-    interval: Duration = 1.0
+    interval: PositiveDuration = 1.0
     """Poll interval."""
     bands: Bands = Bands()
     """Warn and critical bands with their hold durations."""
-    stale_after: int = 3
+    stale_after: int = Field(3, ge=0, le=10_000)
     """Missed polls in a row after which the signal turns stale."""
-    precision: int = 3
+    precision: int = Field(3, ge=0, le=12)
     """Decimals shown."""
 
 
@@ -147,7 +167,7 @@ class ThresholdTrigger(_TriggerBase):
 class ConfidenceTrigger(_TriggerBase):
     kind: Literal["confidence_interval"]
     """Fires when the confidence interval of the windowed mean lies beyond a bound."""
-    window: Duration
+    window: PositiveDuration
     """Samples of this trailing window form the mean."""
     confidence: float = Field(0.95, gt=0.5, lt=1.0)
     """Confidence level of the interval."""
@@ -155,7 +175,7 @@ class ConfidenceTrigger(_TriggerBase):
     """Fires when the interval's lower end is above this..."""
     below: float | None = None
     """...or when its upper end is below this."""
-    min_samples: int = Field(5, ge=2)
+    min_samples: int = Field(5, ge=2, le=100_000)
     """No decision on fewer samples than this."""
 
     @model_validator(mode="after")

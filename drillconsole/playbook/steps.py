@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from drillconsole.playbook.base import Duration, Id, Model, Phase
+from drillconsole.playbook.base import Duration, Id, Model, Phase, PositiveDuration
+from drillconsole.playbook.checks import ConfirmPhrase, EscalationMessage, HttpUrl, NotifyTemplate
 
 # --- steps -----------------------------------------------------------------
 
@@ -44,13 +45,13 @@ class HttpAction(Model):
     """Call an HTTP endpoint."""
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
     """HTTP method."""
-    url: str
-    """URL; `${env:NAME}` allowed."""
+    url: HttpUrl
+    """URL; `${env:NAME}` and `${secret:NAME}` allowed."""
     headers: dict[str, str] = {}
-    """Headers; `${env:NAME}` allowed."""
+    """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     json_body: Any = Field(None, alias="json")
     """JSON body."""
-    expect: list[int] = [200, 201, 202, 204]
+    expect: list[Annotated[int, Field(ge=100, le=599)]] = [200, 201, 202, 204]
     """Status codes that count as success."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
@@ -64,8 +65,8 @@ class CommandAction(Model):
     cwd: str | None = None
     """Working directory."""
     env: dict[str, str] = {}
-    """Extra environment; `${env:NAME}` allowed."""
-    expect_exit: list[int] = [0]
+    """Extra environment; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+    expect_exit: list[Annotated[int, Field(ge=-255, le=255)]] = [0]
     """Exit codes that count as success."""
 
 
@@ -74,23 +75,23 @@ class NotifyAction(Model):
     """Post a status update (Slack-compatible `text` payload)."""
     channel: str = "status"
     """Where it goes, for the log."""
-    url: str | None = None
+    url: HttpUrl | None = None
     """Webhook URL; without one the message is only recorded (simulation)."""
     headers: dict[str, str] = {}
-    """Headers; `${env:NAME}` allowed."""
-    template: str
+    """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+    template: NotifyTemplate
     """Message; `{phase}`, `{decision}`, `{suspect}`, `{known_safe}`, `{model}`, `{clock}`, `{title}`, `{live_version}` are filled in."""
 
 
 class InjectFaultAction(Model):
     type: Literal["fault.inject"]
     """Make a model version misbehave on a sandbox (live drills) or mark the injection (simulation)."""
-    url: str | None = None
-    """Sandbox fault endpoint; `${env:NAME}` allowed."""
+    url: HttpUrl | None = None
+    """Sandbox fault endpoint; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     version: str | None = None
     """Version that misbehaves (default: suspect)."""
     headers: dict[str, str] = {}
-    """Headers; `${env:NAME}` allowed."""
+    """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
 
 
 Action = Annotated[
@@ -102,11 +103,11 @@ Action = Annotated[
 class Gate(Model):
     approver: list[str] = Field(min_length=1)
     """Role (or roles) that may approve; each needs `approve_gate` authority."""
-    phrase: str = Field(min_length=1)
+    phrase: ConfirmPhrase
     """Exact phrase the approver types to confirm."""
     two_person: bool = True
     """The approver must differ from the step's owner."""
-    timeout: Duration = 120.0
+    timeout: PositiveDuration = 120.0
     """A request not approved within this expires and the step does not run."""
 
     @model_validator(mode="before")
@@ -133,7 +134,7 @@ class VerifyCheck(Model):
     """Signals that must be back in band."""
     state: Literal["ok", "warn"] = "ok"
     """Worst band state that counts as back (`ok`: no band breached)."""
-    within: Duration = 120.0
+    within: PositiveDuration = 120.0
     """Verification fails if the condition does not hold by then."""
     hold: Duration = 10.0
     """How long the condition must hold to pass."""
@@ -144,7 +145,7 @@ class FidelityCheck(Model):
     """Registry whose live version is compared (default: the only registry)."""
     probes: int = Field(200, ge=10, le=100_000)
     """Size of the fixed probe set."""
-    tolerance: float = 0.01
+    tolerance: float = Field(0.01, ge=0)
     """Largest output difference that still counts as a match."""
     min_match: float = Field(0.99, ge=0, le=1)
     """Match rate needed to pass."""
@@ -193,7 +194,7 @@ class Step(Model):
     """How to undo: `restore` reverses a registry/flag action to its recorded prior value, or an explicit action."""
     when: When | None = None
     """Conditions under which the step applies; otherwise it is skipped."""
-    timeout: Duration = 60.0
+    timeout: PositiveDuration = 60.0
     """Longest an attempt may take."""
     retries: int = Field(0, ge=0, le=10)
     """Automatic retries after a failed attempt."""
@@ -231,5 +232,5 @@ class Escalation(Model):
     """How late before escalating (for checklist: past the item's due time)."""
     notify: list[str] = []
     """Roles told about it."""
-    message: str = ""
+    message: EscalationMessage = ""
     """What to say; `{subject}` and `{late}` are filled in."""

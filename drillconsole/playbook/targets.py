@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from drillconsole.playbook.base import Duration, Model
+from drillconsole.playbook.base import Model, PositiveDuration
+from drillconsole.playbook.checks import HttpUrl
 
 # --- targets ---------------------------------------------------------------
 
@@ -26,15 +27,15 @@ class MlflowRegistry(Model):
     type: Literal["registry"]
     kind: Literal["mlflow"]
     """A real MLflow model registry reached over its REST API."""
-    tracking_uri: str
-    """MLflow tracking server URL; `${env:NAME}` allowed."""
+    tracking_uri: HttpUrl
+    """MLflow tracking server URL; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     model_name: str | None = None
     """Registered model name; defaults to `drill.model`."""
     alias: str = "champion"
     """The alias that serving follows."""
     headers: dict[str, str] = {}
-    """Extra request headers; `${env:NAME}` allowed for tokens."""
-    timeout: Duration = 10.0
+    """Extra request headers; `${secret:NAME}` for tokens, `${env:NAME}` for configuration."""
+    timeout: PositiveDuration = 10.0
     """Timeout of each registry request."""
 
 
@@ -52,15 +53,15 @@ class HttpFlags(Model):
     type: Literal["flags"]
     kind: Literal["http"]
     """Feature flags behind an HTTP service."""
-    url: str
-    """Base URL of the flag service; `${env:NAME}` allowed."""
+    url: HttpUrl
+    """Base URL of the flag service; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     headers: dict[str, str] = {}
-    """Request headers; `${env:NAME}` allowed."""
+    """Request headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     flags: dict[str, bool] = {}
     """Flags the playbook may change, with their expected initial values."""
     segments: list[str] = []
     """Segments a flag can be set for separately."""
-    timeout: Duration = 10.0
+    timeout: PositiveDuration = 10.0
     """Timeout of each flag request."""
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+
+from drillconsole.limits import MAX_BODY, parse_json
 
 ALIAS_ENDPOINT = "/api/2.0/mlflow/registered-models/alias"
 REFRESH = 2.0
@@ -20,7 +21,8 @@ def read_alias(tracking_uri: str, model: str, alias: str, timeout: float = TIMEO
     """The version the alias points at (raises OSError/ValueError when it cannot be read)."""
     query = urllib.parse.urlencode({"name": model, "alias": alias})
     with urllib.request.urlopen(f"{tracking_uri.rstrip('/')}{ALIAS_ENDPOINT}?{query}", timeout=timeout) as response:
-        body = json.loads(response.read())
+        # Read one byte past the cap: a larger answer is refused (JsonLimitError is a ValueError), never parsed.
+        body = parse_json(response.read(MAX_BODY + 1))
     return str(body["model_version"]["version"])
 
 

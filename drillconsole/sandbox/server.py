@@ -6,6 +6,13 @@
 - `GET /flags/{flag}?segment=S`, `PUT /flags/{flag} {"value", "segment"}`: the flags contract;
 - `POST /fault {"version", "kind"?, "on"?}` (kind also as `?kind=`; default precision+errors),
   `DELETE /fault`: clear every fault.
+
+Only what runs on this machine may drive it: the `Host` header must name a
+loopback address with the sandbox's port (421 otherwise, which stops DNS
+rebinding), and every request with a body must be `application/json` (415
+otherwise), which a web page cannot send cross-origin without a preflight the
+sandbox never answers. Bodies need a valid `Content-Length` (411 when missing,
+400 when malformed, 413 over 64 KiB) and are never read past it or until close.
 """
 
 from __future__ import annotations
@@ -13,20 +20,61 @@ from __future__ import annotations
 import json
 import random
 import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from drillconsole.limits import JsonLimitError, parse_json
 from drillconsole.sandbox.model import DEFAULT_FAULT, FAULT_KINDS
 
 if TYPE_CHECKING:
     from drillconsole.sandbox.service import Sandbox
 
 MAX_BODY = 64 * 1024
+READ_TIMEOUT = 10.0
+"""Seconds a client may take to send its request; a stalled one is dropped, not waited for."""
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BadRequest(Exception):
-    """The request is malformed; answered 400 with the message."""
+    """The request cannot be served; answered with `status` (400 by default) and the message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def host_problem(host: str | None, port: int, bound: str) -> str | None:
+    """Why a `Host` header does not name this sandbox on loopback, or None."""
+    if not host:
+        return "a Host header is required"
+    name, _, given = host.strip().rpartition(":") if not host.strip().endswith("]") else (host.strip(), "", "")
+    if not name:  # no port in the header: `localhost`
+        name, given = host.strip(), ""
+    if name.lower() not in LOOPBACK | {bound}:
+        return f"Host {host!r} is not this sandbox on loopback"
+    if given and given != str(port):
+        return f"Host {host!r} names another port"
+    return None
+
+
+def content_length(headers: Message, method: str) -> int:
+    """The declared body length, or BadRequest: 411 missing, 400 malformed, 413 too large."""
+    if headers.get("Transfer-Encoding"):
+        raise BadRequest("chunked bodies are not accepted: send Content-Length", 411)
+    raw = headers.get("Content-Length")
+    if raw is None:
+        if method in ("POST", "PUT", "PATCH"):
+            raise BadRequest("Content-Length required", 411)
+        return 0
+    if not raw.strip().isdigit():
+        raise BadRequest(f"Content-Length {raw!r} is not a non-negative integer")
+    length = int(raw)
+    if length > MAX_BODY:
+        raise BadRequest(f"body of {length} bytes is larger than {MAX_BODY}", 413)
+    return length
 
 
 def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
@@ -35,6 +83,9 @@ def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "drillconsole-sandbox"
         protocol_version = "HTTP/1.1"
+        timeout = READ_TIMEOUT
+        _length: int | None = 0
+        """Bytes of the request body not yet read (None: unknown, the request was refused before its length)."""
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # quiet: the sandbox reports through its metrics
@@ -42,29 +93,46 @@ def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
+            if self._length != 0:
+                self.send_header("Connection", "close")  # a body left unread would be taken for the next request
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
         def _json(self) -> dict[str, Any]:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                raise BadRequest("body too large")
+            length = self._length
             raw = self.rfile.read(length) if length else b"{}"
+            self._length = 0
             try:
-                body = json.loads(raw or b"{}")
+                body = parse_json(raw or b"{}", max_bytes=MAX_BODY, max_depth=16)
+            except JsonLimitError as exc:
+                raise BadRequest(str(exc)) from None
             except ValueError:
                 raise BadRequest("body is not JSON") from None
             if not isinstance(body, dict):
                 raise BadRequest("body must be a JSON object")
             return body
 
+        def _admit(self, method: str) -> None:
+            """Refuse what is not from this machine or not well-formed, before reading any body."""
+            self._length = None
+            bound, port = self.server.server_address[:2]
+            problem = host_problem(self.headers.get("Host"), port, str(bound))
+            if problem:
+                raise BadRequest(problem, 421 if self.headers.get("Host") else 400)
+            self._length = content_length(self.headers, method)
+            if method in WRITES and (self._length or method != "DELETE"):
+                kind = self.headers.get_content_type() if self.headers.get("Content-Type") else ""
+                if kind != "application/json":
+                    raise BadRequest(f"Content-Type must be application/json, not {kind or 'none'}", 415)
+
         def _dispatch(self, method: str) -> None:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             path = parts.path.rstrip("/") or "/"
             try:
+                self._admit(method)
                 route = _route(method, path)
                 if route is None:
                     self._reply(404, {"error": f"no route {method} {path}"})
@@ -72,7 +140,7 @@ def make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                 status, body, kind = route(sandbox, self, path, query)
                 self._reply(status, body, kind)
             except BadRequest as exc:
-                self._reply(400, {"error": str(exc)})
+                self._reply(exc.status, {"error": str(exc)})
 
         def do_GET(self) -> None:
             self._dispatch("GET")

@@ -13,6 +13,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from drillconsole.limits import MAX_BODY, Answer, BodyTooLarge, JsonLimitError, request
+from drillconsole.playbook.checks import escape
 from drillconsole.playbook.models import HttpJsonSource, Signal
 from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
 from drillconsole.signals.base import SourceError
@@ -29,8 +31,6 @@ BACKOFF = 0.1
 """First pause between attempts; doubles after each retry."""
 MAX_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_BODY = 4 * 1024 * 1024
-"""A JSON answer larger than this is refused rather than parsed."""
 
 
 class RemoteSource:
@@ -97,13 +97,20 @@ async def fetch_json(
         # The first attempt always gets the full timeout; retries only what is left of the budget.
         limit = timeout if attempt == 1 else min(timeout, deadline - time.monotonic())
         try:
-            response = await http.get(url, headers=headers, params=params, timeout=httpx.Timeout(limit))
+            response = await request(
+                http, "GET", url, headers=headers, params=params, timeout=httpx.Timeout(limit), max_body=MAX_BODY
+            )
+        except BodyTooLarge as exc:
+            raise SourceError(f"GET {shown_url}: {exc}") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
             raise SourceError(f"GET {shown_url}: not a usable http(s) URL") from None
         except httpx.TimeoutException:
             last = f"timed out after {limit:.3g}s"
         except httpx.HTTPError as exc:
             last = _transport_error(exc)
+        except (UnicodeError, ValueError, TypeError) as exc:
+            # A header value HTTP cannot carry; the exception text may hold it, so only its kind is told.
+            raise SourceError(f"GET {shown_url}: the request cannot be sent ({type(exc).__name__})") from None
         else:
             if response.status_code in RETRY_STATUSES:
                 last = status_error(response)
@@ -140,7 +147,7 @@ def refused(exc: BaseException) -> bool:
     return False
 
 
-def status_error(response: httpx.Response) -> str:
+def status_error(response: Answer) -> str:
     """`HTTP 503` plus the server's JSON `error`/`message`, on one line."""
     try:
         body = response.json()
@@ -150,20 +157,20 @@ def status_error(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}" + (f": {one_line(str(detail))}" if detail else "")
 
 
-def _decode(response: httpx.Response, shown_url: str) -> Any:
-    if len(response.content) > MAX_BODY:
-        raise SourceError(f"GET {shown_url}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
+def _decode(response: Answer, shown_url: str) -> Any:
     if response.status_code >= 400:
         raise SourceError(f"GET {shown_url}: {status_error(response)}")
     try:
         return response.json()
+    except JsonLimitError as exc:
+        raise SourceError(f"GET {shown_url}: {exc}") from None
     except ValueError:
         raise SourceError(f"GET {shown_url}: answer is not JSON") from None
 
 
 def one_line(text: str, limit: int = 160) -> str:
     """Collapse whitespace and cut to `limit` characters."""
-    flat = " ".join(text.split())
+    flat = escape(" ".join(text.split()))  # a server's control characters never reach a terminal
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -221,11 +228,11 @@ class HttpJsonSignal(RemoteSource):
         assert isinstance(signal.source, HttpJsonSource)
         super().__init__(signal, context)
         self.source = signal.source
-        self._shown = mask(self.source.url)
 
     async def poll(self) -> float:
         url, headers = resolved(self.source.url, self.source.headers)
+        shown = mask(self.source.url)  # at poll time, as the URL is resolved: configuration may change
         body = await fetch_json(
-            self.http, url, self._shown, headers=headers, timeout=self.source.timeout, budget=self.budget()
+            self.http, url, shown, headers=headers, timeout=self.source.timeout, budget=self.budget()
         )
         return as_number(pick(body, self.source.path), self.source.path)

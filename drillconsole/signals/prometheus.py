@@ -71,7 +71,6 @@ class PrometheusSignal(RemoteSource):
         assert isinstance(signal.source, PrometheusSource)
         super().__init__(signal, context)
         self.source = signal.source
-        self._shown = mask(self.source.url).rstrip("/")
 
     def _reduce(self, values: list[float], names: list[str]) -> float:
         if not values:
@@ -92,7 +91,7 @@ class PrometheusSignal(RemoteSource):
         body = await fetch_json(
             self.http,
             url,
-            self._shown + endpoint,
+            mask(self.source.url).rstrip("/") + endpoint,
             headers=headers,
             params=params,
             timeout=self.source.timeout,
@@ -112,8 +111,8 @@ class PrometheusSignal(RemoteSource):
             raise SourceError("vector result is not a list")
         values, names = [], []
         for series in result:
-            labels = series.get("metric", {}) if isinstance(series, dict) else {}
-            name = series_name(labels)
+            labels = series.get("metric") if isinstance(series, dict) else None
+            name = series_name(labels if isinstance(labels, dict) else {})
             values.append(
                 sample_value(_pair(series.get("value") if isinstance(series, dict) else None)[1], f"series {name}")
             )
@@ -133,12 +132,16 @@ class PrometheusSignal(RemoteSource):
             raise SourceError(f"range query returned a {kind}, not a matrix")
         by_time: dict[float, list[float]] = {}
         for series in result:
-            for point in series.get("values", []) if isinstance(series, dict) else []:
+            points = series.get("values") if isinstance(series, dict) else None
+            for point in points if isinstance(points, list) else []:
                 ts, raw = _pair(point)
                 try:
-                    by_time.setdefault(float(ts), []).append(sample_value(raw, "point"))
-                except SourceError:
-                    continue  # a NaN/Inf point leaves a gap in the history, nothing more
+                    at = float(ts)
+                    value = sample_value(raw, "point")
+                except (SourceError, TypeError, ValueError):
+                    continue  # a NaN/Inf or malformed point leaves a gap in the history, nothing more
+                if math.isfinite(at):
+                    by_time.setdefault(at, []).append(value)
         if self.source.reduce == "single" and len(result) > 1:
             raise SourceError(f"query returned {len(result)} series; set `reduce` to sum, avg, min or max")
         points = []

@@ -127,7 +127,8 @@ def test_headless_drill_polls_http_json_and_prometheus(tmp_path: Path) -> None:
     ]
     assert len(history) == 11 and history[-1][1] == 1.0 and all(t <= 0 for t, _ in history)
     errors = [e["data"] for e in events if e["type"] == "source.error" and e["data"]["signal"] == "broken"]
-    assert errors and errors[0]["error"].startswith("GET ***/broken: HTTP 500: down, token ***")
+    # The service URL is configuration (`${env:SVC}`): shown, so the operator sees which endpoint failed.
+    assert errors and errors[0]["error"].startswith(f"GET {server.url}/broken: HTTP 500: down, token ***")
     assert [
         e
         for e in events

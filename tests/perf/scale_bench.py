@@ -138,8 +138,7 @@ def sha256_file(path: Path) -> float:
 
 
 def rows() -> list[tuple[str, str, str]]:
-    from drillconsole.engine.state import DrillState
-
+    from drillconsole.drill.state import DrillState
     from drillconsole.log.reader import scan_log
     from drillconsole.playbook.loader import load_playbook_text
     from drillconsole.signals.simulated import SimulatedBank

@@ -82,6 +82,7 @@ def test_a_changed_band_is_a_regression_naming_the_band(tmp_path):
     log = record(tmp_path / "logs")
     changed = rich_playbook()
     changed["signals"][0]["bands"]["critical"]["below"] = 0.95  # the healthy 0.9 is now critical: verify never passes
+    changed["signals"][0]["bands"]["warn"]["below"] = 0.97  # bands stay in order (critical beyond warn)
     result = cli("rerun", log, "--playbook", write_playbook(tmp_path / "band.yaml", changed))
     assert result.exit_code == 1, result.output
     assert "signals[quality].bands.critical.below: 0.8 → 0.95" in result.output
