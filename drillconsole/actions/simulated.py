@@ -26,6 +26,12 @@ class SimulatedRegistry:
             latency=REGISTRY_LATENCY,
         )
 
+    async def read_back(self, action: SetAliasAction, ctx: ActionContext) -> str | None:
+        """Where the alias points now (the drill state is the simulated registry)."""
+        target = ctx.playbook.targets[action.target]
+        alias = action.alias or target.alias  # type: ignore[union-attr]
+        return ctx.state.registry.get(action.target, {}).get(alias)
+
 
 class SimulatedFlags:
     """Set a simulated feature flag for one segment or all."""
@@ -45,3 +51,9 @@ class SimulatedFlags:
             },
             latency=FLAG_LATENCY,
         )
+
+    async def read_back(self, action: FlagSetAction, ctx: ActionContext) -> bool | None:
+        """The flag's value now for the action's segment (the drill state is the simulated flag service)."""
+        if action.flag not in ctx.state.flags.get(action.target, {}):
+            return None
+        return ctx.state.flag_on(action.flag, action.segment, action.target)

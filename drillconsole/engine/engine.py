@@ -182,17 +182,25 @@ class Engine:
     def _resume(self) -> None:
         last = self.existing[-1]
         self.emit(EventType.SESSION_RESUMED, ENGINE, {"from_seq": last.seq, "at_t": last.t})
+        self._settle_interrupted()
+
+    def _settle_interrupted(self) -> None:
+        """Resolve what a crash left in flight, so the drill goes on as an uninterrupted one would.
+
+        A running verify step starts again; an interrupted action reads its target back (landed: succeeded;
+        not landed: run again; anything else: failed, naming what was found); an approval given before the
+        crash, for a step that had not started, still holds (its gate's timeout is not over, or it would have
+        expired) and the step starts.
+        """
         for step in self.playbook.steps:
             view = self.state.steps[step.id]
-            if view.status == "running":
-                data = {
-                    "step": step.id,
-                    "attempt": view.attempts,
-                    "duration": None,
-                    "error": "interrupted: the session stopped while the step ran",
-                    "will_retry": view.attempts <= step.retries,
-                }
-                self.emit(EventType.STEP_FAILED, ENGINE, data)
+            gate = self.state.gates.get(step.id)
+            if view.status == "running" and step.kind == "action" and step.action is not None:
+                self.runner.resume_interrupted(step)
+            elif view.status == "running":
+                self.runner.start(step, step.owner, retry=True)
+            elif view.status == "pending" and gate is not None and gate.status == "approved" and not gate.for_undo:
+                self.runner.start(step, step.owner)
 
     async def run(self, until: float | None = None) -> str | None:
         """Run until the drill ends (or, for tests and tools, until drill time `until`); return the outcome."""
@@ -223,15 +231,15 @@ class Engine:
         begin = getattr(self.clock, "begin", None)
         if begin is not None:
             begin()
-        if not self.state.started or self.existing:
-            self.start()
-            self.existing = []
         if self.http is None and _needs_http(self.playbook, self.sources):
             import httpx
 
             # One shared client for every source and action; each request sets its own timeout.
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
             self._owns_http = True
+        if not self.state.started or self.existing:
+            self.start()  # a resume reads interrupted actions back, so the client comes first
+            self.existing = []
         self.sampler.begin(self.now())
 
     async def _finish(self) -> None:

@@ -14,7 +14,7 @@ from drillconsole.drill.state import DrillState
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import EventType
-from drillconsole.playbook.models import Action, FidelityCheck, Playbook, Step
+from drillconsole.playbook.models import Action, FidelityCheck, FlagSetAction, Playbook, SetAliasAction, Step
 
 FidelityMeter = Callable[[DrillState, FidelityCheck], dict[str, Any]]
 """Measures restoration fidelity now: the `fidelity.measured` payload without `step` (it has `passed`)."""
@@ -76,6 +76,47 @@ class StepRunner:
         view = self.rec.state.steps[step.id]
         self.rec.emit(EventType.NOTE_ADDED, actor, {"text": f"undo of {step.id} requested"}, auto=auto)
         self.tasks.spawn(self._run_action(step, view.attempts, action, undo=True, auto=auto), f"undo of {step.id}")
+
+    def resume_interrupted(self, step: Step) -> None:
+        """Settle an action a crash interrupted: read the target back, then success, a re-run, or a failure naming it."""
+        assert step.action is not None
+        attempt = self.rec.state.steps[step.id].attempts
+        self.tasks.spawn(self._settle_interrupted(step, attempt, step.action), f"resume of {step.id}")
+
+    async def _settle_interrupted(self, step: Step, attempt: int, action: Action) -> None:
+        executor = self._executor_for(action, self.rec.playbook)
+        read_back = getattr(executor, "read_back", None)
+        wanted = getattr(action, "to_version", getattr(action, "value", None))
+        before = getattr(action, "from_version", None)
+        if read_back is None:  # an action that cannot be read back (http, command, notify): it may or may not have run
+            error = "interrupted: the session stopped while the step ran, and its action cannot be read back"
+            self._completions.append(Completion(step.id, attempt, self.rec.now(), None, error))
+            self.tasks.wake()
+            return
+        try:
+            found = await asyncio.wait_for(read_back(action, self._context()), step.timeout)
+        except (ActionError, TimeoutError) as exc:
+            error = f"interrupted, and reading the target back failed: {exc or 'timed out'}"
+            self._completions.append(Completion(step.id, attempt, self.rec.now(), None, error))
+            self.tasks.wake()
+            return
+        if found is not None and found == wanted:
+            result = {"target": action.target, "resumed": True, "to": wanted}
+            if isinstance(action, SetAliasAction):
+                result |= {"alias": action.alias or getattr(self.rec.playbook.targets[action.target], "alias", None)}
+                result["from"] = before or self.rec.playbook.drill.versions.suspect
+            else:
+                result |= {"flag": getattr(action, "flag", None), "segment": getattr(action, "segment", None)}
+                result["from"] = not wanted if isinstance(wanted, bool) else None
+            self._completions.append(Completion(step.id, attempt, self.rec.now(), ActionOutcome(result=result), None))
+        elif isinstance(action, FlagSetAction) or before is None or found == before:
+            # It did not land: run it again (the interrupted attempt never happened, so it uses no retry).
+            self.tasks.spawn(self._run_action(step, attempt, action, auto=False), f"step {step.id}")
+            return
+        else:
+            error = f"interrupted; the target now reads {found!r}, neither {before!r} nor {wanted!r}: check it by hand"
+            self._completions.append(Completion(step.id, attempt, self.rec.now(), None, error))
+        self.tasks.wake()
 
     def _measure_fidelity(self, step: Step, actor: str, auto: bool) -> None:
         check = step.fidelity or FidelityCheck()
