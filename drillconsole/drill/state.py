@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from drillconsole.drill.causes import fault_affects, note_target_change
@@ -168,39 +169,91 @@ def _ended(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.end_reason = d.get("reason")
 
 
+class _Same:
+    """A key that is equal only to itself: caches per playbook object (pydantic models are neither hashable nor weak)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+Limits = tuple[float | None, float | None] | None
+"""A band as (above, below) bounds, or None when the signal has no such band."""
+
+
+@lru_cache(maxsize=64)
+def _sampling_table(key: _Same) -> tuple[dict[str, tuple[Limits, Limits]], list[tuple[str, str, Limits]]]:
+    """Per signal its (warn, critical) limits, and the threshold triggers as (trigger, signal, limits): read per sample."""
+    pb: Playbook = key.obj  # type: ignore[assignment]
+    bands = {}
+    for signal in pb.signals:
+        warn, crit = signal.bands.warn, signal.bands.critical
+        bands[signal.id] = (
+            None if warn is None else (warn.above, warn.below),
+            None if crit is None else (crit.above, crit.below),
+        )
+    thresholds = [(trig.id, trig.signal, (trig.above, trig.below)) for trig in pb.triggers if trig.kind == "threshold"]
+    return bands, thresholds  # type: ignore[return-value]
+
+
+def _beyond(value: float, limits: tuple[float | None, float | None]) -> bool:
+    above, below = limits
+    return (above is not None and value > above) or (below is not None and value < below)
+
+
 def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
-    pb = s.playbook
+    signals = s.signals
     for sid, points in d.get("history", {}).items():
-        if sid in s.signals:
-            s.signals[sid].history.extend((pt, pv) for pt, pv in points)
-    for sid, value in d["values"].items():
-        view = s.signals.get(sid)
+        if sid in signals:
+            signals[sid].history.extend((pt, pv) for pt, pv in points)
+    values = d["values"]
+    bands, thresholds = _sampling_table(_Same(s.playbook))
+    for sid, value in values.items():
+        view = signals.get(sid)
         if view is None:
             continue
         view.last_t = t
-        view.misses = 0
-        view.last_error = None
+        if view.misses:
+            view.misses = 0
+        if view.last_error is not None:
+            view.last_error = None
         if value is None:
             continue
         view.value = value
         view.history.append((t, value))
-        bands = pb.signal(sid).bands
-        if bands.warn is not None:
-            view.warn_since = (
-                (view.warn_since if view.warn_since is not None else t) if bands.warn.breached(value) else None
-            )
-        if bands.critical is not None:
-            breached = bands.critical.breached(value)
-            view.critical_since = (view.critical_since if view.critical_since is not None else t) if breached else None
-    for trig in pb.triggers:
-        if trig.kind != "threshold" or trig.signal not in d["values"]:
-            continue
-        value = d["values"][trig.signal]
+        warn, crit = bands[sid]
+        # Inlined band checks: this loop runs once per signal per sample, millions of times in a long drill.
+        if warn is not None:
+            above, below = warn
+            if (above is not None and value > above) or (below is not None and value < below):
+                if view.warn_since is None:
+                    view.warn_since = t
+            elif view.warn_since is not None:
+                view.warn_since = None
+        if crit is not None:
+            above, below = crit
+            if (above is not None and value > above) or (below is not None and value < below):
+                if view.critical_since is None:
+                    view.critical_since = t
+            elif view.critical_since is not None:
+                view.critical_since = None
+    for tid, sid, limits in thresholds:
+        value = values.get(sid)
         if value is None:
             continue
-        tv = s.triggers[trig.id]
-        breached = value > trig.above if trig.above is not None else value < trig.below
-        tv.breach_since = (tv.breach_since if tv.breach_since is not None else t) if breached else None
+        tv = s.triggers[tid]
+        if _beyond(value, limits):  # type: ignore[arg-type]
+            if tv.breach_since is None:
+                tv.breach_since = t
+        else:
+            tv.breach_since = None
 
 
 def _signal_state(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:

@@ -11,7 +11,6 @@ from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.signals import SignalSource, SourceError
-from drillconsole.signals.simulated import sample_synchronous
 
 POLL_GRACE = 1.0
 """Seconds beyond a source's own timeout before the engine gives up on a poll."""
@@ -28,7 +27,11 @@ class Sampler:
         self.sources = sources
         self.tasks = tasks
         self._next_poll: dict[str, float] = {}
+        self._groups: dict[tuple[float, float], list[str]] = {}
+        """Signals due together: (due, interval) -> ids; a tick touches groups, not every signal."""
+        self._plans: dict[tuple[str, ...], tuple[Any, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         self._polling: set[str] = set()
+        self._order: dict[str, int] = {}
         self._last_error_t: dict[str, float] = {}
         self._misses: dict[str, int] = {}
 
@@ -40,31 +43,54 @@ class Sampler:
             if last is not None and due <= last + 1e-9:  # a resumed drill never samples an instant twice
                 due = (math.floor(last / signal.interval + 1e-9) + 1) * signal.interval
             self._next_poll[signal.id] = due
+            self._groups.setdefault((due, signal.interval), []).append(signal.id)
+        self._order = {signal.id: i for i, signal in enumerate(self.rec.playbook.signals)}
         for sid, source in self.sources.items():
             if not source.synchronous and hasattr(source, "backfill"):
                 self.tasks.spawn(self._backfill(sid, source), f"backfill of {sid}")
 
     def next_times(self) -> list[float]:
         """When a poll is next due."""
-        return list(self._next_poll.values())
+        return [due for due, _ in self._groups]
+
+    def _plan(self, ids: tuple[str, ...]) -> tuple[Any, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """For a group: its simulated bank, the ids it samples, other synchronous ids, remote ids (computed once)."""
+        plan = self._plans.get(ids)
+        if plan is None:
+            bank = next((getattr(self.sources[s], "bank", None) for s in ids if self.sources[s].synchronous), None)
+            banked = tuple(s for s in ids if bank is not None and getattr(self.sources[s], "bank", None) is bank)
+            others = tuple(s for s in ids if self.sources[s].synchronous and s not in banked)
+            remote = tuple(s for s in ids if not self.sources[s].synchronous)
+            plan = self._plans[ids] = (bank, banked, others, remote)
+        return plan
 
     def poll(self, now: float) -> None:
         """Sample synchronous sources inline (one event per instant); start remote polls that are due."""
-        due_now: list[str] = []
-        playbook, state = self.rec.playbook, self.rec.state
-        for sid, due in self._next_poll.items():
-            if due > now + 1e-9:
-                continue
-            source = self.sources[sid]
-            interval = playbook.signal(sid).interval
-            self._next_poll[sid] = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
-            if source.synchronous:
-                due_now.append(sid)
-            elif sid not in self._polling:
-                self._polling.add(sid)
-                self.tasks.spawn(self._remote_poll(sid, source), f"poll of {sid}")
-        if due_now:  # every simulated signal due now in one vectorised draw
-            values: dict[str, float | None] = dict(sample_synchronous(self.sources, due_now, state, now))
+        due_groups = [key for key in self._groups if key[0] <= now + 1e-9]
+        if not due_groups:
+            return
+        state = self.rec.state
+        values: dict[str, float | None] = {}
+        for key in sorted(due_groups):
+            due, interval = key
+            ids = self._groups.pop(key)
+            nxt = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
+            self._groups.setdefault((nxt, interval), []).extend(ids)
+            for sid in ids:
+                self._next_poll[sid] = nxt
+            bank, banked, others, remote = self._plan(tuple(ids))
+            if bank is not None:  # every simulated signal due now in one vectorised draw
+                values.update(bank.sample(state, now, banked))
+            for sid in others:
+                values[sid] = round(self.sources[sid].sample(state, now), 6)
+            for sid in remote:
+                if sid not in self._polling:
+                    self._polling.add(sid)
+                    self.tasks.spawn(self._remote_poll(sid, self.sources[sid]), f"poll of {sid}")
+        if len(due_groups) > 1:  # keep the playbook's order of signals in the event, as one group already has
+            order = self._order
+            values = dict(sorted(values.items(), key=lambda kv: order[kv[0]]))
+        if values:
             self.record_samples(values, now)
 
     async def _remote_poll(self, sid: str, source: SignalSource) -> None:
@@ -107,13 +133,17 @@ class Sampler:
         """Log samples, then band states and triggers that change because of them."""
         rec, state = self.rec, self.rec.state
         rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": values})
-        for sid in values:
-            self._misses.pop(sid, None)
+        if self._misses:
+            for sid in values:
+                self._misses.pop(sid, None)
+        signals = state.signals
         for sid, value in values.items():
             if value is None:
                 continue
+            view = signals[sid]
+            if view.state == "ok" and view.warn_since is None and view.critical_since is None:
+                continue  # in band and was in band: nothing can change
             new = evaluate.band_state(state, sid, now)
-            view = state.signals[sid]
             if new != view.state:
                 data: dict[str, Any] = {"signal": sid, "state": new, "prev": view.state, "value": value}
                 since = view.critical_since if new == "critical" else view.warn_since if new == "warn" else None
@@ -125,6 +155,8 @@ class Sampler:
             if value is None:
                 continue
             tv = state.triggers[trig.id]
+            if trig.kind == "threshold" and tv.breach_since is None and not tv.active:
+                continue  # not breached: it cannot fire
             if not tv.active:
                 fires, detail = evaluate.trigger_condition(state, trig, now)
                 if fires:
