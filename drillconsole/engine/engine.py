@@ -116,9 +116,11 @@ class Engine:
         """Drill time, never behind the last event."""
         return self.recorder.now()
 
-    def emit(self, type: EventType, actor: str, data: dict[str, Any], *, auto: bool = False) -> Event:
+    def emit(
+        self, type: EventType, actor: str, data: dict[str, Any], *, auto: bool = False, by: str | None = None
+    ) -> Event:
         """Write one event (for the engine's own parts and tools; operators go through commands)."""
-        return self.recorder.emit(type, actor, data, auto=auto)
+        return self.recorder.emit(type, actor, data, auto=auto, by=by)
 
     @property
     def idle(self) -> bool:
