@@ -134,10 +134,11 @@ class TeamServer:
         for conn in list(self.connections):
             conn.reason = "the engine stopped"
             self._drop(conn, conn.reason)
+        # Closed transports end every session by itself; cancelling a handler would be reported by asyncio.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._unlink()
 
     async def _flushed(self) -> None:
@@ -254,8 +255,7 @@ class TeamServer:
         while not conn.closed:
             line = await reader.readline()
             if not line:
-                conn.reason = "disconnected"
-                return
+                return  # the participant left, or was dropped (then `reason` says why)
             try:
                 message = decode_client(line)
             except ProtocolError as exc:
