@@ -169,7 +169,7 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         except ScriptError as exc:
             raise LaunchError(str(exc)) from None
     elif not options.get("resume") and not options.get("team"):
-        raise LaunchError("a headless run needs --auto, --script FILE or --team")
+        raise LaunchError("a headless run needs --auto or --script FILE (or --team: played from `join` consoles)")
     prepared = prepare(
         playbook_path,
         seed=options.get("seed"),
