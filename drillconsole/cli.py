@@ -184,9 +184,14 @@ def join(
     follow: bool,
 ) -> None:
     """Join a running drill as a participant: your roles' console, live."""
-    from drillconsole.team.commands import join_command
+    from drillconsole.team.commands import follow_command, resolve_join
 
-    sys.exit(join_command(socket_path, drill_id, as_person, list(roles), token, log_dir, follow))
+    path, person, token = resolve_join(socket_path, drill_id, as_person, token, log_dir)
+    if follow or not sys.stdout.isatty():
+        sys.exit(follow_command(path, person, list(roles), token))
+    from drillconsole.ui.participant import run_participant_console
+
+    sys.exit(run_participant_console(path, person, list(roles), token))
 
 
 @main.command()

@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -58,24 +57,17 @@ def who(as_person: str | None, token: str | None) -> str:
     return person
 
 
-def join_command(
-    socket_path: Path | None,
-    drill_id: str | None,
-    as_person: str | None,
-    roles: list[str],
-    token: str | None,
-    log_dir: Path | None,
-    follow: bool,
-) -> int:
-    """Join a running drill; returns the exit code."""
+def resolve_join(
+    socket_path: Path | None, drill_id: str | None, as_person: str | None, token: str | None, log_dir: Path | None
+) -> tuple[Path, str, str | None]:
+    """The socket, the person and the invite token (`--token` or $DRILLCONSOLE_TOKEN) of a `join`."""
     token = token or os.environ.get("DRILLCONSOLE_TOKEN") or None
-    path = find_socket(socket_path, drill_id, log_dir)
-    person = who(as_person, token)
-    if follow or not sys.stdout.isatty():
-        return asyncio.run(_follow_lines(path, person, roles, token))
-    from drillconsole.ui.participant import run_participant_console
+    return find_socket(socket_path, drill_id, log_dir), who(as_person, token), token
 
-    return run_participant_console(path, person, roles, token)
+
+def follow_command(path: Path, person: str, roles: list[str], token: str | None) -> int:
+    """`join --follow`: print each event as a line until the drill ends; returns the exit code."""
+    return asyncio.run(_follow_lines(path, person, roles, token))
 
 
 async def _follow_lines(path: Path, person: str, roles: list[str], token: str | None) -> int:

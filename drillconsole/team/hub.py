@@ -81,7 +81,7 @@ class Hub:
             data["role"] = role
         if step is not None:
             data["step"] = step
-        actor = role if role in self.state.playbook.roles else ENGINE
+        actor = role if role is not None and role in self.state.playbook.roles else ENGINE
         self._emit(EventType.ACCESS_DENIED, actor, data, person)
 
     # --- people --------------------------------------------------------------
@@ -115,7 +115,11 @@ class Hub:
                 {"person": person, "account": account, "via": via, "roles": held},
                 person,
             )
-        refused = [reason for role in roles if (reason := self.assume(person, role, provisional=provisional))]
+        refused: list[str] = []
+        for role in roles:
+            problem = self.assume(person, role, provisional=provisional)
+            if problem is not None:
+                refused.append(problem)
         return self.roles_of(person), refused
 
     def leave(self, person: str, reason: str) -> None:
