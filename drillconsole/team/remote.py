@@ -74,8 +74,8 @@ class RemoteEngine:
             on_note=lambda text: self._inbox.put(("note", text)),
         )
         self._call(self.follower.join(), ANSWER_TIMEOUT)
-        self._call(asyncio.wait_for(self.follower.caught_up.wait(), 120), 125)
         self._done: Future[None] = asyncio.run_coroutine_threadsafe(self.follower.run(), self._loop)
+        self._call(asyncio.wait_for(self.follower.caught_up.wait(), 120), 125)
         first = self._inbox.get(timeout=5)
         while first[0] != "event":
             self._take(first)
@@ -85,6 +85,7 @@ class RemoteEngine:
         except RecordedPlaybookError as exc:
             raise JoinError(str(exc)) from None
         self._state = DrillState.initial(self.playbook)
+        self._seen: list[Event] = []
         self.clock = FollowClock(float(first[1].data.get("speed", 1.0)))
         self.players: list[Any] = []
         self.idle = True
@@ -101,6 +102,7 @@ class RemoteEngine:
     def _apply(self, event: Event) -> None:
         apply(self._state, event)
         self.clock.seen(event.t)
+        self._seen.append(event)
         for listener in self._listeners:
             listener(event)
 
@@ -110,6 +112,7 @@ class RemoteEngine:
             self._apply(value)
         elif kind == _RESYNC:
             self._state = DrillState.initial(self.playbook)
+            self._seen = []
             self.notes.append(f"resynced from the engine's log: {value}")
         else:
             self.notes.append(value)
@@ -148,8 +151,10 @@ class RemoteEngine:
         return [r for r, p in self.state.holders.items() if p == self.person]
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
-        """Call `listener(event)` for each event as the console reads it."""
+        """Call `listener(event)` for each event as the console reads it (those before joining first)."""
         self._listeners.append(listener)
+        for event in self._seen:
+            listener(event)
 
     def now(self) -> float:
         """Drill time, never behind the last event."""
