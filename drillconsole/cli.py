@@ -114,6 +114,9 @@ def _run_options(func):  # type: ignore[no-untyped-def]
         click.option("--group", default=None, help="Share the participants' socket with this Unix group (0660)."),
         click.option("--team", is_flag=True, help="Headless: the drill is played by participants who `join`."),
         click.option("--no-team", is_flag=True, help="Do not serve participants on a socket."),
+        click.option(
+            "--nats", default=None, metavar="URL", help="Also publish to NATS JetStream (nats://user:pass@host)."
+        ),
         click.option("--theme", default=None, help="Theme name (console)."),
         click.option("--speed", default=1.0, type=float, show_default=True, help="Simulated time speed-up."),
         click.option("--seed", default=None, type=int, help="Override the playbook's seed."),

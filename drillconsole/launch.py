@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets as _random_ids
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,11 +126,19 @@ def prepare(
         raise LaunchError(str(exc)) from None
     if team is not None:
         from drillconsole.team.identity import IdentityError
+        from drillconsole.team.nats import NatsUnavailable
         from drillconsole.team.session import attach
 
         try:
-            engine = attach(engine, path, group=team.get("group"), person=team.get("person"), roles=team.get("roles"))
-        except (IdentityError, OSError) as exc:
+            engine = attach(
+                engine,
+                path,
+                group=team.get("group"),
+                person=team.get("person"),
+                roles=team.get("roles"),
+                nats=team.get("nats"),
+            )
+        except (IdentityError, OSError, NatsUnavailable) as exc:
             log.close()
             raise LaunchError(f"cannot serve participants: {exc}") from None
     return Prepared(engine, log, playbook, path)
@@ -206,7 +215,12 @@ def team_options(options: dict[str, Any]) -> dict[str, Any] | None:
     if options.get("no_team"):
         return None
     role = options.get("role")
-    return {"group": options.get("group"), "person": options.get("as_person"), "roles": [role] if role else None}
+    return {
+        "group": options.get("group"),
+        "person": options.get("as_person"),
+        "roles": [role] if role else None,
+        "nats": options.get("nats") or os.environ.get("DRILLCONSOLE_NATS") or None,
+    }
 
 
 def _speed(options: dict[str, Any]) -> float:

@@ -109,10 +109,24 @@ for _name in COMMANDS:
 
 
 def attach(
-    engine: Any, log_path: Path, *, group: str | None, person: str | None, roles: list[str] | None
+    engine: Any,
+    log_path: Path,
+    *,
+    group: str | None,
+    person: str | None,
+    roles: list[str] | None,
+    nats: str | None = None,
 ) -> LocalParticipant:
-    """Serve participants beside the log and make the local console one of them; raises IdentityError or OSError."""
+    """Serve participants beside the log (and on NATS) and make the local console one of them.
+
+    Raises IdentityError or OSError (the socket), NatsUnavailable (the extra is missing).
+    """
     hub = Hub(engine)
     server = TeamServer(hub, identity.socket_path_for(Path(log_path)), group=group)
     engine.services.append(server)
+    if nats:
+        from drillconsole.team.nats import NatsBridge, require_nats
+
+        require_nats()  # one clear line now rather than a silent bridge later
+        engine.services.append(NatsBridge(hub, nats))
     return LocalParticipant(engine, hub, server, person or local_person(), roles)
