@@ -158,3 +158,28 @@ async def test_the_local_console_goes_through_the_same_rules(team: TeamDrill) ->
     team.local.approve("steward", "gated", PHRASE)
     approved = by_type(team.events(), EventType.GATE_APPROVED)[0]
     assert approved.by == "operator" and approved.data["request_seq"] == seq
+
+
+async def test_the_report_says_who_approved_and_that_a_solo_drill_did_not_hold_the_two_person_rule(
+    team: TeamDrill,
+) -> None:
+    from drillconsole.drill.summary import gate_rows
+
+    solo = await team.join("sam", ["commander", "tech", "steward", "observer"])
+    seq = await request(team, solo)
+    assert (await solo.command("approve", "steward", step="gated", phrase=PHRASE, request_seq=seq)).ok
+    row = gate_rows(team.engine.state)["gated"]
+    assert row["approver"] == "steward (sam)" and row["two_person_held"] is False
+    team.engine.log.sync()
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "drillconsole", "report", str(team.prepared.log_path), "--format", "md", "--no-verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    gates = done.stdout.split("## Gates", 1)[1]
+    gate_line = next(line for line in gates.splitlines() if line.startswith("| gated"))
+    assert "steward (sam)" in gate_line and "| no |" in gate_line.lower()
