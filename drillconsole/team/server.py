@@ -160,6 +160,9 @@ class TeamServer:
             await self._session(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # Closing the server: end quietly (asyncio's stream callback reports a handler that ends cancelled).
+            pass
         finally:
             if task is not None:
                 self._tasks.discard(task)

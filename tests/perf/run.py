@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
-SUITES = ["engine_bench", "report_bench", "replay_bench", "ui_bench", "sources_bench"]
+SUITES = ["engine_bench", "report_bench", "replay_bench", "ui_bench", "sources_bench", "team_bench"]
 
 
 def main() -> int:
