@@ -61,6 +61,8 @@ class RemoteEngine:
         self.notes: list[str] = []
         """Things the participant should be told (resync, reconnects); the console shows and clears them."""
         self._listeners: list[Callable[[Event], None]] = []
+        self.on_arrival: Callable[[], None] | None = None
+        """Called (on the follower's thread) when something arrived: the console refreshes soon, not at its next tick."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="drillconsole-follower", daemon=True)
         self._thread.start()
@@ -69,7 +71,7 @@ class RemoteEngine:
             person,
             roles,
             token=token,
-            on_event=lambda e: self._inbox.put(("event", e)),
+            on_event=self._arrived,
             on_resync=lambda why: self._inbox.put((_RESYNC, why)),
             on_note=lambda text: self._inbox.put(("note", text)),
         )
@@ -92,6 +94,11 @@ class RemoteEngine:
         self._apply(first[1])
 
     # --- plumbing ---------------------------------------------------------------
+
+    def _arrived(self, event: Event) -> None:
+        self._inbox.put(("event", event))
+        if self.on_arrival is not None:
+            self.on_arrival()
 
     def _call(self, coro: Any, timeout: float) -> Any:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drillconsole.engine.commands import CommandError
+from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.team import identity
 from drillconsole.team.hub import Hub
 from drillconsole.team.protocol import COMMANDS, Command
@@ -63,6 +64,8 @@ class LocalParticipant:
             roles = self.claimed if self.claimed is not None else list(self._engine.playbook.roles)
             account = identity.Peer(os.getpid(), os.geteuid(), os.getegid()).account
             self.hub.join(self.person, account, "console", roles, provisional=self.claimed is None)
+            if self.state.solo and self.hub.writable:
+                self._engine.emit(EventType.NOTE_ADDED, ENGINE, {"text": SOLO_NOTE}, by=self.person)
         return self.hub.roles_of(self.person)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,24 @@ class ParticipantApp(DrillApp):
         roles = remote.roles
         super().__init__(prepared, role=roles[0] if len(roles) == 1 else None, **kwargs)
         self.remote = remote
+        self._refresh_pending = False
+
+    PROMPT = 0.03
+    """Seconds from an event's arrival to the refresh that shows it (the interval alone would take up to 250 ms)."""
+
+    def _soon(self) -> None:
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.set_timer(self.PROMPT, self._prompt_refresh)
+
+    def _prompt_refresh(self) -> None:
+        self._refresh_pending = False
+        self.refresh_now()
 
     def on_mount(self) -> None:
         super().on_mount()
+        loop = asyncio.get_running_loop()
+        self.remote.on_arrival = lambda: loop.call_soon_threadsafe(self._soon)
         roles = ", ".join(self.remote.roles) or "no role (observer)"
         self.sub_title = f"{self.remote.person} — {roles}"
         self.notify(f"joined as {self.remote.person} holding {roles}", timeout=5)
@@ -51,6 +67,7 @@ class ParticipantApp(DrillApp):
         self.finish()
 
     def finish(self) -> None:
+        self.remote.on_arrival = None
         self.close_session()
         self.exit(0)
 

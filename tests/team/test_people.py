@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from drillconsole.drill.wording import describe_event
+from drillconsole.engine.commands import CommandError
 from drillconsole.log.contract import EventType
 from drillconsole.log.reader import read_log
 from team.teamkit import TeamDrill, by_type
@@ -183,3 +186,19 @@ async def test_the_report_says_who_approved_and_that_a_solo_drill_did_not_hold_t
     gates = done.stdout.split("## Gates", 1)[1]
     gate_line = next(line for line in gates.splitlines() if line.startswith("| gated"))
     assert "steward (sam)" in gate_line and "| no |" in gate_line.lower()
+
+
+async def test_the_console_alone_holds_every_role_until_someone_claims_one(team: TeamDrill) -> None:
+    team.local.claimed = None  # `run` without --role: solo
+    team.local.note("commander", "starting alone")
+    state = team.engine.state
+    assert state.solo and set(state.holders.values()) == {"operator"}
+    notes = [n["text"] for n in state.notes]
+    assert "solo: one person holds every role" in notes
+    alice = await team.join("alice", ["tech"])
+    assert alice.welcome is not None and alice.welcome.roles == ["tech"]  # handed over from the provisional holder
+    assert not team.engine.state.solo and team.engine.state.holders["tech"] == "alice"
+    renounced = by_type(team.events(), EventType.ROLE_RENOUNCED)
+    assert [(e.data["person"], e.data["reason"]) for e in renounced] == [("operator", "handed to alice")]
+    with pytest.raises(CommandError, match=r"operator does not hold role tech \(held by alice\)"):
+        team.local.note("tech", "still mine?")  # the console no longer acts for a role it handed over
