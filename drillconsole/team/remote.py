@@ -61,6 +61,7 @@ class RemoteEngine:
         self.notes: list[str] = []
         """Things the participant should be told (resync, reconnects); the console shows and clears them."""
         self._listeners: list[Callable[[Event], None]] = []
+        self._closed = False
         self.on_arrival: Callable[[], None] | None = None
         """Called (on the follower's thread) when something arrived: the console refreshes soon, not at its next tick."""
         self._loop = asyncio.new_event_loop()
@@ -182,7 +183,8 @@ class RemoteEngine:
 
     def close(self) -> None:
         """Leave the drill (idempotent)."""
-        if self._loop.is_running():
+        if not self._closed and self._loop.is_running():
+            self._closed = True
             with_timeout = asyncio.run_coroutine_threadsafe(self.follower.close(), self._loop)
             try:
                 with_timeout.result(5)

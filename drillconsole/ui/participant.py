@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
+
+from textual.message import Message
 
 from drillconsole.launch import Prepared
 from drillconsole.team.follower import JoinError
@@ -29,6 +30,9 @@ class _Departure:
 class ParticipantApp(DrillApp):
     """The console of one participant: their role first, commands sent to the engine as them."""
 
+    class Arrived(Message):
+        """Events arrived from the engine (posted from the follower's thread: post_message is thread-safe)."""
+
     def __init__(self, remote: RemoteEngine, socket_path: Path, **kwargs: Any) -> None:
         prepared = Prepared(remote, _Departure(remote), remote.playbook, socket_path)
         roles = remote.roles
@@ -50,8 +54,10 @@ class ParticipantApp(DrillApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        loop = asyncio.get_running_loop()
-        self.remote.on_arrival = lambda: loop.call_soon_threadsafe(self._soon)
+        self.remote.on_arrival = lambda: self.post_message(self.Arrived())
+
+    def on_participant_app_arrived(self, _message: ParticipantApp.Arrived) -> None:
+        self._soon()
         roles = ", ".join(self.remote.roles) or "no role (observer)"
         self.sub_title = f"{self.remote.person} — {roles}"
         self.notify(f"joined as {self.remote.person} holding {roles}", timeout=5)
