@@ -163,7 +163,14 @@ def status(folder: Path, now: str | None) -> None:
 
 def _run_options(func):  # type: ignore[no-untyped-def]
     options = [
-        click.option("--role", default=None, help="Show only this role's checklist (console)."),
+        click.option("--role", default=None, help="The role you hold (default: every role, solo, until others join)."),
+        click.option("--as", "as_person", default=None, metavar="NAME", help="Your name in the log (default: login)."),
+        click.option("--group", default=None, help="Share the participants' socket with this Unix group (0660)."),
+        click.option("--team", is_flag=True, help="Headless: the drill is played by participants who `join`."),
+        click.option("--no-team", is_flag=True, help="Do not serve participants on a socket."),
+        click.option(
+            "--nats", default=None, metavar="URL", help="Also publish to NATS JetStream (nats://user:pass@host)."
+        ),
         click.option("--theme", default=None, help="Theme name (console)."),
         click.option("--speed", default=1.0, type=float, show_default=True, help="Simulated time speed-up."),
         click.option("--seed", default=None, type=int, help="Override the playbook's seed."),
@@ -214,6 +221,46 @@ def _start(playbook: Path, options: dict[str, object]) -> int:
     from drillconsole.ui.app import run_console
 
     return run_console(playbook, options)
+
+
+@main.command()
+@click.argument("socket_path", required=False, type=click.Path(path_type=Path))
+@click.option("--drill", "drill_id", default=None, metavar="ID", help="Join the running drill with this id.")
+@click.option("--as", "as_person", default=None, metavar="NAME", help="Your name (default: login; an invite sets it).")
+@click.option("--role", "roles", multiple=True, help="A role to hold (repeatable).")
+@click.option("--token", default=None, help="An invite token (`drillconsole invite`); also $DRILLCONSOLE_TOKEN.")
+@click.option("--log-dir", default=None, type=click.Path(path_type=Path), help="Where session logs go (for --drill).")
+@click.option("--follow", is_flag=True, help="No console: print each event as a line (scripts, SSH without a TTY).")
+def join(
+    socket_path: Path | None,
+    drill_id: str | None,
+    as_person: str | None,
+    roles: tuple[str, ...],
+    token: str | None,
+    log_dir: Path | None,
+    follow: bool,
+) -> None:
+    """Join a running drill as a participant: your roles' console, live."""
+    from drillconsole.team.commands import follow_command, resolve_join
+
+    path, person, token = resolve_join(socket_path, drill_id, as_person, token, log_dir)
+    if follow or not sys.stdout.isatty():
+        sys.exit(follow_command(path, person, list(roles), token))
+    from drillconsole.ui.participant import run_participant_console
+
+    sys.exit(run_participant_console(path, person, list(roles), token))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="A role the invite grants (repeatable).")
+@click.option("--drill", "drill_id", default=None, metavar="ID", help="Only for this drill id.")
+@click.option("--ttl", default="12h", show_default=True, help="How long the invite is valid (90m, 12h, 2d).")
+def invite(name: str, roles: tuple[str, ...], drill_id: str | None, ttl: str) -> None:
+    """Print an invite token that lets NAME join with these roles (shared accounts, SSH)."""
+    from drillconsole.team.commands import invite_command
+
+    sys.exit(invite_command(name, list(roles), drill_id, ttl))
 
 
 @main.command()

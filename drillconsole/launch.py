@@ -57,8 +57,13 @@ def prepare(
     players: list[Any] | None = None,
     allow_production: bool = False,
     clock: Any = None,
+    team: dict[str, Any] | None = None,
 ) -> Prepared:
-    """Load and check everything, open the log, and build the engine (raises LaunchError)."""
+    """Load and check everything, open the log, and build the engine (raises LaunchError).
+
+    With `team` (`group`, `person`, `roles`), participants are served on a socket
+    beside the log and `Prepared.engine` is the local person's view of the engine.
+    """
     from drillconsole.engine.engine import Engine
     from drillconsole.log.reader import LogError
     from drillconsole.log.seal import Sealer, SealKeyError
@@ -119,6 +124,23 @@ def prepare(
         log.close()
         path.unlink(missing_ok=resume is None and path.stat().st_size == 0)
         raise LaunchError(str(exc)) from None
+    if team is not None:
+        from drillconsole.team.identity import IdentityError
+        from drillconsole.team.nats import NatsUnavailable
+        from drillconsole.team.session import attach
+
+        try:
+            engine = attach(
+                engine,
+                path,
+                group=team.get("group"),
+                person=team.get("person"),
+                roles=team.get("roles"),
+                nats=team.get("nats"),
+            )
+        except (IdentityError, OSError, NatsUnavailable) as exc:
+            log.close()
+            raise LaunchError(f"cannot serve participants: {exc}") from None
     return Prepared(engine, log, playbook, path)
 
 
@@ -155,8 +177,8 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
             players.append(ScriptPlayer(load_script(Path(options["script"]))))
         except ScriptError as exc:
             raise LaunchError(str(exc)) from None
-    elif not options.get("resume"):
-        raise LaunchError("a headless run needs --auto or --script FILE")
+    elif not options.get("resume") and not options.get("team"):
+        raise LaunchError("a headless run needs --auto or --script FILE (or --team: played from `join` consoles)")
     prepared = prepare(
         playbook_path,
         seed=options.get("seed"),
@@ -166,8 +188,12 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         resume=options.get("resume"),
         players=players,
         allow_production=bool(options.get("allow_production")),
+        team=team_options(options),
     )
     engine = prepared.engine
+    socket_path = getattr(engine, "server", None)
+    if socket_path is not None and not options.get("quiet"):
+        click.echo(f"participants: drillconsole join {engine.server.path} --as NAME --role ROLE", err=True)
     if not options.get("quiet"):
         engine.subscribe(_progress_line)
     try:
@@ -183,6 +209,19 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
     for line in summary_lines(engine.state, prepared.log_path, head):
         click.echo(line)
     return 0 if engine.state.outcome == "restored" else 1
+
+
+def team_options(options: dict[str, Any]) -> dict[str, Any] | None:
+    """What `run` needs to serve participants (None with `--no-team`)."""
+    if options.get("no_team"):
+        return None
+    role = options.get("role")
+    return {
+        "group": options.get("group"),
+        "person": options.get("as_person"),
+        "roles": [role] if role else None,
+        "nats": options.get("nats") or os.environ.get("DRILLCONSOLE_NATS") or None,
+    }
 
 
 def _speed(options: dict[str, Any]) -> float:

@@ -29,6 +29,47 @@ def role_problem(state: DrillState, role: str) -> str | None:
     return None
 
 
+def person_problem(state: DrillState, person: str | None, role: str) -> str | None:
+    """A person acts only for a role they hold; commands without a person (engine, auto player) are not bound."""
+    if person is None:
+        return None
+    holder = state.holders.get(role)
+    if holder == person:
+        return None
+    if holder is None:
+        return f"{person} does not hold role {role} (nobody does: assume it first)"
+    return f"{person} does not hold role {role} (held by {holder})"
+
+
+def stale_problem(state: DrillState, step: Step, request_seq: int | None) -> str | None:
+    """An approval or rejection must answer the gate's current, still pending request."""
+    gate = state.gates.get(step.id)
+    if request_seq is None or gate is None:
+        return None
+    if gate.request_seq != request_seq:
+        current = "none" if gate.request_seq is None else f"#{gate.request_seq}"
+        return f"stale: request #{request_seq} of {step.id} is no longer current (current request {current})"
+    if gate.status != "requested":
+        return f"stale: request #{request_seq} of {step.id} is already {gate.status}"
+    return None
+
+
+def two_person_problem(state: DrillState, person: str | None, step: Step) -> str | None:
+    """Under two-person, the approver must be another person than the requester and the step's executor.
+
+    A solo drill (one person holds every role) cannot hold the rule: the approval
+    is allowed and recorded as not held.
+    """
+    gate = state.gates.get(step.id)
+    if person is None or step.gate is None or not step.gate.two_person or gate is None or state.solo:
+        return None
+    if person == gate.requested_person:
+        return f"two-person rule: {person} requested this gate and cannot approve it"
+    if person == state.holders.get(step.owner):
+        return f"two-person rule: {person} executes {step.id} (holds {step.owner}) and cannot approve it"
+    return None
+
+
 def step_problem(playbook: Playbook, step_id: str) -> str | None:
     """An unknown step id."""
     return None if any(s.id == step_id for s in playbook.steps) else f"unknown step '{step_id}'"
@@ -104,11 +145,26 @@ def may_request(state: DrillState, role: str, step: Step, *, undo: bool = False)
     return None
 
 
-def may_approve(state: DrillState, role: str, step: Step, phrase: str) -> str | None:
-    """Approve a requested gate: a named approver with authority, not the owner or requester under two-person, exact phrase."""
+def may_approve(
+    state: DrillState,
+    role: str,
+    step: Step,
+    phrase: str,
+    *,
+    person: str | None = None,
+    request_seq: int | None = None,
+) -> str | None:
+    """Approve a requested gate: a named approver with authority, not the owner or requester under two-person, exact phrase.
+
+    With people known, the approver must be another person than the requester
+    and executor, and an approval naming an older request is stale.
+    """
     gate = state.gates.get(step.id)
     if step.gate is None or gate is None:
         return f"step {step.id} has no gate"
+    stale = stale_problem(state, step, request_seq)
+    if stale is not None:
+        return stale
     if gate.status != "requested":
         return f"gate of {step.id} is not awaiting approval ({gate.status})"
     if not has_authority(state.playbook, role, "approve_gate"):
@@ -119,11 +175,14 @@ def may_approve(state: DrillState, role: str, step: Step, phrase: str) -> str | 
         return f"two-person rule: {role} cannot approve a step it executes or requested"
     if phrase != step.gate.phrase:
         return "confirm phrase does not match"
-    return None
+    return two_person_problem(state, person, step)
 
 
-def may_reject(state: DrillState, role: str, step: Step) -> str | None:
-    """Refuse a requested gate: any approver of it with authority."""
+def may_reject(state: DrillState, role: str, step: Step, *, request_seq: int | None = None) -> str | None:
+    """Refuse a requested gate: any approver of it with authority (a rejection naming an older request is stale)."""
+    stale = stale_problem(state, step, request_seq)
+    if stale is not None:
+        return stale
     gate = state.gates.get(step.id)
     if step.gate is None or gate is None or gate.status != "requested":
         return f"no pending gate on {step.id}"

@@ -67,6 +67,16 @@ class DrillState:
     actions: list[dict[str, Any]] = field(default_factory=list)
     source_errors: int = 0
     resumed: int = 0
+    holders: dict[str, str] = field(default_factory=dict)
+    """Role → the person holding it now (team drills)."""
+    provisional: set[str] = field(default_factory=set)
+    """Roles the engine's own console holds only until someone claims them."""
+    participants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Person → how they joined (`account`, `via`) and whether they are connected (`online`)."""
+    command_ids: dict[str, int] = field(default_factory=dict)
+    """Participant command id → seq of the event that answered it (a duplicate has no second effect)."""
+    by: str | None = None
+    """The person of the event being folded (None for the engine and older logs)."""
 
     @classmethod
     def initial(cls, playbook: Playbook) -> DrillState:
@@ -121,6 +131,11 @@ class DrillState:
     def phase_reached(self, phase: Phase) -> bool:
         return PHASES.index(self.phase) >= PHASES.index(phase)
 
+    @property
+    def solo(self) -> bool:
+        """One person holds every role (a one-person drill: the two-person rule cannot hold)."""
+        return len(self.holders) == len(self.playbook.roles) and len(set(self.holders.values())) == 1
+
     def item_due_t(self, role: str, item_id: str) -> float | None:
         item = next(i for i in self.playbook.roles[role].checklist if i.id == item_id)
         entered = self.phase_t.get(item.phase.value)
@@ -138,6 +153,10 @@ def apply(state: DrillState, event: Event) -> DrillState:
         return state
     state.seq = event.seq
     state.t = event.t
+    state.by = event.by
+    command_id = event.data.get("command_id")
+    if command_id is not None:
+        state.command_ids[command_id] = event.seq
     handler = _HANDLERS.get(event.type)
     if handler is not None:
         handler(state, event.t, event.data, event.actor)
@@ -316,7 +335,15 @@ def _unchecked(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
 
 
 def _gate_requested(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
-    s.gates[d["step"]] = GateView("requested", t, actor, d.get("expires_t"), for_undo=bool(d.get("undo")))
+    s.gates[d["step"]] = GateView(
+        "requested",
+        t,
+        actor,
+        d.get("expires_t"),
+        for_undo=bool(d.get("undo")),
+        request_seq=s.seq,
+        requested_person=s.by,
+    )
     h = s.gate_history.setdefault(d["step"], GateHistory())
     h.requests += 1
     h.requested_t = t if h.requested_t is None else h.requested_t
@@ -326,10 +353,11 @@ def _gate_requested(s: DrillState, t: float, d: dict[str, Any], actor: str) -> N
 
 def _gate_approved(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     gate = s.gates[d["step"]]
-    gate.status, gate.approver = "approved", actor
+    gate.status, gate.approver, gate.approver_person = "approved", actor, s.by
     h = s.gate_history.setdefault(d["step"], GateHistory())
     if h.approved_t is None:
-        h.approved_t, h.approver = t, actor
+        h.approved_t, h.approver, h.approver_person = t, actor, s.by
+        h.two_person_held = d.get("two_person_held")
 
 
 def _gate_rejected(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -455,6 +483,29 @@ def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     s.actions.append({**d, "t": t, "actor": actor})
 
 
+def _joined(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.participants[d["person"]] = {"account": d.get("account"), "via": d.get("via"), "online": True, "joined_t": t}
+
+
+def _left(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    if d["person"] in s.participants:
+        s.participants[d["person"]]["online"] = False
+
+
+def _role_assumed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.holders[d["role"]] = d["person"]
+    if d.get("provisional"):
+        s.provisional.add(d["role"])
+    else:
+        s.provisional.discard(d["role"])
+
+
+def _role_renounced(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    if s.holders.get(d["role"]) == d["person"]:
+        del s.holders[d["role"]]
+        s.provisional.discard(d["role"])
+
+
 Handler = Callable[[DrillState, float, dict[str, Any], str], None]
 
 _HANDLERS: dict[str, Handler] = {
@@ -489,4 +540,8 @@ _HANDLERS: dict[str, Handler] = {
     EventType.COMMS_SENT: _comms,
     EventType.REVIEW_LESSON: _lesson,
     EventType.REVIEW_ACTION: _action_item,
+    EventType.PARTICIPANT_JOINED: _joined,
+    EventType.PARTICIPANT_LEFT: _left,
+    EventType.ROLE_ASSUMED: _role_assumed,
+    EventType.ROLE_RENOUNCED: _role_renounced,
 }

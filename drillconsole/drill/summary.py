@@ -56,11 +56,15 @@ def gate_rows(state: DrillState) -> dict[str, dict[str, Any]]:
         h = state.gate_history[step.id]
         latency = None if h.approved_t is None or h.asked_t is None else round(h.approved_t - h.asked_t, 3)
         held = None if h.approver is None or h.owner is None else h.approver != h.owner
+        if h.two_person_held is not None:  # team drills compare people; a solo drill records the rule as not held
+            held = h.two_person_held
+        approver = h.approver if h.approver_person is None else f"{h.approver} ({h.approver_person})"
         out[step.id] = {
             "requests": h.requests,
             "requested_t": h.requested_t,
             "approved_t": h.approved_t,
-            "approver": h.approver,
+            "approver": approver,
+            "approver_person": h.approver_person,
             "expired": h.expired,
             "rejected": h.rejected,
             "rejected_by": list(h.rejected_by),

@@ -75,6 +75,10 @@ class GateView:
     approver: str | None = None
     reason: str | None = None
     for_undo: bool = False
+    request_seq: int | None = None
+    """The seq of the `gate.requested` now pending or answered: an approval must name it."""
+    requested_person: str | None = None
+    approver_person: str | None = None
     """The request is for the step's undo, not for the step."""
 
 
@@ -102,4 +106,7 @@ class GateHistory:
     rejected: int = 0
     rejected_by: list[str] = field(default_factory=list)
     refused: int = 0
+    approver_person: str | None = None
+    two_person_held: bool | None = None
+    """False when a solo drill approved a two-person gate (one person held every role); None when unknown."""
     """Approval attempts the rules refused (wrong phrase, wrong person)."""

@@ -54,7 +54,7 @@ KINDS = (
 )
 """Timeline filter kinds, in the order the filter cycles through them."""
 
-_KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal"}
+_KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal", "participant": "session", "role": "session"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,10 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     EventType.CHECKLIST_CHECKED: lambda d: f"checked {d['role']}/{d['item']}" + (" (late)" if d.get("late") else ""),
     EventType.CHECKLIST_UNCHECKED: lambda d: f"unchecked {d['role']}/{d['item']}",
     EventType.GATE_REQUESTED: lambda d: f"gate of {d['step']} requested; approvers {', '.join(d.get('approvers', []))}",
-    EventType.GATE_APPROVED: lambda d: f"gate of {d['step']} APPROVED by {d.get('approver')}",
+    EventType.GATE_APPROVED: lambda d: (
+        f"gate of {d['step']} APPROVED by {d.get('approver')}"
+        + (" (two-person rule NOT held: one person holds every role)" if d.get("two_person_held") is False else "")
+    ),
     EventType.GATE_REJECTED: lambda d: f"gate of {d['step']} rejected by {d.get('approver')}: {d.get('reason', '')}",
     EventType.GATE_EXPIRED: lambda d: f"gate of {d['step']} expired unapproved",
     EventType.STEP_STARTED: lambda d: (
@@ -127,6 +130,13 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     EventType.COMMS_SENT: lambda d: f"sent to {d.get('channel')}: {d.get('text', '')}",
     EventType.REVIEW_LESSON: lambda d: f"lesson: {d.get('text', '')}",
     EventType.REVIEW_ACTION: lambda d: f"action item for {d.get('owner')} due {d.get('due')}: {d.get('text', '')}",
+    EventType.PARTICIPANT_JOINED: lambda d: (
+        f"{d['person']} joined via {d.get('via')} holding {', '.join(d.get('roles', [])) or 'no role'}"
+    ),
+    EventType.PARTICIPANT_LEFT: lambda d: f"{d['person']} left: {d.get('reason', '')}",
+    EventType.ROLE_ASSUMED: lambda d: f"{d['person']} now holds {d['role']}",
+    EventType.ROLE_RENOUNCED: lambda d: f"{d['person']} gave up {d['role']}: {d.get('reason', '')}",
+    EventType.ACCESS_DENIED: lambda d: f"REFUSED {d.get('command')}: {d.get('reason', '')}",
 }
 
 
@@ -141,4 +151,6 @@ def describe_event(event: Event) -> TimelineLine | None:
         text = f"{event.type} {event.data}"
     if event.auto:
         text += " [auto]"
+    if event.by is not None:
+        text += f" — by {event.by}"
     return TimelineLine(event.seq, event.t, event.actor, kind_of(event.type), event.type, text)

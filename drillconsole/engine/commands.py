@@ -38,11 +38,13 @@ class CommandProcessor:
     # --- helpers --------------------------------------------------------------
 
     def _step(self, role: str, step_id: str) -> Step:
-        _refuse(rules.role_problem(self.rec.state, role) or rules.step_problem(self.rec.playbook, step_id))
+        self._role(role)
+        _refuse(rules.step_problem(self.rec.playbook, step_id))
         return self.rec.playbook.step(step_id)
 
     def _role(self, role: str) -> None:
-        _refuse(rules.role_problem(self.rec.state, role))
+        # A person's command (team drills) may only act for a role that person holds.
+        _refuse(rules.role_problem(self.rec.state, role) or rules.person_problem(self.rec.state, self.rec.person, role))
 
     def _deny(self, role: str, command: str, step: str, reason: str | None) -> None:
         """Log a refused gate decision (who, which gate, why), then refuse."""
@@ -113,22 +115,34 @@ class CommandProcessor:
         self.rec.emit(EventType.GATE_REQUESTED, role, data, auto=auto)
         self._after()
 
-    def approve(self, role: str, step_id: str, phrase: str, *, auto: bool = False) -> None:
+    def approve(
+        self, role: str, step_id: str, phrase: str, *, auto: bool = False, request_seq: int | None = None
+    ) -> None:
         """Approve a requested gate with the exact confirm phrase; the step (or its undo) then runs."""
         step = self._step(role, step_id)
-        self._deny(role, "approve", step_id, rules.may_approve(self.rec.state, role, step, phrase))
-        for_undo = self.rec.state.gates[step_id].for_undo
-        self.rec.emit(EventType.GATE_APPROVED, role, {"step": step_id, "approver": role}, auto=auto)
+        state, person = self.rec.state, self.rec.person
+        problem = rules.may_approve(state, role, step, phrase, person=person, request_seq=request_seq)
+        self._deny(role, "approve", step_id, problem)
+        gate = state.gates[step_id]
+        for_undo = gate.for_undo
+        data: dict[str, Any] = {"step": step_id, "approver": role}
+        if gate.request_seq is not None and person is not None:
+            data["request_seq"] = gate.request_seq
+        if step.gate is not None and step.gate.two_person and person is not None:
+            data["two_person_held"] = person not in (gate.requested_person, state.holders.get(step.owner))
+        self.rec.emit(EventType.GATE_APPROVED, role, data, auto=auto)
         if for_undo:
             self.runner.undo(step, step.owner, self._undo_action(step), auto=auto)
         else:
             self.runner.start(step, step.owner, auto=auto)
         self._after()
 
-    def reject(self, role: str, step_id: str, reason: str, *, auto: bool = False) -> None:
+    def reject(
+        self, role: str, step_id: str, reason: str, *, auto: bool = False, request_seq: int | None = None
+    ) -> None:
         """Refuse a requested gate; the step does not run."""
         step = self._step(role, step_id)
-        self._deny(role, "reject", step_id, rules.may_reject(self.rec.state, role, step))
+        self._deny(role, "reject", step_id, rules.may_reject(self.rec.state, role, step, request_seq=request_seq))
         data = {"step": step_id, "approver": role, "reason": reason.strip()}
         self.rec.emit(EventType.GATE_REJECTED, role, data, auto=auto)
         self._after()
@@ -218,6 +232,7 @@ class CommandProcessor:
     def lesson(self, role: str, text: str, *, auto: bool = False) -> None:
         """Record a lesson learned (review)."""
         _refuse(None if role in self.rec.playbook.roles else f"unknown role '{role}'")
+        _refuse(rules.person_problem(self.rec.state, self.rec.person, role))
         _refuse(None if text.strip() else "a lesson needs text")
         self.rec.emit(EventType.REVIEW_LESSON, role, {"text": text.strip()}, auto=auto)
 
@@ -225,6 +240,7 @@ class CommandProcessor:
         """Record an action item with its owner role and due date (review)."""
         roles = self.rec.playbook.roles
         _refuse(None if role in roles and owner in roles else f"unknown role '{owner if role in roles else role}'")
+        _refuse(rules.person_problem(self.rec.state, self.rec.person, role))
         _refuse(None if text.strip() else "an action item needs text")
         data = {"text": text.strip(), "owner": owner, "due": due}
         self.rec.emit(EventType.REVIEW_ACTION, role, data, auto=auto)

@@ -38,6 +38,14 @@ class Player(Protocol):
     def act(self, engine: Engine, now: float) -> None: ...
 
 
+class Service(Protocol):
+    """Something that runs beside the drill in the engine's loop (it must never block the engine)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class Engine:
     """Runs one drill of a playbook against the sources and targets it is given."""
 
@@ -100,6 +108,8 @@ class Engine:
         self.lesson, self.action_item, self.allowed_approvers = c.lesson, c.action_item, c.allowed_approvers
         self._begun = False
         self._owns_http = False
+        self.services: list[Service] = []
+        """Started when the drill begins, closed when it ends (the participants' server, the NATS bridge)."""
 
     # --- what callers see ----------------------------------------------------------
 
@@ -116,9 +126,11 @@ class Engine:
         """Drill time, never behind the last event."""
         return self.recorder.now()
 
-    def emit(self, type: EventType, actor: str, data: dict[str, Any], *, auto: bool = False) -> Event:
+    def emit(
+        self, type: EventType, actor: str, data: dict[str, Any], *, auto: bool = False, by: str | None = None
+    ) -> Event:
         """Write one event (for the engine's own parts and tools; operators go through commands)."""
-        return self.recorder.emit(type, actor, data, auto=auto)
+        return self.recorder.emit(type, actor, data, auto=auto, by=by)
 
     @property
     def idle(self) -> bool:
@@ -206,6 +218,8 @@ class Engine:
         """Run until the drill ends (or, for tests and tools, until drill time `until`); return the outcome."""
         if not self._begun:
             self._begin()
+            for service in self.services:
+                await service.start()
         try:
             while not self.state.ended:
                 if self.clock.virtual:
@@ -244,6 +258,8 @@ class Engine:
 
     async def _finish(self) -> None:
         self.tasks.cancel_all()
+        for service in self.services:
+            await service.close()
         await self.sampler.close()
         if self._owns_http and self.http is not None:
             await self.http.aclose()

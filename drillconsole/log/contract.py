@@ -51,6 +51,10 @@ class EventType(StrEnum):
     REVIEW_LESSON = "review.lesson"
     REVIEW_ACTION = "review.action"
     LOG_SEALED = "log.sealed"
+    PARTICIPANT_JOINED = "participant.joined"
+    PARTICIPANT_LEFT = "participant.left"
+    ROLE_ASSUMED = "role.assumed"
+    ROLE_RENOUNCED = "role.renounced"
 
 
 ENGINE = "engine"
@@ -65,6 +69,8 @@ class Payload(TypedDict, total=False):
 
     auto: bool
     """Written by the auto player (`--auto`), not by a person."""
+    command_id: str
+    """The id of the participant command this event answers (a command delivered twice has one effect)."""
 
 
 class SignalInfo(TypedDict):
@@ -218,6 +224,10 @@ class GateApproved(Payload):
 
     step: str
     approver: str
+    request_seq: NotRequired[int]
+    """The seq of the `gate.requested` this approval answers (team drills)."""
+    two_person_held: NotRequired[bool]
+    """False when one person held every role (solo drill) so the two-person rule could not hold."""
 
 
 class GateRejected(Payload):
@@ -328,6 +338,8 @@ class AccessDenied(Payload):
     command: str
     reason: str
     step: NotRequired[str]
+    role: NotRequired[str]
+    """The role the refused command was sent as (team drills)."""
 
 
 class EngineError(Payload):
@@ -376,6 +388,41 @@ class LogSealed(Payload):
     sig: str
 
 
+class ParticipantJoined(Payload):
+    """A person joined the drill (a console on the socket, over NATS, or the engine's own console)."""
+
+    person: str
+    account: str
+    """Who the kernel or the invite token says they are: `uid:NAME`, `token`, or `nats:USER`."""
+    via: str
+    roles: list[str]
+    """The roles the person holds once joined."""
+
+
+class ParticipantLeft(Payload):
+    """A person's connection ended (they may rejoin and keep their roles)."""
+
+    person: str
+    reason: str
+
+
+class RoleAssumed(Payload):
+    """A person took a role; the role's next commands are theirs."""
+
+    role: str
+    person: str
+    provisional: NotRequired[bool]
+    """Held by the engine's own console until someone claims it (solo drill)."""
+
+
+class RoleRenounced(Payload):
+    """A person gave a role up (or handed it over)."""
+
+    role: str
+    person: str
+    reason: str
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.SESSION_STARTED: SessionStarted,
     EventType.SESSION_RESUMED: SessionResumed,
@@ -410,6 +457,10 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.REVIEW_LESSON: ReviewLesson,
     EventType.REVIEW_ACTION: ReviewAction,
     EventType.LOG_SEALED: LogSealed,
+    EventType.PARTICIPANT_JOINED: ParticipantJoined,
+    EventType.PARTICIPANT_LEFT: ParticipantLeft,
+    EventType.ROLE_ASSUMED: RoleAssumed,
+    EventType.ROLE_RENOUNCED: RoleRenounced,
 }
 """The payload type of every event type."""
 

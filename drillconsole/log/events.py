@@ -40,10 +40,12 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     prev: str = ""
     hash: str = ""
+    by: str | None = None
+    """The person whose command wrote the event (team drills); None for the engine and older logs."""
 
     def body(self) -> dict[str, Any]:
         """The event without its hash: what the hash covers."""
-        return {
+        body: dict[str, Any] = {
             "seq": self.seq,
             "ts": self.ts,
             "t": self.t,
@@ -52,6 +54,9 @@ class Event:
             "data": self.data,
             "prev": self.prev,
         }
+        if self.by is not None:
+            body["by"] = self.by
+        return body
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.body(), "hash": self.hash}
@@ -67,6 +72,7 @@ class Event:
             data=d.get("data") or {},
             prev=d["prev"],
             hash=d["hash"],
+            by=d.get("by"),
         )
 
     @property

@@ -2,11 +2,12 @@
 
 Schema 2 (written since drillconsole writes seals) hashes the exact bytes written:
 
-    {"seq":N,"type":T,"t":X,"ts":S,"actor":A,"data":{...},"prev":"<64 hex>","hash":"<64 hex>"}\\n
+    {"seq":N,"type":T,"t":X,"ts":S,"actor":A[,"by":P],"data":{...},"prev":"<64 hex>","hash":"<64 hex>"}\\n
     └──────────────────────────── body B ─────────────────────────────────┘
 
 `hash` = sha256(B), where B is every byte of the line before `,"hash":"` (the
 opening brace included, the closing one not). Keys come in that fixed order,
+`by` (the person, team drills) is present only when known and is hashed like the rest;
 `data` has sorted keys, separators are compact, text is UTF-8 (not escaped).
 `prev` sits at a fixed distance from the end, so a verifier checks a line by
 slicing it: no JSON decoding and no re-encoding.
@@ -65,8 +66,10 @@ def encode_data(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-def encode_body(seq: int, t: float, ts: str, type: str, actor: str, data: bytes, prev: str) -> bytes:
-    """The hashed part of a schema-2 line (no closing brace)."""
+def encode_body(
+    seq: int, t: float, ts: str, type: str, actor: str, data: bytes, prev: str, by: str | None = None
+) -> bytes:
+    """The hashed part of a schema-2 line (no closing brace); `by` goes after `actor` when known."""
     return b"".join(
         (
             b'{"seq":%d,"type":' % seq,
@@ -77,6 +80,7 @@ def encode_body(seq: int, t: float, ts: str, type: str, actor: str, data: bytes,
             _text(ts),
             b',"actor":',
             _text(actor),
+            b"" if by is None else b',"by":' + _text(by),
             b',"data":',
             data,
             PREV_KEY,
@@ -118,6 +122,8 @@ def parse(line: bytes) -> Event | None:
         value = d.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
             return None
+    if not isinstance(d.get("by", ""), str):
+        return None
     return Event.from_dict(d)
 
 
@@ -136,7 +142,7 @@ def check_line(line: bytes) -> tuple[Event | None, str | None]:
     try:
         v1_body = canonical(event.body())
         v2_body = encode_body(
-            event.seq, event.t, event.ts, event.type, event.actor, encode_data(event.data), event.prev
+            event.seq, event.t, event.ts, event.type, event.actor, encode_data(event.data), event.prev, event.by
         )
     except (ValueError, TypeError, UnicodeEncodeError):  # lone surrogates and the like
         return None, MALFORMED

@@ -161,6 +161,9 @@ class SessionLog:
         self._mutex = threading.Lock()
         self._sealer = sealer
         self._seal_every = seal_every
+        self.observers: list[Callable[[Event, bytes], None]] = []
+        """Called with (event, line) for every line written, seals included, once it is as durable as its type needs."""
+        self._written: list[tuple[Event, bytes]] = []
         last = self.existing[-1] if self.existing else None
         self._sealed = last is None or last.type == SEAL_TYPE
         self._last_t = last.t if last is not None else 0.0
@@ -221,8 +224,10 @@ class SessionLog:
         """Whether close() has been called."""
         return self._fd is None
 
-    def append(self, t: float, type: str, actor: str, data: dict[str, Any] | None = None) -> Event:
-        """Redact, chain, write and (for durable types) fsync one event; returns it as written."""
+    def append(
+        self, t: float, type: str, actor: str, data: dict[str, Any] | None = None, by: str | None = None
+    ) -> Event:
+        """Redact, chain, write and (for durable types) fsync one event (`by`: the person, hashed); returns it."""
         if data is not None and not isinstance(data, dict):
             raise TypeError("event data must be a dict")
         if not math.isfinite(t):
@@ -238,7 +243,7 @@ class SessionLog:
                 if anchor is not None and anchor != self.last_hash:
                     raise ValueError("session.started playbook_hash differs from the hash the log was created with")
                 raw = {**raw, "log_schema": LOG_SCHEMA}
-            event = self._write_event(round(float(t), 3), type, actor, *_encoded(raw, self._redactor))
+            event = self._write_event(round(float(t), 3), type, actor, *_encoded(raw, self._redactor), by=by)
             now = self._monotonic()
             if self._dirty_since is None:
                 self._dirty_since = now
@@ -248,14 +253,26 @@ class SessionLog:
                 self._seal()  # fsynced with the event if that is durable, else with the next batch
             if type in DURABLE_TYPES or now - self._dirty_since >= self._interval:
                 self._fsync()
+            self._announce()
             return event
 
-    def _write_event(self, t: float, type: str, actor: str, data: dict[str, Any], data_bytes: bytes) -> Event:
+    def _announce(self) -> None:
+        """Hand what was just written to the observers (participants follow the log through this)."""
+        written, self._written = self._written, []
+        for event, line in written:
+            for observer in self.observers:
+                observer(event, line)
+
+    def _write_event(
+        self, t: float, type: str, actor: str, data: dict[str, Any], data_bytes: bytes, by: str | None = None
+    ) -> Event:
         """Frame (schema 2), write and chain one event whose data is clean and encoded."""
         ts = self._wall()
-        line, digest = frame(encode_body(self.next_seq, t, ts, type, actor, data_bytes, self.last_hash))
+        line, digest = frame(encode_body(self.next_seq, t, ts, type, actor, data_bytes, self.last_hash, by))
         self._write(line)
-        event = Event(self.next_seq, ts, t, type, actor, data, self.last_hash, digest)
+        event = Event(self.next_seq, ts, t, type, actor, data, self.last_hash, digest, by)
+        if self.observers:
+            self._written.append((event, line))
         self.next_seq += 1
         self.last_hash = digest
         self._last_t = t
@@ -309,6 +326,7 @@ class SessionLog:
             if self._fd is not None and self._sealer is not None and not self._sealed and not self._failed:
                 self._seal()
                 self._fsync()
+                self._announce()
 
     def close(self) -> None:
         """Seal the head (with a sealer), sync and close; calling it again does nothing."""
@@ -321,6 +339,7 @@ class SessionLog:
                     self._dirty_since = self._dirty_since if self._dirty_since is not None else 0.0
                 if self._dirty_since is not None and not self._failed:
                     self._fsync()
+                self._announce()
             finally:
                 os.close(self._fd)
                 self._fd = None

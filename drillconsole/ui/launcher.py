@@ -37,7 +37,7 @@ def check_readable(playbook_path: Path) -> None:
 
 def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
     """Load and check the playbook, refuse production without permission, then prepare the drill."""
-    from drillconsole.launch import LaunchError, prepare
+    from drillconsole.launch import LaunchError, prepare, team_options
     from drillconsole.playbook.loader import PlaybookError, load_playbook
 
     try:
@@ -59,6 +59,7 @@ def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
             speed=options.get("speed") or 1.0,
             resume=options.get("resume"),
             allow_production=bool(options.get("allow_production")),
+            team=team_options(options),
         )
     except LaunchError as exc:
         raise LaunchProblem(_lines(str(exc))) from None

@@ -20,6 +20,7 @@ SUITES = [
     "scale_bench",
     "rerun_bench",
     "playbook_bench",
+    "team_bench",
 ]
 
 

@@ -12,11 +12,59 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
 
+from drillconsole.drill import metrics
 from drillconsole.drill.wording import format_duration
 from drillconsole.engine.commands import CommandError
-from drillconsole.engine.summary import headline
+from drillconsole.report.history import Comparison, compare, earlier_drills
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+LABELS = {
+    "time_to_detect_s": "Time to detect",
+    "time_to_decision_s": "Time to decision",
+    "time_to_rollback_s": "Time to rollback",
+    "time_to_restore_s": "Time to restore",
+    "time_to_restore_from_detection_s": "  from detection",
+    "rollback_success_rate": "Rollback success",
+    "fidelity_match_rate": "Fidelity",
+    "false_alarms": "False alarms",
+    "escalations": "Escalations",
+}
+
+
+def _shown(key: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if key.endswith("_s"):
+        return format_duration(value)
+    if key in metrics.HIGHER_IS_BETTER:
+        return f"{value:.1%}"
+    return f"{value:g}"
+
+
+def headline_text(m: metrics.Metrics, earlier: list[Comparison]) -> str:
+    """Every headline metric (docs/metrics.md), against the earlier drills when there are any, then late and missed items."""
+    values = metrics.headline_values(m)
+    against = {c.metric: c for c in earlier}
+    lines = []
+    for key, label in LABELS.items():
+        line = f"{label:<18}[b]{_shown(key, values[key])}[/b]"
+        if key == "time_to_detect_s" and m.detected_by == "person":
+            line += " (by a person)"
+        if key == "fidelity_match_rate" and m.fidelity is not None:
+            line += " passed" if m.fidelity.passed else " [b $band-critical]FAILED[/]"
+        c = against.get(key)
+        if c is not None and c.verdict != "new":
+            tone = {"better": "$band-ok", "worse": "$band-critical"}.get(c.verdict, "dim")
+            line += f"  [{tone}]{c.verdict} than {_shown(key, c.before)} before[/]"
+        lines.append(line)
+    late = [f"{rid}/{i}" for rid, a in m.adherence.items() for i in a["late_items"]]
+    missed = [f"{rid}/{i}" for rid, a in m.adherence.items() for i in a["missed_items"]]
+    lines.append(f"Late items        {escape(', '.join(late)) or 'none'}")
+    lines.append(f"Missed items      {escape(', '.join(missed)) or 'none'}")
+    if earlier:
+        lines.append(f"[dim]compared with the median of earlier drills of this playbook in {'the log folder'}[/dim]")
+    return "\n".join(lines)
 
 
 class ReviewScreen(Screen[None]):
@@ -32,7 +80,7 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self._engine.state
-        h = headline(s)
+        h = metrics.compute(s)
         tone = "band-ok" if h.outcome == "restored" else "band-critical"
         roles = [(rid, rid) for rid in s.playbook.roles]
         with VerticalScroll(id="review"):
@@ -40,9 +88,8 @@ class ReviewScreen(Screen[None]):
             yield Static(
                 f"Outcome [b ${tone}]{escape(h.outcome or 'unfinished')}[/]"
                 + (f" ({escape(s.end_reason)})" if s.end_reason and h.outcome != "restored" else "")
-                + f"\nTime to detect    [b]{format_duration(h.time_to_detect)}[/b]"
-                + f"\nTime to decision  [b]{format_duration(h.time_to_decision)}[/b]"
-                + f"\nTime to rollback  [b]{format_duration(h.time_to_rollback)}[/b]",
+                + "\n"
+                + headline_text(h, self._earlier()),
                 id="headline",
             )
             yield Static(f"[b]Lessons learned[/b] (recorded as {escape(self._role)})")
@@ -59,6 +106,14 @@ class ReviewScreen(Screen[None]):
             yield Static("", id="actions")
             yield Button("Close the drill (Ctrl+S)", variant="primary", id="close")
         yield Footer()
+
+    def _earlier(self) -> list[Comparison]:
+        """This drill against earlier drills of the same playbook in the log folder (empty without a log)."""
+        path = getattr(getattr(self._engine, "log", None), "path", None)
+        if path is None:
+            return []
+        now = metrics.headline_values(metrics.compute(self._engine.state))
+        return compare(now, earlier_drills(path, self._engine.playbook.drill.id))
 
     def on_mount(self) -> None:
         for field in self.query(Input):

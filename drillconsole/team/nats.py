@@ -1,0 +1,352 @@
+"""Team drills across hosts on NATS JetStream (the optional extra `drillconsole[nats]`).
+
+The engine publishes every line it writes to the stream `DRILL_<id>` on the
+subject `drill.<id>.events` — stream sequence = log seq + 1 (JetStream counts
+from 1), message id = `<session>:<seq>`, each publish expecting the previous
+sequence, so a second engine for the same drill is refused by the broker
+itself. Participants send commands on `drill.<id>.commands.<person>`; the
+broker's per-user permissions (README) decide who may publish there, so the
+subject names the person. The local log stays the source of truth: when the
+broker is down the drill carries on and the bridge backfills from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.log.events import Event
+from drillconsole.log.lines import check_line
+from drillconsole.team.hub import Hub, JoinRefused
+from drillconsole.team.protocol import (
+    NAME,
+    PROTOCOL,
+    Command,
+    Failure,
+    Hello,
+    ProtocolError,
+    Result,
+    Welcome,
+    decode_client,
+    encode,
+)
+
+WRONG_LAST_SEQUENCE = 10071
+"""JetStream's error code when a publish's expected last sequence does not hold (another writer)."""
+
+
+class NatsUnavailable(Exception):
+    """nats-py is not installed (one line: install the `nats` extra)."""
+
+
+def require_nats() -> Any:
+    try:
+        import nats
+    except ImportError:
+        raise NatsUnavailable("NATS needs the nats extra: pip install 'drillconsole[nats]'") from None
+    return nats
+
+
+def subjects(drill: str) -> tuple[str, str, str]:
+    """(stream name, events subject, commands subject prefix) of a drill id."""
+    token = re.sub(r"[^A-Za-z0-9_-]", "_", drill)
+    return f"DRILL_{token}", f"drill.{token}.events", f"drill.{token}.commands"
+
+
+class NatsBridge:
+    """Publishes the log to JetStream and takes participants' commands from NATS; never blocks the engine."""
+
+    def __init__(self, hub: Hub, url: str, *, user: str | None = None, password: str | None = None) -> None:
+        self.hub = hub
+        self.url, self.user, self.password = url, user, password
+        self.stream, self.subject, self.commands = subjects(hub.state.playbook.drill.id)
+        log = hub.engine.log
+        self.history: list[bytes] = _file_lines(log.path)
+        log.observers.append(self._written)
+        self.session = self._session_id()
+        self.published = 0
+        """How many log lines the stream holds (the next one to publish)."""
+        self.status = "connecting"
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._nc: Any = None
+
+    def _session_id(self) -> str:
+        first = self.history[0] if self.history else b""
+        event, _ = check_line(first.rstrip(b"\n")) if first else (None, None)
+        return event.hash[:16] if event is not None else uuid.uuid4().hex[:16]
+
+    def _written(self, event: Event, line: bytes) -> None:
+        if not self.history:
+            self.session = event.hash[:16]
+        self.history.append(line)
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Connect (in the background: a broker that is down never delays the drill)."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self, grace: float = 2.0) -> None:
+        """Publish what is left (up to `grace` seconds), then disconnect."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(grace):
+                    while self.status == "connected" and self.published < len(self.history):
+                        self._progress.clear()
+                        await self._progress.wait()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+
+    async def _run(self) -> None:
+        nats = require_nats()
+        delay = 0.1
+        while self._nc is None:
+            try:
+                self._nc = await nats.connect(
+                    self.url,
+                    user=self.user,
+                    password=self.password,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    error_cb=_quiet,
+                    disconnected_cb=self._down,
+                    reconnected_cb=self._up,
+                )
+            except Exception:  # down or refusing: the drill carries on, we try again
+                self.status = "down"
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        self.status = "connected"
+        js = self._nc.jetstream()
+        if not await self._claim(js):
+            return
+        await self._nc.subscribe(f"{self.commands}.*", cb=self._command)
+        await self._publish(js)
+
+    async def _down(self) -> None:
+        if self.status != "shut out":
+            self.status = "down"
+
+    async def _up(self) -> None:
+        if self.status != "shut out":
+            self.status = "connected"
+        self._wake.set()
+
+    async def _claim(self, js: Any) -> bool:
+        """Make the stream ours: new, already this session's (resume), or a finished session's (purged)."""
+        from nats.js.api import StorageType, StreamConfig
+        from nats.js.errors import NotFoundError
+
+        while True:
+            try:
+                try:
+                    info = await js.stream_info(self.stream)
+                except NotFoundError:
+                    config = StreamConfig(
+                        name=self.stream, subjects=[self.subject], storage=StorageType.FILE, duplicate_window=120.0
+                    )
+                    info = await js.add_stream(config)
+                last = info.state.last_seq
+                if last == 0:
+                    self.published = 0
+                    return True
+                held = await js.get_msg(self.stream, last)
+                if last <= len(self.history) and held.data == self.history[last - 1].rstrip(b"\n"):
+                    self.published = last  # our own session: continue after a restart
+                    return True
+                if await self._finished(js, last):
+                    await js.purge_stream(self.stream)
+                    self.published = 0
+                    return True
+                self._shut_out()
+                return False
+            except Exception:
+                if self.status == "shut out":
+                    return False
+                await asyncio.sleep(0.5)
+
+    async def _finished(self, js: Any, last: int) -> bool:
+        """Whether the session the stream holds has ended (its last lines hold `session.ended`)."""
+        for seq in range(last, max(0, last - 3), -1):
+            msg = await js.get_msg(self.stream, seq)
+            event, _ = check_line(msg.data)
+            if event is not None and event.type == EventType.SESSION_ENDED:
+                return True
+        return False
+
+    def _shut_out(self) -> None:
+        self.status = "shut out"
+        drill = self.hub.state.playbook.drill.id
+        if self.hub.writable:
+            data = {
+                "where": "nats bridge",
+                "error": f"another engine publishes drill {drill} on NATS; this one does not",
+            }
+            self.hub.engine.emit(EventType.ENGINE_ERROR, ENGINE, data)
+
+    async def _publish(self, js: Any) -> None:
+        from nats.js.errors import APIError
+
+        while True:
+            if self.published >= len(self.history):
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            seq = self.published
+            headers = {"Nats-Msg-Id": f"{self.session}:{seq}", "Nats-Expected-Last-Sequence": str(seq)}
+            try:
+                await js.publish(
+                    self.subject, self.history[seq].rstrip(b"\n"), timeout=2, stream=self.stream, headers=headers
+                )
+            except APIError as exc:
+                if exc.err_code == WRONG_LAST_SEQUENCE:
+                    self._shut_out()
+                    return
+                await asyncio.sleep(0.2)
+                continue
+            except Exception:  # timeouts, no responders, a reconnect under way: retry the same line
+                await asyncio.sleep(0.2)
+                continue
+            self.published = seq + 1
+            self._progress.set()
+
+    async def _command(self, msg: Any) -> None:
+        person = msg.subject.rsplit(".", 1)[-1]
+        try:
+            message = decode_client(msg.data)
+        except ProtocolError as exc:
+            await msg.respond(encode(Failure(code="protocol", message=str(exc))))
+            return
+        if not re.match(NAME, person):
+            await msg.respond(encode(Failure(code="name", message=f"'{person}' is not a usable name")))
+            return
+        account = f"nats:{person}"
+        if isinstance(message, Hello):
+            try:
+                roles, _refused = self.hub.join(person, account, "nats", message.roles)
+            except JoinRefused as exc:
+                await msg.respond(encode(Failure(code="name", message=str(exc))))
+                return
+            welcome = Welcome(
+                protocol=PROTOCOL, drill=self.hub.state.playbook.drill.id, person=person, roles=roles, from_seq=0
+            )
+            await msg.respond(encode(welcome))
+            return
+        if person not in self.hub.state.participants:
+            try:
+                self.hub.join(person, account, "nats", [])
+            except JoinRefused as exc:
+                await msg.respond(encode(Result(id=message.id, ok=False, reason=str(exc))))
+                return
+        await msg.respond(encode(self.hub.dispatch(person, message)))
+
+
+async def _quiet(exc: Exception) -> None:
+    """Connection errors are expected while the broker is down; the bridge's status says so."""
+
+
+def _file_lines(path: Any) -> list[bytes]:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    return [line + b"\n" for line in data.split(b"\n") if line.strip()]
+
+
+class NatsFollower:
+    """A participant over NATS: follows the stream from its last seq and sends commands on its own subject."""
+
+    def __init__(
+        self,
+        url: str,
+        drill: str,
+        person: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.url, self.user, self.password = url, user, password
+        self.person = person
+        self.stream, self.subject, commands = subjects(drill)
+        self.command_subject = f"{commands}.{person}"
+        self.on_event = on_event
+        self.last_seq = -1
+        self.last_hash: str | None = None
+        self._changed = asyncio.Event()
+        self._nc: Any = None
+        self._sub: Any = None
+
+    async def join(self, roles: list[str] | None = None) -> Welcome:
+        """Connect, say hello (claiming roles), and follow the stream from the first event not held."""
+        from nats.js.api import ConsumerConfig, DeliverPolicy
+
+        self._nc = await require_nats().connect(
+            self.url, user=self.user, password=self.password, connect_timeout=2, error_cb=_quiet
+        )
+        answer = await self._nc.request(
+            self.command_subject, encode(Hello(protocol=PROTOCOL, person=self.person, roles=roles or [])), timeout=5
+        )
+        welcome: Welcome = _answer(answer.data, Welcome)
+        js = self._nc.jetstream()
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.last_seq + 2)
+        self._sub = await js.subscribe(
+            self.subject, stream=self.stream, ordered_consumer=True, config=config, cb=self._take
+        )
+        return welcome
+
+    async def _take(self, msg: Any) -> None:
+        event, _ = check_line(msg.data)
+        if event is None or event.seq != self.last_seq + 1:
+            return  # the ordered consumer redelivers in order; anything else is not ours to show
+        if self.last_hash is not None and event.prev != self.last_hash:
+            return
+        self.last_seq, self.last_hash = event.seq, event.hash
+        if self.on_event is not None:
+            self.on_event(event)
+        self._changed.set()
+
+    async def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
+        """Wait until event `seq` has arrived."""
+        async with asyncio.timeout(timeout):
+            while self.last_seq < seq:
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def command(
+        self, name: str, role: str, *, id: str | None = None, timeout: float = 5.0, **args: Any
+    ) -> Result:
+        """Send one command as this person and wait for the answer (resend with the same id after a timeout)."""
+        command = Command(id=id or uuid.uuid4().hex, name=name, role=role, args=args)
+        answer = await self._nc.request(self.command_subject, encode(command), timeout=timeout)
+        result: Result = _answer(answer.data, Result)
+        return result
+
+    async def close(self) -> None:
+        """Disconnect."""
+        if self._nc is not None:
+            await self._nc.close()
+
+
+def _answer(data: bytes, kind: type[Any]) -> Any:
+    from drillconsole.team.protocol import decode_server
+
+    message = decode_server(data)
+    if isinstance(message, Failure):
+        raise ProtocolError(message.message)
+    if not isinstance(message, kind):
+        raise ProtocolError(f"unexpected answer: {message.kind}")
+    return message

@@ -1,0 +1,135 @@
+"""A team drill in the engine's process: the hub, its socket beside the log, and the engine's own console as a participant.
+
+`attach` is what `run` calls: it returns a `LocalParticipant`, a stand-in for
+the engine with the same attributes the console and the headless run use, whose
+commands go through the hub as the local person — the same rules, the same
+`by` and the same `access.denied` as any participant on the socket.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from drillconsole.engine.commands import CommandError
+from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.team import identity
+from drillconsole.team.hub import Hub
+from drillconsole.team.protocol import COMMANDS, Command
+from drillconsole.team.server import TeamServer
+
+SOLO_NOTE = "solo: one person holds every role"
+
+
+def local_person() -> str:
+    """The name of the person at this terminal: the login name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.geteuid()}"
+
+
+class LocalParticipant:
+    """The engine as the console sees it, with every command sent through the hub as one person."""
+
+    def __init__(self, engine: Any, hub: Hub, server: TeamServer | None, person: str, roles: list[str] | None) -> None:
+        self._engine = engine
+        self.hub = hub
+        self.server = server
+        self.person = person
+        self.claimed = roles
+        """The roles asked for with `--role`; None: every role, held until someone else claims it (solo)."""
+        self.joined = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    @property
+    def state(self) -> Any:
+        """The engine's fold."""
+        return self._engine.state
+
+    @property
+    def engine(self) -> Any:
+        """The engine itself."""
+        return self._engine
+
+    def join(self) -> list[str]:
+        """Seat the local person (once): the roles they asked for, or every free role provisionally."""
+        if not self.joined and self.hub.writable:
+            self.joined = True
+            roles = self.claimed if self.claimed is not None else list(self._engine.playbook.roles)
+            account = identity.Peer(os.getpid(), os.geteuid(), os.getegid()).account
+            self.hub.join(self.person, account, "console", roles, provisional=self.claimed is None)
+            if self.state.solo and self.hub.writable:
+                self._engine.emit(EventType.NOTE_ADDED, ENGINE, {"text": SOLO_NOTE}, by=self.person)
+        return self.hub.roles_of(self.person)
+
+    @property
+    def solo(self) -> bool:
+        """One person holds every role."""
+        return bool(self.state.solo)
+
+    def send(self, name: str, role: str, **args: Any) -> Any:
+        """Apply one command as the local person; raises CommandError with the reason when refused."""
+        self.join()
+        result = self.hub.dispatch(self.person, Command(id=uuid.uuid4().hex, name=name, role=role, args=args))
+        if not result.ok:
+            raise CommandError(result.reason or "refused")
+        return result.value
+
+    def renounce(self, role: str, reason: str = "") -> None:
+        """Give up a role so someone else can take it."""
+        self.send("renounce", role, reason=reason)
+
+    def assume(self, role: str) -> None:
+        """Take a free role."""
+        self.send("assume", role)
+
+
+def _command_method(name: str) -> Any:
+    params = COMMANDS[name]
+
+    def method(self: LocalParticipant, role: str, *args: Any, auto: bool = False, **kwargs: Any) -> Any:
+        named: dict[str, Any] = dict(zip(params, args, strict=False))
+        for key, value in kwargs.items():
+            named["step" if key == "step_id" else key] = value
+        if auto:  # the auto player is not a person: it goes straight to the engine
+            return getattr(self._engine, name)(role, *args, auto=True, **kwargs)
+        return self.send(name, role, **named)
+
+    method.__name__ = name
+    method.__doc__ = f"`{name}` as the local person (through the hub)."
+    return method
+
+
+for _name in COMMANDS:
+    if _name not in ("assume", "renounce"):
+        setattr(LocalParticipant, _name, _command_method(_name))
+
+
+def attach(
+    engine: Any,
+    log_path: Path,
+    *,
+    group: str | None,
+    person: str | None,
+    roles: list[str] | None,
+    nats: str | None = None,
+) -> LocalParticipant:
+    """Serve participants beside the log (and on NATS) and make the local console one of them.
+
+    Raises IdentityError or OSError (the socket), NatsUnavailable (the extra is missing).
+    """
+    hub = Hub(engine)
+    server = TeamServer(hub, identity.socket_path_for(Path(log_path)), group=group)
+    engine.services.append(server)
+    if nats:
+        from drillconsole.team.nats import NatsBridge, require_nats
+
+        require_nats()  # one clear line now rather than a silent bridge later
+        engine.services.append(NatsBridge(hub, nats))
+    return LocalParticipant(engine, hub, server, person or local_person(), roles)
