@@ -185,6 +185,12 @@ def _run_options(func):  # type: ignore[no-untyped-def]
             "--resume", default=None, type=click.Path(path_type=Path), help="Continue the drill of this session log."
         ),
         click.option("--allow-production", is_flag=True, help="Allow a production playbook."),
+        click.option(
+            "--confirm",
+            default=None,
+            metavar="DRILL_ID",
+            help="Headless production: the drill id, typed as a person would.",
+        ),
         click.option("--quiet", is_flag=True, help="Headless: no progress lines on stderr, only the summary."),
     ]
     for option in reversed(options):

@@ -6,6 +6,7 @@ Never imports the UI: `cli.py` (the composition root) chooses the console or a h
 from __future__ import annotations
 
 import asyncio
+import getpass
 import hashlib
 import os
 import secrets as _random_ids
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drillconsole.clock import RealClock, VirtualClock, utc_now
+from drillconsole.clock import RealClock, VirtualClock, utc_now, utc_stamp
 from drillconsole.drill.wording import describe_event
 from drillconsole.errors import UserError
 from drillconsole.log.contract import EventType
@@ -58,6 +59,8 @@ def prepare(
     allow_production: bool = False,
     clock: Any = None,
     team: dict[str, Any] | None = None,
+    confirm: str | None = None,
+    attended: bool = False,
 ) -> Prepared:
     """Load and check everything, open the log, and build the engine (raises LaunchError).
 
@@ -80,6 +83,9 @@ def prepare(
         raise LaunchError(f"--speed must be positive, not {speed:g}")
     if playbook.drill.environment == "production" and not allow_production:
         raise LaunchError(f"{playbook_path} acts on production: pass --allow-production (and confirm) to run it")
+    production = None
+    if playbook.drill.environment == "production":
+        production = production_opt_in(playbook, players or [], confirm, attended=attended)
     try:
         raw = playbook_path.read_bytes()
     except OSError as exc:
@@ -119,6 +125,7 @@ def prepare(
             redactor=redactor,
             existing=existing,
             players=players,
+            started_extra={"production": production} if production else None,
         )
     except UnsupportedSource as exc:
         log.close()
@@ -189,6 +196,7 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         players=players,
         allow_production=bool(options.get("allow_production")),
         team=team_options(options),
+        confirm=options.get("confirm"),
     )
     engine = prepared.engine
     socket_path = getattr(engine, "server", None)
@@ -261,3 +269,32 @@ def _progress_line(event: Event) -> None:
     line = describe_event(event)
     if line is not None:
         click.echo(f"{line.clock}  {line.actor:<12} {line.text}", err=True)
+
+
+def production_opt_in(playbook: Playbook, players: list[Any], confirm: str | None, *, attended: bool) -> dict[str, Any]:
+    """Check that a person stands behind a production drill, and say who, when and how (logged in `session.started`).
+
+    In the console a person types the drill id before the clock starts (`attended`); headless, `--confirm DRILL_ID`
+    is that typing, the auto player may not approve gates, and every scripted approval names its person (`by:`).
+    """
+    from drillconsole.engine.players import AutoPlayer, ScriptPlayer
+
+    drill_id = playbook.drill.id
+    if not attended:
+        if confirm != drill_id:
+            raise LaunchError(
+                f"production: a headless run needs --confirm {drill_id} (the drill id) beside --allow-production"
+            )
+        if any(isinstance(p, AutoPlayer) for p in players):
+            raise LaunchError(
+                "production: --auto would approve gates with nobody there; use --script FILE whose approvals name a person (by: NAME)"
+            )
+        for player in players:
+            if isinstance(player, ScriptPlayer):
+                for cmd in player.commands:
+                    if cmd.do in ("approve", "reject") and not cmd.by:
+                        raise LaunchError(
+                            f"production: the scripted {cmd.do} of {cmd.step} at T+{cmd.at:g}s names no person (add by: NAME)"
+                        )
+    how = "typed the drill id in the console" if attended else "--allow-production --confirm " + drill_id
+    return {"by": getpass.getuser(), "at": utc_stamp(), "how": how}

@@ -273,3 +273,78 @@ def test_failed_drill_exits_1(tmp_path):
         str(tmp_path),
     )
     assert result.returncode == 1 and "outcome:           aborted" in result.stdout
+
+
+def _production(tmp_path):
+    text = (PLAYBOOKS / "demo.yaml").read_text().replace("environment: simulation", "environment: production")
+    path = tmp_path / "prod.yaml"
+    path.write_text(text)
+    return path
+
+
+def _prod_script(tmp_path, by: bool):
+    person = ", by: dana" if by else ""
+    script = tmp_path / "inputs.yaml"
+    script.write_text(
+        "- {at: 10s, role: tech_lead, do: run, step: confirm-baseline}\n"
+        "- {at: 90s, role: commander, do: decide, option: full_rollback, rationale: precision below band}\n"
+        "- {at: 95s, role: tech_lead, do: run, step: freeze-deploys}\n"
+        "- {at: 96s, role: comms, do: run, step: initial-update}\n"
+        "- {at: 100s, role: tech_lead, do: run, step: registry-rollback}\n"
+        f"- {{at: 106s, role: data_steward, do: approve, step: registry-rollback, phrase: ROLLBACK fraud-scorer TO v41{person}}}\n"
+        "- {at: 110s, role: data_steward, do: run, step: verify-signals}\n"
+        "- {at: 200s, role: data_steward, do: run, step: fidelity}\n"
+        "- {at: 205s, role: comms, do: run, step: all-clear}\n"
+        "- {at: 230s, role: commander, do: end}\n"
+    )
+    return script
+
+
+def test_headless_production_needs_a_person(tmp_path):
+    prod = _production(tmp_path)
+    base = ["run", str(prod), "--headless", "--virtual-clock", "--allow-production", "--log-dir", str(tmp_path / "l")]
+    # No --confirm: refused, nothing written.
+    no_confirm = cli(*base, "--script", str(_prod_script(tmp_path, by=True)))
+    assert no_confirm.returncode == 2 and "--confirm fraud-scorer-v42-rollback" in no_confirm.stderr
+    # --auto would approve gates unattended: refused even with the confirmation.
+    auto = cli(*base, "--auto", "--confirm", "fraud-scorer-v42-rollback")
+    assert auto.returncode == 2 and "--auto would approve gates" in auto.stderr
+    # A scripted approval must name its person.
+    anonymous = cli(*base, "--script", str(_prod_script(tmp_path, by=False)), "--confirm", "fraud-scorer-v42-rollback")
+    assert anonymous.returncode == 2 and "names no person" in anonymous.stderr
+    assert len(anonymous.stderr.strip().splitlines()) == 1 and not list(tmp_path.rglob("*.jsonl"))
+    # With all of it, the drill runs and the opt-in is in the log: who, when, how; the approval names dana.
+    done = cli(*base, "--script", str(_prod_script(tmp_path, by=True)), "--confirm", "fraud-scorer-v42-rollback")
+    assert done.returncode == 0, done.stderr
+    events = read_log(next((tmp_path / "l").rglob("*.jsonl"))).events
+    opt_in = events[0].data["production"]
+    assert opt_in["how"] == "--allow-production --confirm fraud-scorer-v42-rollback" and opt_in["by"] and opt_in["at"]
+    approved = next(e for e in events if e.type == "gate.approved")
+    assert approved.by == "dana"
+
+
+def test_resuming_a_production_drill_asks_again(tmp_path):
+    import asyncio
+
+    from drillconsole.engine.players import ScriptPlayer, load_script
+    from drillconsole.launch import prepare
+
+    prod = _production(tmp_path)
+    script = _prod_script(tmp_path, by=True)
+    first = prepare(
+        prod,
+        log_dir=tmp_path / "l",
+        virtual_clock=True,
+        players=[ScriptPlayer(load_script(script))],
+        allow_production=True,
+        confirm="fraud-scorer-v42-rollback",
+    )
+    asyncio.run(first.engine.run(until=50))
+    first.log.close()
+    base = ["run", str(prod), "--headless", "--virtual-clock", "--allow-production", "--resume", str(first.log_path)]
+    refused = cli(*base, "--script", str(script))
+    assert refused.returncode == 2 and "--confirm" in refused.stderr
+    again = cli(*base, "--script", str(script), "--confirm", "fraud-scorer-v42-rollback")
+    assert again.returncode == 0, again.stderr
+    resumed = next(e for e in read_log(first.log_path).events if e.type == "session.resumed")
+    assert resumed.data["production"]["how"].startswith("--allow-production --confirm")

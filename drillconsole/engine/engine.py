@@ -193,7 +193,10 @@ class Engine:
 
     def _resume(self) -> None:
         last = self.existing[-1]
-        self.emit(EventType.SESSION_RESUMED, ENGINE, {"from_seq": last.seq, "at_t": last.t})
+        resumed: dict[str, Any] = {"from_seq": last.seq, "at_t": last.t}
+        if "production" in self.started_extra:  # a production drill is confirmed again on every resume
+            resumed["production"] = self.started_extra["production"]
+        self.emit(EventType.SESSION_RESUMED, ENGINE, resumed)
         self._settle_interrupted()
 
     def _settle_interrupted(self) -> None:

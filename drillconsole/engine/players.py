@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillconsole.drill import flow
 from drillconsole.engine.commands import CommandError
+from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import Duration, Phase
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ class ScriptCommand(BaseModel):
     owner: str | None = None
     due: str = ""
     outcome: str | None = None
+    by: str | None = None
+    """The person giving the input (logged as `by`); a production drill's approvals must name one."""
 
 
 class ScriptError(Exception):
@@ -184,7 +187,16 @@ class ScriptPlayer:
             cmd = self.commands[self._next]
             self._next += 1
             try:
-                dispatch(engine, cmd)
+                if cmd.by is not None:
+                    holders = engine.state.holders
+                    if cmd.role in engine.playbook.roles and holders.get(cmd.role) is None:
+                        # A scripted person takes a free role the first time they act for it, as a joiner would.
+                        data = {"role": cmd.role, "person": cmd.by}
+                        engine.emit(EventType.ROLE_ASSUMED, cmd.role, data, by=cmd.by)
+                    with engine.recorder.attributed(cmd.by):
+                        dispatch(engine, cmd)
+                else:
+                    dispatch(engine, cmd)
             except CommandError as exc:
                 engine.rejected.append(f"T+{cmd.at:g}s {cmd.role} {cmd.do}: {exc}")
 

@@ -110,6 +110,8 @@ class SessionResumed(Payload):
 
     from_seq: int
     at_t: float
+    production: NotRequired[dict[str, Any]]
+    """A production drill's renewed opt-in (who, when, how): resuming asks again."""
 
 
 class SessionEnded(Payload):

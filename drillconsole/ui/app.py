@@ -173,7 +173,7 @@ class DrillApp(App[int]):
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
         self.call_after_refresh(_freeze_startup_objects)
-        if self.engine.playbook.drill.environment == "production" and not self.engine.state.started:
+        if self.engine.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm
 
             self.push_screen(

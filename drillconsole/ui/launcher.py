@@ -59,6 +59,7 @@ def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
             speed=options.get("speed") or 1.0,
             resume=options.get("resume"),
             allow_production=bool(options.get("allow_production")),
+            attended=True,  # the console asks for the drill id before the clock starts
             team=team_options(options),
         )
     except LaunchError as exc:
