@@ -53,7 +53,7 @@ def run_drill(text: str, path: Path) -> float:
     playbook = load_playbook_text(text, "bench.yaml")
     digest = hashlib.sha256(text.encode()).hexdigest()
     log = SessionLog.create(path, digest, sealer=Sealer.for_installation(KEYS))
-    engine = Engine(playbook, log, VirtualClock(), playbook_hash=digest)
+    engine = Engine(playbook, log, VirtualClock(), playbook_hash=digest, playbook_text=text)
     start = time.perf_counter()
     asyncio.run(engine.run())
     log.close()
