@@ -89,7 +89,10 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     EventType.SESSION_RESUMED: lambda d: f"session resumed from event {d.get('from_seq')}",
     EventType.SESSION_ENDED: lambda d: f"drill ended: {d.get('outcome')} — {d.get('reason', '')}",
-    EventType.SIGNAL_STATE: lambda d: f"{d['signal']} {d.get('prev')} → {d['state']} ({_n(d.get('value'))})",
+    EventType.SIGNAL_STATE: lambda d: (
+        f"{d['signal']} {d.get('prev')} → {d['state']} "
+        + (f"({d['reason']})" if d.get("reason") else f"({_n(d.get('value'))})")
+    ),
     EventType.SOURCE_ERROR: lambda d: f"{d['signal']} source error: {d.get('error')} (miss {d.get('misses')})",
     EventType.SCENARIO_INJECTED: lambda d: f"injection {d['injection']} on {d['signal']} ({d['kind']})",
     EventType.TRIGGER_FIRED: lambda d: (

@@ -119,6 +119,8 @@ class SignalSample(Payload):
     values: dict[str, float | None]
     history: NotRequired[dict[str, list[list[float]]]]
     """Points `[t, value]` backfilled from before the drill (t ≤ 0); they never drive bands or triggers."""
+    measured: NotRequired[dict[str, float]]
+    """Drill time each remote value was measured (before `t`; negative: before the drill)."""
 
 
 class SignalState(Payload):
@@ -130,6 +132,8 @@ class SignalState(Payload):
     value: float | None
     since: NotRequired[float]
     """When the out-of-band run that led to this state began (the band's `for:` hold makes the state later)."""
+    reason: NotRequired[str]
+    """Why a signal is stale: no answers, or answers measured longer ago than its `max_age`."""
 
 
 class SourceError(Payload):
