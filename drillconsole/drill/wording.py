@@ -117,6 +117,12 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     EventType.STEP_SKIPPED: lambda d: f"step {d['step']} skipped: {d.get('reason', '')}",
     EventType.STEP_UNDONE: lambda d: f"step {d['step']} undone",
+    EventType.STEP_RETRYING: lambda d: (
+        f"{'undo of ' if d.get('undo') else 'step '}{d['step']}: {d.get('error')} — retrying in {d['retry_in']:g}s"
+        f" (attempt {d['next_try']} of {d['tries']})"
+    ),
+    EventType.TEARDOWN_DONE: lambda d: f"teardown: {d['action']}",
+    EventType.TEARDOWN_FAILED: lambda d: f"teardown FAILED: {d['action']}: {d.get('error')}",
     EventType.VERIFY_PASSED: lambda d: f"verification {d['step']} passed",
     EventType.VERIFY_FAILED: lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
     EventType.FIDELITY_MEASURED: lambda d: (

@@ -16,6 +16,11 @@ from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import Action, FidelityCheck, Playbook, Step
 
+
+def _after(tried: int) -> str:
+    return f" (after {tried} tries)" if tried > 1 else ""
+
+
 FidelityMeter = Callable[[DrillState, FidelityCheck], dict[str, Any]]
 """Measures restoration fidelity now: the `fidelity.measured` payload without `step` (it has `passed`)."""
 
@@ -113,18 +118,53 @@ class StepRunner:
         started = self.rec.now()
         try:
             executor = self._executor_for(action, self.rec.playbook)
-            outcome: ActionOutcome | None = await asyncio.wait_for(executor.run(action, self._context()), step.timeout)
+            outcome: ActionOutcome | None = await self._tries(step, attempt, action, executor, undo=undo, auto=auto)
             error = None
         except ActionError as exc:
             outcome, error = None, str(exc)
-        except TimeoutError:
-            outcome, error = None, f"timed out after {step.timeout:g}s"
         except Exception as exc:  # an executor bug must fail the step, not the drill
             outcome, error = None, f"{type(exc).__name__}: {exc}"
         latency = outcome.latency if outcome else 0.0
         due = max(self.rec.now(), started + latency)
         self._completions.append(Completion(step.id, attempt, due, outcome, error, undo, auto))
         self.tasks.wake()
+
+    async def _tries(
+        self, step: Step, attempt: int, action: Action, executor: Executor, *, undo: bool, auto: bool
+    ) -> ActionOutcome:
+        """Run the action, trying again after transient failures with backoff, all within the step's timeout.
+
+        The same executor serves every try, so one that sent a write whose answer
+        was lost reads the target back first: landed is success, not landed is
+        written again. A final failure (a compare-and-set refusal) ends at once.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + step.timeout
+        tries = step.backoff.tries
+        for tried in range(1, tries + 1):
+            left = deadline - loop.time()
+            try:
+                return await asyncio.wait_for(executor.run(action, self._context()), max(left, 0.001))
+            except TimeoutError:
+                raise ActionError(f"timed out after {step.timeout:g}s" + _after(tried)) from None
+            except ActionError as exc:
+                pause = step.backoff.pause(tried)
+                last = tried == tries or deadline - loop.time() < pause + 0.05 or self.rec.state.ended
+                if not exc.transient or last:
+                    raise ActionError(f"{exc}{_after(tried) if exc.transient else ''}") from None
+                data: dict[str, Any] = {
+                    "step": step.id,
+                    "attempt": attempt,
+                    "error": str(exc),
+                    "retry_in": round(pause, 3),
+                    "next_try": tried + 1,
+                    "tries": tries,
+                }
+                if undo:
+                    data["undo"] = True
+                self.rec.emit(EventType.STEP_RETRYING, step.owner, data, auto=auto)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last try returns or raises")
 
     def next_times(self) -> list[float]:
         """When a finished action is due to be logged."""

@@ -40,12 +40,15 @@ class EventType(StrEnum):
     STEP_FAILED = "step.failed"
     STEP_SKIPPED = "step.skipped"
     STEP_UNDONE = "step.undone"
+    STEP_RETRYING = "step.retrying"
     VERIFY_PASSED = "verify.passed"
     VERIFY_FAILED = "verify.failed"
     FIDELITY_MEASURED = "fidelity.measured"
     ESCALATION_RAISED = "escalation.raised"
     ACCESS_DENIED = "access.denied"
     ENGINE_ERROR = "engine.error"
+    TEARDOWN_DONE = "teardown.done"
+    TEARDOWN_FAILED = "teardown.failed"
     NOTE_ADDED = "note.added"
     COMMS_SENT = "comms.sent"
     REVIEW_LESSON = "review.lesson"
@@ -341,6 +344,36 @@ class EngineError(Payload):
     error: str
 
 
+class StepRetrying(Payload):
+    """A transient failure inside an attempt (connection refused, timeout, 5xx): the step tries again shortly."""
+
+    step: str
+    attempt: int
+    error: str
+    retry_in: float
+    """Seconds until the next try."""
+    next_try: int
+    """The try about to come (2 for the first retry)."""
+    tries: int
+    """Tries allowed in all (the step's `backoff.attempts`), within its timeout."""
+    undo: NotRequired[bool]
+
+
+class TeardownDone(Payload):
+    """One teardown action put the environment back (or found it already clean)."""
+
+    action: str
+    """What it did, in words (`registry champion → v42`, `sandbox faults cleared`)."""
+    result: dict[str, Any]
+
+
+class TeardownFailed(Payload):
+    """One teardown action failed: the environment may not be clean."""
+
+    action: str
+    error: str
+
+
 class NoteAdded(Payload):
     """A note on the timeline."""
 
@@ -403,12 +436,15 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.STEP_FAILED: StepFailed,
     EventType.STEP_SKIPPED: StepSkipped,
     EventType.STEP_UNDONE: StepUndone,
+    EventType.STEP_RETRYING: StepRetrying,
     EventType.VERIFY_PASSED: VerifyPassed,
     EventType.VERIFY_FAILED: VerifyFailed,
     EventType.FIDELITY_MEASURED: FidelityMeasured,
     EventType.ESCALATION_RAISED: EscalationRaised,
     EventType.ACCESS_DENIED: AccessDenied,
     EventType.ENGINE_ERROR: EngineError,
+    EventType.TEARDOWN_DONE: TeardownDone,
+    EventType.TEARDOWN_FAILED: TeardownFailed,
     EventType.NOTE_ADDED: NoteAdded,
     EventType.COMMS_SENT: CommsSent,
     EventType.REVIEW_LESSON: ReviewLesson,

@@ -151,6 +151,21 @@ class FidelityCheck(Model):
     """Match rate needed to pass."""
 
 
+class Backoff(Model):
+    """Tries of an action inside one attempt when it fails transiently (refused, timed out, 5xx), within `timeout`."""
+
+    tries: int = Field(4, ge=1, le=20)
+    """Tries in all, the first included (a compare-and-set refusal or a 4xx is never tried again)."""
+    first: PositiveDuration = 1.0
+    """Pause before the second try; each pause doubles."""
+    max: PositiveDuration = 8.0
+    """Longest pause between tries."""
+
+    def pause(self, tried: int) -> float:
+        """The pause after `tried` tries."""
+        return float(min(self.max, self.first * 2 ** (tried - 1)))
+
+
 class When(Model):
     """A step applies when any one of these conditions holds."""
 
@@ -195,7 +210,9 @@ class Step(Model):
     when: When | None = None
     """Conditions under which the step applies; otherwise it is skipped."""
     timeout: PositiveDuration = 60.0
-    """Longest an attempt may take."""
+    """Longest an attempt may take, its tries after transient failures included."""
+    backoff: Backoff = Backoff()
+    """Tries after transient failures inside one attempt."""
     retries: int = Field(0, ge=0, le=10)
     """Automatic retries after a failed attempt."""
     retry_delay: Duration = 5.0
