@@ -84,7 +84,29 @@ class StepRunner:
 
     def _measure_fidelity(self, step: Step, actor: str, auto: bool) -> None:
         check = step.fidelity or FidelityCheck()
-        result = self._fidelity(self.rec.state, check)
+        if check.url is not None:  # a live model: its scores are fetched, so the verdict comes later
+            self.tasks.spawn(self._measure_live(step, check, actor, auto), f"fidelity {step.id}")
+            return
+        self._record_fidelity(step, check, self._fidelity(self.rec.state, check), actor, auto)
+
+    async def _measure_live(self, step: Step, check: FidelityCheck, actor: str, auto: bool) -> None:
+        from drillconsole.actions.fidelity import measure_live
+
+        try:
+            result = await asyncio.wait_for(measure_live(check, self._context()), step.timeout)
+        except (ActionError, TimeoutError) as exc:
+            error = str(exc) or f"timed out after {step.timeout:g}s"
+            data = {"step": step.id, "attempt": self.rec.state.steps[step.id].attempts, "duration": None}
+            if not self.rec.state.ended:
+                self.rec.emit(EventType.STEP_FAILED, actor, {**data, "error": error, "will_retry": False}, auto=auto)
+            return
+        if not self.rec.state.ended:
+            self._record_fidelity(step, check, result, actor, auto)
+        self.tasks.wake()
+
+    def _record_fidelity(
+        self, step: Step, check: FidelityCheck, result: dict[str, Any], actor: str, auto: bool
+    ) -> None:
         self.rec.emit(EventType.FIDELITY_MEASURED, actor, {"step": step.id, **result}, auto=auto)
         data = {"step": step.id, "attempt": self.rec.state.steps[step.id].attempts, "duration": 0.0}
         if result["passed"]:

@@ -315,6 +315,12 @@ class FidelityMeasured(Payload):
     max_deviation: float
     tolerance: float
     passed: bool
+    probe_seed: NotRequired[int]
+    """Live fidelity: the seed of the probe set that was scored."""
+    reference_outputs: NotRequired[list[float]]
+    """Live fidelity: the known-safe version's scores, recorded when measured (the log needs no other file)."""
+    reference_sha256: NotRequired[str]
+    """sha256 of the reference scores as canonical JSON."""
 
 
 class EscalationRaised(Payload):

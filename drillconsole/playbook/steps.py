@@ -145,6 +145,12 @@ class FidelityCheck(Model):
     """Registry whose live version is compared (default: the only registry)."""
     probes: int = Field(200, ge=10, le=100_000)
     """Size of the fixed probe set."""
+    url: HttpUrl | None = None
+    """Live drills: the model's scoring endpoint (`POST {"probes", "version"?}` → `{"version", "scores"}`, e.g. the sandbox's `/score`); the known-safe version's scores are the reference, recorded in the log. Without it fidelity is simulated."""
+    probe_seed: int = Field(7, ge=0, le=2**31)
+    """Seed of the fixed probe set (standard normal features) scored over `url`."""
+    features: int = Field(4, ge=1, le=256)
+    """Features per probe for `url`."""
     tolerance: float = Field(0.01, ge=0)
     """Largest output difference that still counts as a match."""
     min_match: float = Field(0.99, ge=0, le=1)
