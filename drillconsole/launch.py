@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from drillconsole import teardown
 from drillconsole.clock import RealClock, VirtualClock, utc_now
 from drillconsole.drill.wording import describe_event
 from drillconsole.errors import UserError
@@ -100,6 +101,7 @@ def prepare(
     except (LogError, OSError, SealKeyError) as exc:
         raise LaunchError(str(exc)) from None
     start_at = existing[-1].t if existing else 0.0
+    found = _found(playbook, redactor, existing)
     if clock is None:
         clock = VirtualClock(start_at) if virtual_clock else RealClock(speed, start_at)
     try:
@@ -114,12 +116,23 @@ def prepare(
             redactor=redactor,
             existing=existing,
             players=players,
+            started_extra={"found": found} if found and not existing else None,
         )
+        engine.on_end = teardown.on_end(found)
     except UnsupportedSource as exc:
         log.close()
         path.unlink(missing_ok=resume is None and path.stat().st_size == 0)
         raise LaunchError(str(exc)) from None
     return Prepared(engine, log, playbook, path)
+
+
+def _found(playbook: Playbook, redactor: Any, existing: list[Event] | None) -> dict[str, Any] | None:
+    """Where the registry aliases pointed when the drill began: read now, or from a resumed log's start."""
+    if existing:
+        return existing[0].data.get("found")
+    if not any(target.kind == "mlflow" for target in playbook.targets.values()):
+        return None
+    return teardown.run_sync(teardown.find_aliases(playbook, teardown.context_for(playbook, redactor)))  # type: ignore[no-any-return]
 
 
 def _secret_bearing_strings(playbook: Playbook) -> list[str]:

@@ -88,6 +88,8 @@ class SessionStarted(Payload):
     """sha256 of the playbook's bytes; the chain starts from it."""
     playbook_text: NotRequired[str]
     """The playbook's exact text, so a log needs no file to be replayed or reported (absent in older logs)."""
+    found: NotRequired[dict[str, dict[str, Any]]]
+    """Where each MLflow registry alias pointed when the drill began (`{target: {alias, version}}`): teardown puts it back."""
     drill: str
     title: str
     model: str

@@ -100,6 +100,31 @@ Action = Annotated[
 ]
 
 
+class ClearFaultsAction(Model):
+    type: Literal["fault.clear"]
+    """Teardown: switch off every fault on a sandbox (`DELETE` its fault endpoint)."""
+    url: HttpUrl
+    """Sandbox fault endpoint, e.g. `${env:SANDBOX_URL}/fault`."""
+    headers: dict[str, str] = {}
+    """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+
+
+class RestoreAliasAction(Model):
+    type: Literal["registry.restore"]
+    """Teardown: point a registry alias back where the drill found it (recorded at session start)."""
+    target: str
+    """Registry target id."""
+    alias: str | None = None
+    """Alias (default: the target's alias)."""
+
+
+TeardownAction = Annotated[
+    ClearFaultsAction | RestoreAliasAction | FlagSetAction | HttpAction,
+    Field(discriminator="type"),
+]
+"""What a playbook's `teardown:` may do: clear faults, restore an alias, reset a flag, call an endpoint."""
+
+
 class Gate(Model):
     approver: list[str] = Field(min_length=1)
     """Role (or roles) that may approve; each needs `approve_gate` authority."""
