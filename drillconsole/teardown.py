@@ -16,6 +16,7 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from drillconsole.actions import ActionContext, ActionError, executor_for
@@ -145,3 +146,38 @@ def on_end(found: dict[str, dict[str, Any]] | None) -> Callable[[Any], Coroutine
                 engine.emit(EventType.TEARDOWN_FAILED, ENGINE, {"action": outcome.action, "error": outcome.error})
 
     return after_drill
+
+
+def command(playbook_path: Path, log: Path | None) -> int:
+    """`drillconsole teardown PLAYBOOK [--log LOG]`: one line per action; 0 all done, 1 one failed (UserError: 2)."""
+    import json
+    import os
+
+    import click
+
+    from drillconsole.errors import UserError
+    from drillconsole.launch import _secret_bearing_strings
+    from drillconsole.playbook.loader import PlaybookError, load_playbook
+
+    try:
+        playbook = load_playbook(playbook_path, env=os.environ)
+    except PlaybookError as exc:
+        raise UserError("\n".join(str(p) for p in exc.problems)) from None
+    if not playbook.teardown:
+        raise UserError(f"{playbook_path}: the playbook has no `teardown:` section")
+    found = None
+    if log is not None:
+        try:
+            first = log.open(encoding="utf-8").readline()
+            started = json.loads(first)
+            found = started["data"].get("found") if started.get("type") == "session.started" else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UserError(f"{log}: not a session log ({type(exc).__name__})") from None
+    redactor = Redactor()
+    for text in _secret_bearing_strings(playbook):
+        redactor.add_from_env_refs(text)
+    outcomes = run_sync(run(playbook, context_for(playbook, redactor), found))
+    for outcome in outcomes:
+        line = f"done    {outcome.action}" if outcome.error is None else f"FAILED  {outcome.action}: {outcome.error}"
+        click.echo(redactor.text(line))
+    return 1 if any(o.error for o in outcomes) else 0
