@@ -220,6 +220,9 @@ NOTABLE = frozenset(
         EventType.ACCESS_DENIED,
         EventType.ENGINE_ERROR,
         EventType.SESSION_ENDED,
+        EventType.STEP_RETRYING,
+        EventType.TEARDOWN_DONE,
+        EventType.TEARDOWN_FAILED,
     }
 )
 """What a headless run reports on stderr as it happens (a stale or failing source too, via `signal.state`)."""
