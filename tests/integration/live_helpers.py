@@ -136,7 +136,10 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0, port: int = 0) -> 
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the drill gave up waiting (the `hang` case)
 
         def _forward(self, method: str, raw: bytes | None) -> None:
             request = urllib.request.Request(
