@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -136,10 +137,8 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0, port: int = 0) -> 
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the drill gave up (`hang`)
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the drill gave up waiting (the `hang` case)
 
         def _forward(self, method: str, raw: bytes | None) -> None:
             request = urllib.request.Request(
