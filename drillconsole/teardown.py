@@ -156,7 +156,7 @@ def command(playbook_path: Path, log: Path | None) -> int:
     import click
 
     from drillconsole.errors import UserError
-    from drillconsole.launch import _secret_bearing_strings
+    from drillconsole.log.contract import EventType
     from drillconsole.playbook.loader import PlaybookError, load_playbook
 
     try:
@@ -170,12 +170,12 @@ def command(playbook_path: Path, log: Path | None) -> int:
         try:
             first = log.open(encoding="utf-8").readline()
             started = json.loads(first)
-            found = started["data"].get("found") if started.get("type") == "session.started" else None
+            found = started["data"].get("found") if started.get("type") == EventType.SESSION_STARTED else None
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UserError(f"{log}: not a session log ({type(exc).__name__})") from None
     redactor = Redactor()
-    for text in _secret_bearing_strings(playbook):
-        redactor.add_from_env_refs(text)
+    # Every string of the playbook at once: each secret reference's value is redacted from what is shown.
+    redactor.add_from_env_refs(json.dumps(playbook.model_dump(mode="json"), ensure_ascii=False))
     outcomes = run_sync(run(playbook, context_for(playbook, redactor), found))
     for outcome in outcomes:
         line = f"done    {outcome.action}" if outcome.error is None else f"FAILED  {outcome.action}: {outcome.error}"
