@@ -43,6 +43,18 @@ def validate(files: tuple[Path, ...], with_env: bool, max_size: int) -> None:
 
 
 @main.command()
+@click.argument("playbook", type=click.Path(path_type=Path))
+@click.option(
+    "--log", default=None, type=click.Path(path_type=Path), help="Restore aliases to where this drill found them."
+)
+def teardown(playbook: Path, log: Path | None) -> None:
+    """Run a playbook's teardown alone: clear faults, put aliases back, reset flags."""
+    from drillconsole.teardown import command
+
+    sys.exit(command(playbook, log))
+
+
+@main.command()
 @click.argument("log", type=click.Path(path_type=Path))
 @click.option("--complete", is_flag=True, help="Fail unless the drill finished (the log has session.ended).")
 @click.option("--expect-head", default=None, metavar="HASH", help="Fail unless the log's last hash is HASH.")

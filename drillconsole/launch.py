@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from drillconsole import teardown
 from drillconsole.clock import RealClock, VirtualClock, utc_now, utc_stamp
 from drillconsole.drill.wording import describe_event
 from drillconsole.errors import UserError
@@ -111,6 +112,7 @@ def prepare(
     except (LogError, OSError, SealKeyError) as exc:
         raise LaunchError(str(exc)) from None
     start_at = existing[-1].t if existing else 0.0
+    found = _found(playbook, redactor, existing)
     if clock is None:
         clock = VirtualClock(start_at) if virtual_clock else RealClock(speed, start_at)
     try:
@@ -125,8 +127,13 @@ def prepare(
             redactor=redactor,
             existing=existing,
             players=players,
-            started_extra={"production": production} if production else None,
+            started_extra={
+                **({"found": found} if found and not existing else {}),
+                **({"production": production} if production else {}),
+            }
+            or None,
         )
+        engine.on_end = teardown.on_end(found)
     except UnsupportedSource as exc:
         log.close()
         path.unlink(missing_ok=resume is None and path.stat().st_size == 0)
@@ -149,6 +156,15 @@ def prepare(
             log.close()
             raise LaunchError(f"cannot serve participants: {exc}") from None
     return Prepared(engine, log, playbook, path)
+
+
+def _found(playbook: Playbook, redactor: Any, existing: list[Event] | None) -> dict[str, Any] | None:
+    """Where the registry aliases pointed when the drill began: read now, or from a resumed log's start."""
+    if existing:
+        return existing[0].data.get("found")
+    if not any(target.kind == "mlflow" for target in playbook.targets.values()):
+        return None
+    return teardown.run_sync(teardown.find_aliases(playbook, teardown.context_for(playbook, redactor)))  # type: ignore[no-any-return]
 
 
 def _secret_bearing_strings(playbook: Playbook) -> list[str]:
@@ -254,6 +270,9 @@ NOTABLE = frozenset(
         EventType.ACCESS_DENIED,
         EventType.ENGINE_ERROR,
         EventType.SESSION_ENDED,
+        EventType.STEP_RETRYING,
+        EventType.TEARDOWN_DONE,
+        EventType.TEARDOWN_FAILED,
     }
 )
 """What a headless run reports on stderr as it happens (a stale or failing source too, via `signal.state`)."""

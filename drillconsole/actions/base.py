@@ -14,7 +14,16 @@ if TYPE_CHECKING:
 
 
 class ActionError(Exception):
-    """An action failed; the message says why in one line and nothing was half-done."""
+    """An action failed; the message says why in one line and nothing was half-done.
+
+    `transient` marks failures worth trying again inside the step's time budget
+    (connection refused, timeouts, 5xx); anything else (a compare-and-set refusal,
+    a 4xx, a bad answer) is final.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)

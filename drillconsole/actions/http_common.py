@@ -80,12 +80,20 @@ async def send(
     except BodyTooLarge as exc:
         raise ActionError(f"{method} {shown}: {exc}") from None
     except httpx.TimeoutException:
-        raise ActionError(f"{method} {shown}: timed out after {timeout:g}s") from None
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ActionError(f"{method} {shown}: timed out after {timeout:g}s", transient=True) from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise ActionError(f"{method} {shown}: {transport_error(exc)}") from None
+    except httpx.HTTPError as exc:
+        # Refused, reset or cut off: the service may be back in a moment.
+        raise ActionError(f"{method} {shown}: {transport_error(exc)}", transient=True) from None
     except (UnicodeError, ValueError, TypeError) as exc:
         # e.g. a header value with characters HTTP cannot carry; the text may hold the value, so only its kind
         raise ActionError(f"{method} {shown}: the request cannot be sent ({type(exc).__name__})") from None
+
+
+def server_side(response: Answer) -> bool:
+    """Whether an answer is a server-side failure worth retrying (5xx, 429)."""
+    return response.status_code >= 500 or response.status_code == 429
 
 
 def one_line(text: str, limit: int = 200) -> str:

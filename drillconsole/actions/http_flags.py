@@ -21,6 +21,7 @@ from drillconsole.actions.http_common import (
     json_of,
     resolved,
     send,
+    server_side,
 )
 from drillconsole.playbook.models import FlagSetAction
 from drillconsole.playbook.models import HttpFlags as HttpFlagsTarget
@@ -31,36 +32,63 @@ if TYPE_CHECKING:
 
 
 class HttpFlags:
-    """Set a feature flag on an HTTP flag service, for one segment or all."""
+    """Set a feature flag on an HTTP flag service, for one segment or all.
 
-    async def run(self, action: FlagSetAction, ctx: ActionContext) -> ActionOutcome:
+    One instance serves every try of one step attempt and keeps the value found
+    before the first write, so a retry after a lost answer still records the
+    real `from` (which undo `restore` puts back).
+    """
+
+    def __init__(self) -> None:
+        self.found: bool | None = None
+
+    def _where(self, action: FlagSetAction, ctx: ActionContext) -> tuple[HttpFlagsTarget, str, dict[str, str], str]:
         target = ctx.playbook.targets[action.target]
         assert isinstance(target, HttpFlagsTarget)
+        base, headers, _ = resolved(ctx, target.url, target.headers)
+        url = f"{base.rstrip('/')}/flags/{quote(action.flag, safe='')}"
+        shown = f"flags {mask(target.url).rstrip('/')} {action.flag}" + (
+            f"[{action.segment}]" if action.segment else ""
+        )
+        return target, url, headers, shown
+
+    async def _read(self, http: httpx.AsyncClient, action: FlagSetAction, ctx: ActionContext) -> bool:
+        target, url, headers, shown = self._where(action, ctx)
+        params = {"segment": action.segment} if action.segment is not None else None
+        response = await send(http, "GET", url, shown, headers=headers, params=params, timeout=target.timeout)
+        return _value(response, shown, ctx)
+
+    async def read_back(self, action: FlagSetAction, ctx: ActionContext) -> str | None:
+        """The flag's value now, as `"true"` or `"false"`; ActionError when it cannot be read."""
+        async with client(ctx) as http:
+            return "true" if await self._read(http, action, ctx) else "false"
+
+    async def run(self, action: FlagSetAction, ctx: ActionContext) -> ActionOutcome:
+        target, url, headers, shown = self._where(action, ctx)
         if target.flags and action.flag not in target.flags:
             raise ActionError(
                 f"flag {action.flag} is not one target {action.target} may change ({', '.join(target.flags)})"
             )
         if action.segment is not None and target.segments and action.segment not in target.segments:
             raise ActionError(f"segment {action.segment} is unknown to target {action.target}")
-        base, headers, _ = resolved(ctx, target.url, target.headers)
-        url = f"{base.rstrip('/')}/flags/{quote(action.flag, safe='')}"
-        shown = f"flags {mask(target.url).rstrip('/')} {action.flag}" + (
-            f"[{action.segment}]" if action.segment else ""
-        )
-        params = {"segment": action.segment} if action.segment is not None else None
-
-        async def read() -> bool:
-            response = await send(http, "GET", url, shown, headers=headers, params=params, timeout=target.timeout)
-            return _value(response, shown, ctx)
-
         async with client(ctx) as http:
-            current = await read()
+            current = await self._read(http, action, ctx)
+            if self.found is None:
+                self.found = current
             if current != action.value:
                 body = {"value": action.value, "segment": action.segment}
-                response = await send(http, "PUT", url, shown, headers=headers, json=body, timeout=target.timeout)
-                if response.status_code != 200:
-                    raise ActionError(f"set {shown}: {error_detail(response, ctx.redactor)}")
-                now = await read()
+                try:
+                    response = await send(http, "PUT", url, shown, headers=headers, json=body, timeout=target.timeout)
+                except ActionError as exc:
+                    # The answer may be lost after the write landed: read back before anyone tries again.
+                    if await self._read(http, action, ctx) != action.value:
+                        raise ActionError(f"{exc}; {shown} unchanged", transient=exc.transient) from None
+                else:
+                    if response.status_code != 200:
+                        raise ActionError(
+                            f"set {shown}: {error_detail(response, ctx.redactor)}", transient=server_side(response)
+                        )
+                now = await self._read(http, action, ctx)
                 if now != action.value:
                     raise ActionError(
                         f"read-back shows {shown} {'on' if now else 'off'} after setting it {'on' if action.value else 'off'}"
@@ -70,7 +98,7 @@ class HttpFlags:
                 "target": action.target,
                 "flag": action.flag,
                 "segment": action.segment,
-                "from": current,
+                "from": self.found,
                 "to": action.value,
             }
         )
@@ -80,7 +108,7 @@ def _value(response: httpx.Response, shown: str, ctx: ActionContext) -> bool:
     if response.status_code == 404:
         raise ActionError(f"{shown}: unknown to the flag service; nothing changed")
     if response.status_code != 200:
-        raise ActionError(f"read {shown}: {error_detail(response, ctx.redactor)}")
+        raise ActionError(f"read {shown}: {error_detail(response, ctx.redactor)}", transient=server_side(response))
     value = json_of(response, f"read {shown}")
     value = value.get("value") if isinstance(value, dict) else None
     if not isinstance(value, bool):

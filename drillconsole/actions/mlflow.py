@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from drillconsole.actions.base import ActionContext, ActionError, ActionOutcome
-from drillconsole.actions.http_common import client, error_detail, json_of, resolved, send
+from drillconsole.actions.http_common import client, error_detail, json_of, resolved, send, server_side
 from drillconsole.playbook.models import MlflowRegistry as MlflowTarget
 from drillconsole.playbook.models import SetAliasAction
 from drillconsole.secrets import mask
@@ -57,7 +57,10 @@ class _Registry:
             return None  # MLflow answers 400 INVALID_PARAMETER_VALUE for an alias that is not set
         if response.status_code == 404:
             raise ActionError(f"{self.shown}: registered model {self.model} not found; nothing changed")
-        raise ActionError(f"{self.shown} get alias {alias}: {error_detail(response, self.redactor)}; nothing changed")
+        raise ActionError(
+            f"{self.shown} get alias {alias}: {error_detail(response, self.redactor)}; nothing changed",
+            transient=server_side(response),
+        )
 
     async def write(self, alias: str, version: str) -> None:
         """Point the alias at a version (no compare: callers read first)."""
@@ -72,7 +75,10 @@ class _Registry:
             timeout=self.timeout,
         )
         if response.status_code != 200:
-            raise ActionError(f"{self.shown} set alias {alias} → v{version}: {error_detail(response, self.redactor)}")
+            raise ActionError(
+                f"{self.shown} set alias {alias} → v{version}: {error_detail(response, self.redactor)}",
+                transient=server_side(response),
+            )
 
 
 def _json_or_empty(response: httpx.Response) -> dict:
@@ -88,7 +94,22 @@ def _shown(version: str | None) -> str:
 
 
 class MlflowRegistry:
-    """Compare-and-set of a registered model's alias on a real MLflow tracking server."""
+    """Compare-and-set of a registered model's alias on a real MLflow tracking server.
+
+    One instance serves every try of one step attempt: it remembers that a write
+    was sent, so a try after a lost answer that finds the alias already at the
+    wanted version counts it as landed rather than as someone else's move.
+    """
+
+    def __init__(self) -> None:
+        self.sent = False
+
+    async def read_back(self, action: SetAliasAction, ctx: ActionContext) -> str | None:
+        """The version the action's alias points at now (None: not set); ActionError when it cannot be read."""
+        target = ctx.playbook.targets[action.target]
+        assert isinstance(target, MlflowTarget)
+        async with client(ctx) as http:
+            return await _Registry(ctx, target, http).read(action.alias or target.alias)
 
     async def run(self, action: SetAliasAction, ctx: ActionContext) -> ActionOutcome:
         target = ctx.playbook.targets[action.target]
@@ -100,14 +121,19 @@ class MlflowRegistry:
         async with client(ctx) as http:
             registry = _Registry(ctx, target, http)
             current = await registry.read(alias)
+            if current == wanted and self.sent:
+                # An earlier try's write landed and only its answer was lost.
+                return ActionOutcome(result={**result, "confirmed_after": "an answer lost on an earlier try"})
             if current != expected:
+                # Final: someone else moved the alias; retrying would not change that.
                 raise ActionError(f"alias {alias} points at {_shown(current)}, expected v{expected}; nothing changed")
             if current == wanted:
                 return ActionOutcome(result={**result, "unchanged": True})
             try:
+                self.sent = True
                 await registry.write(alias, wanted)
             except ActionError as exc:
-                return await self._after_failed_write(registry, alias, expected, wanted, str(exc), result)
+                return await self._after_failed_write(registry, alias, expected, wanted, exc, result)
             try:
                 now = await registry.read(alias)
             except ActionError as exc:
@@ -126,18 +152,22 @@ class MlflowRegistry:
         alias: str,
         expected: str,
         wanted: str,
-        error: str,
+        failure: ActionError,
         result: dict,
     ) -> ActionOutcome:
-        """Say exactly what state a failed set left behind (it may have landed before the error)."""
+        """Read back what a failed set left behind: landed is success, not landed may be tried again."""
+        error = str(failure)
         try:
             now = await registry.read(alias)
-        except ActionError:
+        except ActionError as exc:
+            # Unknown state; the next try reads again before it writes anything.
             raise ActionError(
-                f"{error}; the alias could not be read back, its state is unknown: check the registry"
+                f"{error}; the alias could not be read back, its state is unknown", transient=exc.transient
             ) from None
         if now == expected:
-            raise ActionError(f"{error}; alias {alias} still at v{expected}, nothing changed")
+            raise ActionError(
+                f"{error}; alias {alias} still at v{expected}, nothing changed", transient=failure.transient
+            )
         if now == wanted:
             # The set landed and only its answer was lost: the step did happen, completely.
             return ActionOutcome(result={**result, "confirmed_after": error})

@@ -282,6 +282,12 @@ def _signal_state(s: DrillState, t: float, d: dict[str, Any], actor: str) -> Non
         s.left_ok[d["signal"]] = max(0.0, since) if isinstance(since, (int, float)) else t
     view.state = d["state"]
     view.state_since = t
+    if d["state"] == "stale":
+        # A hold (`for:`) never spans a gap: after it, bands and triggers start counting afresh.
+        view.warn_since = view.critical_since = None
+        for trig in s.playbook.triggers:
+            if trig.signal == d["signal"] and trig.id in s.triggers:
+                s.triggers[trig.id].breach_since = None
 
 
 def _source_error(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:

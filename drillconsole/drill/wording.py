@@ -89,7 +89,10 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     EventType.SESSION_RESUMED: lambda d: f"session resumed from event {d.get('from_seq')}",
     EventType.SESSION_ENDED: lambda d: f"drill ended: {d.get('outcome')} — {d.get('reason', '')}",
-    EventType.SIGNAL_STATE: lambda d: f"{d['signal']} {d.get('prev')} → {d['state']} ({_n(d.get('value'))})",
+    EventType.SIGNAL_STATE: lambda d: (
+        f"{d['signal']} {d.get('prev')} → {d['state']} "
+        + (f"({d['reason']})" if d.get("reason") else f"({_n(d.get('value'))})")
+    ),
     EventType.SOURCE_ERROR: lambda d: f"{d['signal']} source error: {d.get('error')} (miss {d.get('misses')})",
     EventType.SCENARIO_INJECTED: lambda d: f"injection {d['injection']} on {d['signal']} ({d['kind']})",
     EventType.TRIGGER_FIRED: lambda d: (
@@ -117,6 +120,12 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     EventType.STEP_SKIPPED: lambda d: f"step {d['step']} skipped: {d.get('reason', '')}",
     EventType.STEP_UNDONE: lambda d: f"step {d['step']} undone",
+    EventType.STEP_RETRYING: lambda d: (
+        f"{'undo of ' if d.get('undo') else 'step '}{d['step']}: {d.get('error')} — retrying in {d['retry_in']:g}s"
+        f" (attempt {d['next_try']} of {d['tries']})"
+    ),
+    EventType.TEARDOWN_DONE: lambda d: f"teardown: {d['action']}",
+    EventType.TEARDOWN_FAILED: lambda d: f"teardown FAILED: {d['action']}: {d.get('error')}",
     EventType.VERIFY_PASSED: lambda d: f"verification {d['step']} passed",
     EventType.VERIFY_FAILED: lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
     EventType.FIDELITY_MEASURED: lambda d: (

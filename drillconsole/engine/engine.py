@@ -8,7 +8,7 @@ every accepted command becomes an event and the state is the fold of those event
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from drillconsole.actions import ActionContext, executor_for
@@ -110,6 +110,8 @@ class Engine:
         self._owns_http = False
         self.services: list[Service] = []
         """Started when the drill begins, closed when it ends (the participants' server, the NATS bridge)."""
+        self.on_end: Callable[[Engine], Awaitable[None]] | None = None
+        """Awaited once when the drill is over, before the HTTP client closes (teardown: `drillconsole.teardown`)."""
 
     # --- what callers see ----------------------------------------------------------
 
@@ -261,7 +263,13 @@ class Engine:
 
     async def _finish(self) -> None:
         self.tasks.cancel_all()
-        for service in self.services:
+        if self.on_end is not None and self.state.ended:
+            hook, self.on_end = self.on_end, None  # once, even if run() is awaited again
+            try:
+                await hook(self)
+            except Exception as exc:  # a teardown bug must not hide the drill's outcome
+                self.emit(EventType.ENGINE_ERROR, ENGINE, {"where": "on_end", "error": f"{type(exc).__name__}: {exc}"})
+        for service in self.services:  # after teardown, so participants see it too
             await service.close()
         await self.sampler.close()
         if self._owns_http and self.http is not None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from typing import Any
 
 from drillconsole.drill import evaluate
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import ENGINE, EventType
-from drillconsole.signals import SignalSource, SourceError
+from drillconsole.signals import Reading, SignalSource, SourceError
 
 POLL_GRACE = 1.0
 """Seconds beyond a source's own timeout before the engine gives up on a poll."""
@@ -34,6 +35,8 @@ class Sampler:
         self._order: dict[str, int] = {}
         self._last_error_t: dict[str, float] = {}
         self._misses: dict[str, int] = {}
+        self._measured: dict[str, float] = {}
+        """Unix time of the newest measurement recorded per remote signal: nothing older is recorded after it."""
 
     def begin(self, start: float) -> None:
         """Schedule the first polls: a new drill samples at T+0, a resumed one at the grid point at or before now."""
@@ -96,24 +99,56 @@ class Sampler:
     async def _remote_poll(self, sid: str, source: SignalSource) -> None:
         # A source that never answers must still go stale: bound every poll, whatever the source does.
         limit = getattr(self.rec.playbook.signal(sid).source, "timeout", 10.0) + POLL_GRACE
+        reading: Reading | None = None
         try:
-            value: float | None = await asyncio.wait_for(source.poll(), limit)
+            read = getattr(source, "read", None)
+            if read is not None:
+                reading = await asyncio.wait_for(read(), limit)
+            else:  # a source that cannot say when it measured: the answer is as fresh as its arrival
+                reading = Reading(await asyncio.wait_for(source.poll(), limit), time.time())
             error = None
         except SourceError as exc:
-            value, error = None, str(exc)
+            error = str(exc)
         except TimeoutError:
-            value, error = None, f"no answer within {limit:g}s"
+            error = f"no answer within {limit:g}s"
         except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # a hostile answer is a failed poll
-            value, error = None, f"unusable answer: {type(exc).__name__}"
+            error = f"unusable answer: {type(exc).__name__}"
         finally:
             self._polling.discard(sid)
         if self.rec.state.ended:
             return
-        if error is None:
-            self.record_samples({sid: value}, self.rec.now())
+        if reading is not None and error is None:
+            self.record_reading(sid, reading, self.rec.now())
         else:
-            self.record_source_error(sid, error, self.rec.now())
+            self.record_source_error(sid, error or "no value", self.rec.now())
         self.tasks.wake()
+
+    def record_reading(self, sid: str, reading: Reading, now: float) -> None:
+        """Record a remote value if it is fresh; a value measured too long ago makes the signal stale instead.
+
+        Age is measured in real seconds against the signal's `max_age` (scaled by the
+        clock's speed); a value older than one already recorded is never recorded again,
+        so after an outage pre-outage values cannot come back as current.
+        """
+        signal = self.rec.playbook.signal(sid)
+        speed = getattr(self.rec.clock, "speed", 1.0) or 1.0
+        age = max(0.0, time.time() - reading.measured)
+        newest = self._measured.get(sid)
+        if age * speed > signal.freshness + 1e-9:
+            self._stale(sid, f"last measured {age * speed:.0f}s ago (max age {signal.freshness:g}s)", now)
+            return
+        if newest is not None and reading.measured < newest - 1e-6:
+            self._stale(sid, f"the source answered with a value older than one already shown ({age:.0f}s old)", now)
+            return
+        self._measured[sid] = reading.measured
+        self.record_samples({sid: reading.value}, now, measured={sid: round(now - age * speed, 3)})
+
+    def _stale(self, sid: str, reason: str, now: float) -> None:
+        view = self.rec.state.signals[sid]
+        self._misses.pop(sid, None)
+        if view.state != "stale":
+            data = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value, "reason": reason}
+            self.rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
 
     async def _backfill(self, sid: str, source: Any) -> None:
         try:
@@ -129,10 +164,15 @@ class Sampler:
         history = {sid: [[round(t, 3), v] for t, v in points]}
         self.rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": {}, "history": history})
 
-    def record_samples(self, values: dict[str, float | None], now: float) -> None:
-        """Log samples, then band states and triggers that change because of them."""
+    def record_samples(
+        self, values: dict[str, float | None], now: float, *, measured: dict[str, float] | None = None
+    ) -> None:
+        """Log samples (with the drill time each remote value was measured), then band states and triggers."""
         rec, state = self.rec, self.rec.state
-        rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, {"values": values})
+        sample: dict[str, Any] = {"values": values}
+        if measured:
+            sample["measured"] = measured
+        rec.emit(EventType.SIGNAL_SAMPLE, ENGINE, sample)
         if self._misses:
             for sid in values:
                 self._misses.pop(sid, None)
@@ -185,7 +225,8 @@ class Sampler:
             self._last_error_t[sid] = now
             rec.emit(EventType.SOURCE_ERROR, ENGINE, {"signal": sid, "error": error, "misses": misses})
         if misses >= limit and view.state != "stale":
-            stale = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value}
+            reason = f"{misses} polls without an answer: {error}"
+            stale = {"signal": sid, "state": "stale", "prev": view.state, "value": view.value, "reason": reason}
             rec.emit(EventType.SIGNAL_STATE, ENGINE, stale)
 
     async def close(self) -> None:

@@ -16,6 +16,11 @@ from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import Action, FidelityCheck, FlagSetAction, Playbook, SetAliasAction, Step
 
+
+def _after(tried: int) -> str:
+    return f" (after {tried} tries)" if tried > 1 else ""
+
+
 FidelityMeter = Callable[[DrillState, FidelityCheck], dict[str, Any]]
 """Measures restoration fidelity now: the `fidelity.measured` payload without `step` (it has `passed`)."""
 
@@ -120,7 +125,29 @@ class StepRunner:
 
     def _measure_fidelity(self, step: Step, actor: str, auto: bool) -> None:
         check = step.fidelity or FidelityCheck()
-        result = self._fidelity(self.rec.state, check)
+        if check.url is not None:  # a live model: its scores are fetched, so the verdict comes later
+            self.tasks.spawn(self._measure_live(step, check, actor, auto), f"fidelity {step.id}")
+            return
+        self._record_fidelity(step, check, self._fidelity(self.rec.state, check), actor, auto)
+
+    async def _measure_live(self, step: Step, check: FidelityCheck, actor: str, auto: bool) -> None:
+        from drillconsole.actions.fidelity import measure_live
+
+        try:
+            result = await asyncio.wait_for(measure_live(check, self._context()), step.timeout)
+        except (ActionError, TimeoutError) as exc:
+            error = str(exc) or f"timed out after {step.timeout:g}s"
+            data = {"step": step.id, "attempt": self.rec.state.steps[step.id].attempts, "duration": None}
+            if not self.rec.state.ended:
+                self.rec.emit(EventType.STEP_FAILED, actor, {**data, "error": error, "will_retry": False}, auto=auto)
+            return
+        if not self.rec.state.ended:
+            self._record_fidelity(step, check, result, actor, auto)
+        self.tasks.wake()
+
+    def _record_fidelity(
+        self, step: Step, check: FidelityCheck, result: dict[str, Any], actor: str, auto: bool
+    ) -> None:
         self.rec.emit(EventType.FIDELITY_MEASURED, actor, {"step": step.id, **result}, auto=auto)
         data = {"step": step.id, "attempt": self.rec.state.steps[step.id].attempts, "duration": 0.0}
         if result["passed"]:
@@ -154,18 +181,53 @@ class StepRunner:
         started = self.rec.now()
         try:
             executor = self._executor_for(action, self.rec.playbook)
-            outcome: ActionOutcome | None = await asyncio.wait_for(executor.run(action, self._context()), step.timeout)
+            outcome: ActionOutcome | None = await self._tries(step, attempt, action, executor, undo=undo, auto=auto)
             error = None
         except ActionError as exc:
             outcome, error = None, str(exc)
-        except TimeoutError:
-            outcome, error = None, f"timed out after {step.timeout:g}s"
         except Exception as exc:  # an executor bug must fail the step, not the drill
             outcome, error = None, f"{type(exc).__name__}: {exc}"
         latency = outcome.latency if outcome else 0.0
         due = max(self.rec.now(), started + latency)
         self._completions.append(Completion(step.id, attempt, due, outcome, error, undo, auto))
         self.tasks.wake()
+
+    async def _tries(
+        self, step: Step, attempt: int, action: Action, executor: Executor, *, undo: bool, auto: bool
+    ) -> ActionOutcome:
+        """Run the action, trying again after transient failures with backoff, all within the step's timeout.
+
+        The same executor serves every try, so one that sent a write whose answer
+        was lost reads the target back first: landed is success, not landed is
+        written again. A final failure (a compare-and-set refusal) ends at once.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + step.timeout
+        tries = step.backoff.tries
+        for tried in range(1, tries + 1):
+            left = deadline - loop.time()
+            try:
+                return await asyncio.wait_for(executor.run(action, self._context()), max(left, 0.001))
+            except TimeoutError:
+                raise ActionError(f"timed out after {step.timeout:g}s" + _after(tried)) from None
+            except ActionError as exc:
+                pause = step.backoff.pause(tried)
+                last = tried == tries or deadline - loop.time() < pause + 0.05 or self.rec.state.ended
+                if not exc.transient or last:
+                    raise ActionError(f"{exc}{_after(tried) if exc.transient else ''}") from None
+                data: dict[str, Any] = {
+                    "step": step.id,
+                    "attempt": attempt,
+                    "error": str(exc),
+                    "retry_in": round(pause, 3),
+                    "next_try": tried + 1,
+                    "tries": tries,
+                }
+                if undo:
+                    data["undo"] = True
+                self.rec.emit(EventType.STEP_RETRYING, step.owner, data, auto=auto)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last try returns or raises")
 
     def next_times(self) -> list[float]:
         """When a finished action is due to be logged."""

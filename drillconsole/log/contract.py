@@ -40,12 +40,15 @@ class EventType(StrEnum):
     STEP_FAILED = "step.failed"
     STEP_SKIPPED = "step.skipped"
     STEP_UNDONE = "step.undone"
+    STEP_RETRYING = "step.retrying"
     VERIFY_PASSED = "verify.passed"
     VERIFY_FAILED = "verify.failed"
     FIDELITY_MEASURED = "fidelity.measured"
     ESCALATION_RAISED = "escalation.raised"
     ACCESS_DENIED = "access.denied"
     ENGINE_ERROR = "engine.error"
+    TEARDOWN_DONE = "teardown.done"
+    TEARDOWN_FAILED = "teardown.failed"
     NOTE_ADDED = "note.added"
     COMMS_SENT = "comms.sent"
     REVIEW_LESSON = "review.lesson"
@@ -91,6 +94,8 @@ class SessionStarted(Payload):
     """sha256 of the playbook's bytes; the chain starts from it."""
     playbook_text: NotRequired[str]
     """The playbook's exact text, so a log needs no file to be replayed or reported (absent in older logs)."""
+    found: NotRequired[dict[str, dict[str, Any]]]
+    """Where each MLflow registry alias pointed when the drill began (`{target: {alias, version}}`): teardown puts it back."""
     drill: str
     title: str
     model: str
@@ -127,6 +132,8 @@ class SignalSample(Payload):
     values: dict[str, float | None]
     history: NotRequired[dict[str, list[list[float]]]]
     """Points `[t, value]` backfilled from before the drill (t ≤ 0); they never drive bands or triggers."""
+    measured: NotRequired[dict[str, float]]
+    """Drill time each remote value was measured (before `t`; negative: before the drill)."""
 
 
 class SignalState(Payload):
@@ -138,6 +145,8 @@ class SignalState(Payload):
     value: float | None
     since: NotRequired[float]
     """When the out-of-band run that led to this state began (the band's `for:` hold makes the state later)."""
+    reason: NotRequired[str]
+    """Why a signal is stale: no answers, or answers measured longer ago than its `max_age`."""
 
 
 class SourceError(Payload):
@@ -320,6 +329,12 @@ class FidelityMeasured(Payload):
     max_deviation: float
     tolerance: float
     passed: bool
+    probe_seed: NotRequired[int]
+    """Live fidelity: the seed of the probe set that was scored."""
+    reference_outputs: NotRequired[list[float]]
+    """Live fidelity: the known-safe version's scores, recorded when measured (the log needs no other file)."""
+    reference_sha256: NotRequired[str]
+    """sha256 of the reference scores as canonical JSON."""
 
 
 class EscalationRaised(Payload):
@@ -348,6 +363,36 @@ class EngineError(Payload):
     """An unexpected error inside the engine, caught and logged with its one-line cause."""
 
     where: str
+    error: str
+
+
+class StepRetrying(Payload):
+    """A transient failure inside an attempt (connection refused, timeout, 5xx): the step tries again shortly."""
+
+    step: str
+    attempt: int
+    error: str
+    retry_in: float
+    """Seconds until the next try."""
+    next_try: int
+    """The try about to come (2 for the first retry)."""
+    tries: int
+    """Tries allowed in all (the step's `backoff.attempts`), within its timeout."""
+    undo: NotRequired[bool]
+
+
+class TeardownDone(Payload):
+    """One teardown action put the environment back (or found it already clean)."""
+
+    action: str
+    """What it did, in words (`registry champion → v42`, `sandbox faults cleared`)."""
+    result: dict[str, Any]
+
+
+class TeardownFailed(Payload):
+    """One teardown action failed: the environment may not be clean."""
+
+    action: str
     error: str
 
 
@@ -448,12 +493,15 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.STEP_FAILED: StepFailed,
     EventType.STEP_SKIPPED: StepSkipped,
     EventType.STEP_UNDONE: StepUndone,
+    EventType.STEP_RETRYING: StepRetrying,
     EventType.VERIFY_PASSED: VerifyPassed,
     EventType.VERIFY_FAILED: VerifyFailed,
     EventType.FIDELITY_MEASURED: FidelityMeasured,
     EventType.ESCALATION_RAISED: EscalationRaised,
     EventType.ACCESS_DENIED: AccessDenied,
     EventType.ENGINE_ERROR: EngineError,
+    EventType.TEARDOWN_DONE: TeardownDone,
+    EventType.TEARDOWN_FAILED: TeardownFailed,
     EventType.NOTE_ADDED: NoteAdded,
     EventType.COMMS_SENT: CommsSent,
     EventType.REVIEW_LESSON: ReviewLesson,

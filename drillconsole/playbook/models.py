@@ -40,6 +40,7 @@ from drillconsole.playbook.steps import (
     NotifyAction,
     SetAliasAction,
     Step,
+    TeardownAction,
     VerifyCheck,
     When,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Source",
     "Step",
     "Target",
+    "TeardownAction",
     "ThresholdTrigger",
     "Trigger",
     "VerifyCheck",
@@ -171,6 +173,8 @@ class Playbook(Model):
     """Steps in order."""
     escalations: list[Escalation] = []
     """What to raise when people are late."""
+    teardown: list[TeardownAction] = []
+    """Run after every drill (restored, failed or aborted) and by `drillconsole teardown`: leave the environment clean."""
 
     # Lookups used everywhere; derived, so they do not appear in the schema.
     @cached_property

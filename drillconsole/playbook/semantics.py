@@ -260,4 +260,14 @@ def check(pb: Playbook) -> list[tuple[str, str]]:
     for i, esc in enumerate(pb.escalations):
         for j, notified in enumerate(esc.notify):
             _check_ref(found, f"escalations[{i}].notify[{j}]", "role", notified, pb.roles)
+    for i, action in enumerate(pb.teardown):
+        if action.type == "registry.restore":
+            path = f"teardown[{i}].target"
+            if (
+                _check_ref(found, path, "target", action.target, pb.targets)
+                and pb.targets[action.target].kind != "mlflow"
+            ):
+                found.append((path, f"target '{action.target}' is not an MLflow registry"))
+        else:
+            _check_action(found, k, f"teardown[{i}]", action)
     return found

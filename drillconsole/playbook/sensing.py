@@ -51,6 +51,8 @@ class HttpJsonSource(Model):
     """URL to poll; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     path: str
     """Dotted JSON path to the value, e.g. `metrics.precision` or `items.0.value`."""
+    timestamp_path: str | None = None
+    """Dotted JSON path to when the value was measured (Unix seconds or ms, or ISO 8601); default: when the answer came."""
     headers: dict[str, str] = {}
     """Request headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
     timeout: PositiveDuration = 5.0
@@ -127,8 +129,15 @@ class Signal(Model):
     """Warn and critical bands with their hold durations."""
     stale_after: int = Field(3, ge=0, le=10_000)
     """Missed polls in a row after which the signal turns stale."""
+    max_age: PositiveDuration | None = None
+    """A value measured longer ago than this is stale and drives nothing (default: 3 poll intervals)."""
     precision: int = Field(3, ge=0, le=12)
     """Decimals shown."""
+
+    @property
+    def freshness(self) -> float:
+        """Oldest a value may be and still count: `max_age`, or three poll intervals."""
+        return self.max_age if self.max_age is not None else 3 * self.interval
 
 
 # --- triggers --------------------------------------------------------------

@@ -100,6 +100,31 @@ Action = Annotated[
 ]
 
 
+class ClearFaultsAction(Model):
+    type: Literal["fault.clear"]
+    """Teardown: switch off every fault on a sandbox (`DELETE` its fault endpoint)."""
+    url: HttpUrl
+    """Sandbox fault endpoint, e.g. `${env:SANDBOX_URL}/fault`."""
+    headers: dict[str, str] = {}
+    """Headers; `${env:NAME}` (configuration) and `${secret:NAME}` allowed."""
+
+
+class RestoreAliasAction(Model):
+    type: Literal["registry.restore"]
+    """Teardown: point a registry alias back where the drill found it (recorded at session start)."""
+    target: str
+    """Registry target id."""
+    alias: str | None = None
+    """Alias (default: the target's alias)."""
+
+
+TeardownAction = Annotated[
+    ClearFaultsAction | RestoreAliasAction | FlagSetAction | HttpAction,
+    Field(discriminator="type"),
+]
+"""What a playbook's `teardown:` may do: clear faults, restore an alias, reset a flag, call an endpoint."""
+
+
 class Gate(Model):
     approver: list[str] = Field(min_length=1)
     """Role (or roles) that may approve; each needs `approve_gate` authority."""
@@ -145,10 +170,31 @@ class FidelityCheck(Model):
     """Registry whose live version is compared (default: the only registry)."""
     probes: int = Field(200, ge=10, le=100_000)
     """Size of the fixed probe set."""
+    url: HttpUrl | None = None
+    """Live drills: the model's scoring endpoint (`POST {"probes", "version"?}` → `{"version", "scores"}`, e.g. the sandbox's `/score`); the known-safe version's scores are the reference, recorded in the log. Without it fidelity is simulated."""
+    probe_seed: int = Field(7, ge=0, le=2**31)
+    """Seed of the fixed probe set (standard normal features) scored over `url`."""
+    features: int = Field(4, ge=1, le=256)
+    """Features per probe for `url`."""
     tolerance: float = Field(0.01, ge=0)
     """Largest output difference that still counts as a match."""
     min_match: float = Field(0.99, ge=0, le=1)
     """Match rate needed to pass."""
+
+
+class Backoff(Model):
+    """Tries of an action inside one attempt when it fails transiently (refused, timed out, 5xx), within `timeout`."""
+
+    tries: int = Field(4, ge=1, le=20)
+    """Tries in all, the first included (a compare-and-set refusal or a 4xx is never tried again)."""
+    first: PositiveDuration = 1.0
+    """Pause before the second try; each pause doubles."""
+    max: PositiveDuration = 8.0
+    """Longest pause between tries."""
+
+    def pause(self, tried: int) -> float:
+        """The pause after `tried` tries."""
+        return float(min(self.max, self.first * 2 ** (tried - 1)))
 
 
 class When(Model):
@@ -195,7 +241,9 @@ class Step(Model):
     when: When | None = None
     """Conditions under which the step applies; otherwise it is skipped."""
     timeout: PositiveDuration = 60.0
-    """Longest an attempt may take."""
+    """Longest an attempt may take, its tries after transient failures included."""
+    backoff: Backoff = Backoff()
+    """Tries after transient failures inside one attempt."""
     retries: int = Field(0, ge=0, le=10)
     """Automatic retries after a failed attempt."""
     retry_delay: Duration = 5.0

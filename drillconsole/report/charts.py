@@ -21,8 +21,11 @@ BAND_COLOR = {"warn": "#fcefc2", "critical": "#f8cfcf"}
 
 
 def buckets(samples: pl.DataFrame, signal: str, end_t: float, width: int) -> list[float | None]:
-    """Mean of the signal in each of `width` equal slices of [0, end_t] (None where no sample fell)."""
-    s = samples.filter((pl.col("signal") == signal) & pl.col("value").is_not_null())
+    """Mean of the signal in each of `width` equal slices of [0, end_t] (None where no sample fell).
+
+    Values backfilled from before T+0 are left out: drawn in the first slice they would pass for the drill's start.
+    """
+    s = samples.filter((pl.col("signal") == signal) & pl.col("value").is_not_null() & (pl.col("t") >= 0))
     if s.is_empty():
         return [None] * width
     span = max(end_t, float(s["t"].max()), 1e-9)  # type: ignore[arg-type]

@@ -27,10 +27,11 @@ def chart_lines(samples: pl.DataFrame, block: Block, markers: list[dict[str, Any
     """A sparkline of the signal over the drill, the marker row under it, and its range and bands."""
     sid = block.signal["id"]
     values = buckets(samples, sid, end_t, SPARK_WIDTH)
-    s = samples.filter((pl.col("signal") == sid) & pl.col("value").is_not_null())["value"]
+    mine = samples.filter((pl.col("signal") == sid) & pl.col("value").is_not_null())
+    s = mine.filter(pl.col("t") >= 0)["value"]
     lo, hi = (s.min(), s.max()) if s.len() else (None, None)
     last = s[-1] if s.len() else None
-    return [
+    lines = [
         "```text",
         sparkline(values).rstrip() or "(no samples)",
         marker_row(markers, sid, end_t, SPARK_WIDTH),
@@ -38,6 +39,16 @@ def chart_lines(samples: pl.DataFrame, block: Block, markers: list[dict[str, Any
         "",
         f"min {_num(lo)} · max {_num(hi)} · last {_num(last)} · bands: {block.text} · {LEGEND}",  # type: ignore[arg-type]
     ]
+    before = mine.filter(pl.col("t") < 0)
+    if before.height:
+        # Backfilled history is reported apart, as what it is: never the drill's current or starting value.
+        span = -float(before["t"].min())  # type: ignore[arg-type]
+        b = before["value"]
+        lines.append(
+            f"before the drill (backfilled, {before.height} points over {span:.0f}s before T+0): "
+            f"min {_num(b.min())} · max {_num(b.max())}"  # type: ignore[arg-type]
+        )
+    return lines
 
 
 def render_markdown(report: Report) -> str:

@@ -1,8 +1,10 @@
-"""The sandbox's stand-in model: a fixed linear scorer, labelled probes, and per-version faults.
+"""The sandbox's stand-in model: a linear scorer per version, labelled probes, and per-version faults.
 
-Every healthy version scores alike; a fault switched on for a version changes
-only that version's behaviour, so moving the registry alias away from it
-really makes the misbehaviour stop.
+Every version has its own weights, a small deterministic offset from the true
+relation (as retrained versions differ), so its outputs on a probe set are its
+fingerprint: restoration fidelity can tell the known-safe version from another
+healthy one. A fault switched on for a version changes only that version's
+behaviour, so moving the registry alias away from it really makes it stop.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ BASE_LATENCY = 0.02
 """Median simulated service time (seconds)."""
 FAULT_LATENCY = 0.35
 POLICY_SHARE = 0.01
+VERSION_SPREAD = 0.08
+"""Largest offset of a version's weights from the true relation."""
+
+
+def version_weights(version: str | None) -> tuple[float, ...]:
+    """The weights of one version: the true relation plus an offset seeded by the version's name."""
+    if version is None:
+        return WEIGHTS
+    rng = random.Random(f"fraud-scorer weights {version}")
+    return tuple(w + rng.uniform(-VERSION_SPREAD, VERSION_SPREAD) for w in WEIGHTS)
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ class Faults:
             self._on.clear()
 
 
-def score(features: list[float], faults: frozenset[str], rng: random.Random) -> Outcome:
+def score(features: list[float], faults: frozenset[str], rng: random.Random, version: str | None = None) -> Outcome:
     """Score one request as the version with these faults would."""
     if len(features) != FEATURES:
         raise ValueError(f"expected {FEATURES} features, got {len(features)}")
@@ -95,9 +107,15 @@ def score(features: list[float], faults: frozenset[str], rng: random.Random) -> 
     error_share = FAULT_ERROR_SHARE if "errors" in faults else BASE_ERROR_SHARE
     if rng.random() < error_share:
         return Outcome(500, None, latency)
-    z = sum(w * v for w, v in zip(WEIGHTS, features, strict=True)) - MODEL_CUT
+    violation = "policy" in faults and rng.random() < POLICY_SHARE
+    return Outcome(200, output(features, faults, version), latency, violation)
+
+
+def output(features: list[float], faults: frozenset[str], version: str | None) -> float:
+    """The version's score of one case, deterministic: what `/score` answers and `/predict` serves."""
+    if len(features) != FEATURES:
+        raise ValueError(f"expected {FEATURES} features, got {len(features)}")
+    z = sum(w * v for w, v in zip(version_weights(version), features, strict=True)) - MODEL_CUT
     if "precision" in faults:
         z += PRECISION_SKEW * (features[2] > 0.0)
-    value = 1.0 / (1.0 + math.exp(-4.0 * z))
-    violation = "policy" in faults and rng.random() < POLICY_SHARE
-    return Outcome(200, value, latency, violation)
+    return 1.0 / (1.0 + math.exp(-4.0 * z))

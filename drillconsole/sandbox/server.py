@@ -3,6 +3,8 @@
 - `GET /healthz`, `GET /status`: liveness and what is served, faulted, flagged;
 - `GET /metrics`: Prometheus text exposition;
 - `POST /predict {"features": [4 numbers]}`: score with the live version;
+- `POST /score {"probes": [[4 numbers], ...], "version"?}`: deterministic scores of a probe set by the
+  live version (or the named one: how a drill records the known-safe reference), for fidelity;
 - `GET /flags/{flag}?segment=S`, `PUT /flags/{flag} {"value", "segment"}`: the flags contract;
 - `POST /fault {"version", "kind"?, "on"?}` (kind also as `?kind=`; default precision+errors),
   `DELETE /fault`: clear every fault.
@@ -169,6 +171,7 @@ def _route(method: str, path: str):  # type: ignore[no-untyped-def]
         ("GET", "/status"): lambda s, h, p, q: (200, s.status(), JSON),
         ("GET", "/metrics"): lambda s, h, p, q: (200, s.metrics.exposition(), s.metrics.content_type),
         ("POST", "/predict"): _predict,
+        ("POST", "/score"): _score,
         ("POST", "/fault"): _fault,
         ("DELETE", "/fault"): _clear_faults,
     }.get((method, path))
@@ -196,6 +199,30 @@ def _predict(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -
         {"score": round(outcome.score or 0.0, 6), "positive": outcome.positive, "version": sandbox.version},
         JSON,
     )
+
+
+MAX_PROBES = 2000
+
+
+def _score(sandbox: Sandbox, handler: Any, path: str, query: dict[str, str]) -> Reply:
+    body = handler._json()
+    probes, version = body.get("probes"), body.get("version")
+    if not isinstance(probes, list) or not 0 < len(probes) <= MAX_PROBES:
+        raise BadRequest(f"`probes` must be a list of 1 to {MAX_PROBES} feature lists")
+    if version is not None and (not isinstance(version, (str, int)) or isinstance(version, bool)):
+        raise BadRequest("`version` must be a version name")
+    rows: list[list[float]] = []
+    for row in probes:
+        if not isinstance(row, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row):
+            raise BadRequest("every probe must be a list of numbers")
+        rows.append([float(v) for v in row])
+    try:
+        served, scores = sandbox.score_probes(rows, None if version is None else str(version))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if served is None:
+        return 503, {"error": "no version is served (the registry alias is not readable)"}, JSON
+    return 200, {"version": served, "scores": scores}, JSON
 
 
 def _flag_name(path: str) -> str:

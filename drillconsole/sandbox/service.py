@@ -8,7 +8,7 @@ from http.server import ThreadingHTTPServer
 
 from drillconsole.sandbox.flags import FlagStore
 from drillconsole.sandbox.metrics import Metrics
-from drillconsole.sandbox.model import Faults, Outcome, score
+from drillconsole.sandbox.model import Faults, Outcome, output, score
 from drillconsole.sandbox.registry import AliasWatcher
 from drillconsole.sandbox.traffic import ProbeTraffic
 
@@ -92,13 +92,21 @@ class Sandbox:
         if version is None:
             outcome = Outcome(503, None, 0.0)
         else:
-            outcome = score(features, self.faults.of(version), rng)
+            outcome = score(features, self.faults.of(version), rng, version)
         self.metrics.requests.labels(status=str(outcome.status)).inc()
         if outcome.status != 503:
             self.metrics.latency.observe(outcome.latency)
         if outcome.violation:
             self.metrics.violations.inc()
         return outcome
+
+    def score_probes(self, probes: list[list[float]], version: str | None = None) -> tuple[str | None, list[float]]:
+        """Deterministic scores of probes by a named version, or by the live one (the version is returned too)."""
+        chosen = version if version is not None else self.version
+        if chosen is None:
+            return None, []
+        faults = self.faults.of(chosen)
+        return chosen, [round(output(p, faults, chosen), 6) for p in probes]
 
     def set_flag(self, flag: str, value: bool, segment: str | None) -> bool:
         """Set a flag; False when the flag is unknown."""

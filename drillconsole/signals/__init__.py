@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from drillconsole.signals.base import SignalSource, SourceError
+from drillconsole.signals.base import Reading, SignalSource, SourceError
 
 if TYPE_CHECKING:
     from drillconsole.playbook.models import Playbook
     from drillconsole.sim.target import SimulatedTarget
 
-__all__ = ["SignalSource", "SourceError", "build_sources"]
+__all__ = ["Reading", "SignalSource", "SourceError", "build_sources"]
 
 
 class UnsupportedSource(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -11,6 +12,14 @@ if TYPE_CHECKING:
 
 class SourceError(Exception):
     """A poll failed: timeout, connection refused, bad response, unusable value."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value of a remote source and when it was measured (Unix seconds), which may be long before it was read."""
+
+    value: float
+    measured: float
 
 
 class SignalSource(Protocol):

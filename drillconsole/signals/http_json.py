@@ -17,7 +17,7 @@ from drillconsole.limits import MAX_BODY, Answer, BodyTooLarge, JsonLimitError, 
 from drillconsole.playbook.checks import escape
 from drillconsole.playbook.models import HttpJsonSource, Signal
 from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
-from drillconsole.signals.base import SourceError
+from drillconsole.signals.base import Reading, SourceError
 
 if TYPE_CHECKING:
     import httpx
@@ -62,6 +62,14 @@ class RemoteSource:
 
     def sample(self, state: object, t: float) -> float:  # pragma: no cover - remote sources are polled
         raise NotImplementedError
+
+    async def read(self) -> Reading:
+        """The current value with the time it was measured (each source says how it knows)."""
+        raise NotImplementedError
+
+    async def poll(self) -> float:
+        """The current value alone (tools and tests; the engine reads the measurement time too)."""
+        return (await self.read()).value
 
     async def close(self) -> None:
         if self._own_http is not None:
@@ -229,10 +237,28 @@ class HttpJsonSignal(RemoteSource):
         super().__init__(signal, context)
         self.source = signal.source
 
-    async def poll(self) -> float:
+    async def read(self) -> Reading:
         url, headers = resolved(self.source.url, self.source.headers)
         shown = mask(self.source.url)  # at poll time, as the URL is resolved: configuration may change
         body = await fetch_json(
             self.http, url, shown, headers=headers, timeout=self.source.timeout, budget=self.budget()
         )
-        return as_number(pick(body, self.source.path), self.source.path)
+        answered = time.time()
+        value = as_number(pick(body, self.source.path), self.source.path)
+        stamp = self.source.timestamp_path
+        # Without a named timestamp the answer is taken as measured when it arrived.
+        return Reading(value, answered if stamp is None else as_timestamp(pick(body, stamp), stamp))
+
+
+def as_timestamp(value: Any, where: str) -> float:
+    """A measurement time as Unix seconds: a number (seconds, or milliseconds when that large) or ISO 8601 text."""
+    if isinstance(value, str):
+        from datetime import UTC, datetime
+
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise SourceError(f"`{where}` is not an ISO 8601 time: {one_line(value, 40)}") from None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    number = as_number(value, where)
+    return number / 1000.0 if number > 1e11 else number  # 1e11 s is year 5138: anything larger is milliseconds

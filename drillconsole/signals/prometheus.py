@@ -11,13 +11,14 @@ what you mean. Non-finite points of the backfill are skipped.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
 from drillconsole.clock import utc_now
 from drillconsole.playbook.models import PrometheusSource, Signal
 from drillconsole.secrets import mask
-from drillconsole.signals.base import SourceError
+from drillconsole.signals.base import Reading, SourceError
 from drillconsole.signals.http_json import RemoteSource, fetch_json, one_line, resolved
 
 BACKFILL_POINTS = 500
@@ -99,8 +100,35 @@ class PrometheusSignal(RemoteSource):
         )
         return result_of(body)
 
-    async def poll(self) -> float:
-        kind, result = await self._get("/api/v1/query", {"query": self.source.query}, self.budget())
+    async def read(self) -> Reading:
+        """The value, measured when its oldest series was last scraped.
+
+        An instant query answers with the evaluation time and the last sample within
+        the lookback window (5 minutes), so after an outage it returns pre-outage values
+        stamped "now". `timestamp(QUERY)` gives each series' real sample time for a plain
+        selector (the evaluation time for a computed expression, whose range window
+        already excludes old samples), and the oldest one is the reading's age.
+        """
+        budget = self.budget()
+        answers: list[tuple[str, Any] | BaseException] = await asyncio.gather(
+            self._get("/api/v1/query", {"query": self.source.query}, budget),
+            self._get("/api/v1/query", {"query": f"timestamp({self.source.query})"}, budget),
+            return_exceptions=True,
+        )
+        value_answer, stamp_answer = answers
+        if isinstance(value_answer, BaseException):
+            raise value_answer
+        kind, result = value_answer
+        value = self._value(kind, result)
+        measured = _evaluated_at(kind, result)
+        if not isinstance(stamp_answer, BaseException) and stamp_answer[0] == "vector":
+            stamps = [_series_stamp(series) for series in stamp_answer[1] or []]
+            known = [t for t in stamps if t is not None]
+            if known:
+                measured = min(known)
+        return Reading(value, measured)
+
+    def _value(self, kind: str, result: Any) -> float:
         if kind == "scalar":
             return sample_value(_pair(result)[1], "scalar result")
         if kind != "vector":
@@ -150,6 +178,26 @@ class PrometheusSignal(RemoteSource):
             value = values[0] if self.source.reduce == "single" else float(_REDUCERS[self.source.reduce](values))
             points.append((round(min(ts - end, 0.0), 3), value))
         return points
+
+
+def _evaluated_at(kind: str, result: Any) -> float:
+    """The evaluation time Prometheus stamped on an instant answer (now, by its clock)."""
+    pairs = [result] if kind == "scalar" else [s.get("value") for s in result if isinstance(s, dict)]
+    for pair in pairs:
+        try:
+            return float(_pair(pair)[0])
+        except (SourceError, TypeError, ValueError):
+            continue
+    return utc_now().timestamp()
+
+
+def _series_stamp(series: Any) -> float | None:
+    """The sample time a `timestamp(...)` series carries as its value, or None when malformed."""
+    try:
+        stamp = float(_pair(series.get("value"))[1])
+    except (SourceError, AttributeError, TypeError, ValueError):
+        return None
+    return stamp if math.isfinite(stamp) else None
 
 
 def _pair(value: Any) -> tuple[Any, Any]:

@@ -1,7 +1,8 @@
 """Fixtures of the real-services suite: MLflow, Prometheus and the sandbox, started once, stopped always.
 
-The suite skips when MLflow or Prometheus is not installed here, except when
-DRILLCONSOLE_REQUIRE_INTEGRATION=1 (CI sets it): then a missing server fails.
+MLflow and Prometheus are found through MLFLOW_BIN / PROMETHEUS_BIN, else on PATH,
+else at the places .ci/services.sh installs them. The suite skips when one is
+missing, except when DRILLCONSOLE_REQUIRE_INTEGRATION=1 (CI sets it): then it fails.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def missing(what: str) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """MLflow with fraud-scorer v1..v42 (champion → 42), the sandbox following it, Prometheus scraping it."""
     if mlflow_bin() is None:
-        missing("MLflow is not installed: set MLFLOW_BIN or run .ci/services.sh (installs /opt/mlflow-venv)")
+        missing("MLflow not found: put `mlflow` on PATH or set MLFLOW_BIN (.ci/services.sh installs it)")
     if prometheus_bin() is None:
-        missing("Prometheus is not installed: set PROMETHEUS_BIN or run .ci/services.sh (apt-get install prometheus)")
+        missing("Prometheus not found: put `prometheus` on PATH or set PROMETHEUS_BIN (.ci/services.sh installs it)")
     workdir = tmp_path_factory.mktemp("services")
     started: list[Service] = []
     stack_: Stack | None = None

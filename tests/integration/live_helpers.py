@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -18,6 +19,28 @@ def events(log_dir: Path) -> list[dict[str, Any]]:
     logs = sorted(log_dir.rglob("*.jsonl"))
     assert len(logs) == 1, f"expected one session log under {log_dir}, found {logs}"
     return [json.loads(line) for line in logs[0].read_text().splitlines() if line.strip()]
+
+
+def wait_event(log_dir: Path, kind: str, timeout: float = 120, **match: Any) -> dict[str, Any]:
+    """The first event of a type (with these data values) in a running drill's log, waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if list(log_dir.rglob("*.jsonl")):
+            try:
+                found = of_type(events(log_dir), kind, **match)
+            except ValueError:  # a line being written
+                found = []
+            if found:
+                return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {kind} {match or ''} in the log within {timeout:g}s")
+
+
+def wall(event: dict[str, Any]) -> float:
+    """An event's wall-clock time as Unix seconds (its `ts`)."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(event["ts"].replace("Z", "+00:00")).timestamp()
 
 
 def log_bytes(log_dir: Path) -> bytes:
@@ -54,6 +77,7 @@ class LocalServer:
 
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
+    dropped: int = 0
 
     @property
     def url(self) -> str:
@@ -64,8 +88,8 @@ class LocalServer:
         self.server.server_close()
 
 
-def serve(handler_cls: type[BaseHTTPRequestHandler]) -> LocalServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_cls)
+def serve(handler_cls: type[BaseHTTPRequestHandler], port: int = 0) -> LocalServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler_cls)
     server.daemon_threads = True
     local = LocalServer(server)
     server.local = local  # type: ignore[attr-defined]
@@ -97,9 +121,10 @@ def webhook_receiver() -> LocalServer:
     return serve(Handler)
 
 
-def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
+def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0, port: int = 0) -> LocalServer:
     """Forwards to MLflow, except: `post500` answers the alias POST with 500 (echoing the Authorization header,
-    as a careless server might), `get500` answers every request with 500, `hang` holds the alias POST unanswered."""
+    as a careless server might), `get500` answers every request with 500, `hang` holds the alias POST unanswered,
+    `drop` forwards the first alias POST (it lands) and closes the connection without its answer."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -112,7 +137,8 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the drill gave up (`hang`)
+                self.wfile.write(body)
 
         def _forward(self, method: str, raw: bytes | None) -> None:
             request = urllib.request.Request(
@@ -130,6 +156,17 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
             failing = mode == "get500" or (
                 method == "POST" and self.path.startswith("/api/2.0/mlflow/registered-models/alias")
             )
+            if mode == "drop" and self.server.local.dropped:  # type: ignore[attr-defined]
+                failing = False  # only the first write loses its answer
+            if failing and mode == "drop":
+                upstream_request = urllib.request.Request(
+                    upstream + self.path, data=raw, method="POST", headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(upstream_request, timeout=10):
+                    pass  # the write lands in MLflow; its answer never reaches the drill
+                self.server.local.dropped += 1  # type: ignore[attr-defined]
+                self.close_connection = True
+                return
             if failing and mode in ("post500", "get500"):
                 message = f"INTERNAL_ERROR: database is locked (request had {self.headers.get('Authorization')})"
                 self._answer(500, json.dumps({"error_code": "INTERNAL_ERROR", "message": message}).encode())
@@ -145,4 +182,4 @@ def mlflow_proxy(upstream: str, mode: str, hang: float = 8.0) -> LocalServer:
         def do_POST(self) -> None:
             self._handle("POST")
 
-    return serve(Handler)
+    return serve(Handler, port)

@@ -25,20 +25,23 @@ SHIPPED_TARGET = "127.0.0.1:8765"
 """The sandbox address in the shipped scrape config; tests write a copy with their port."""
 
 
-def find_binary(env: str, *candidates: str) -> str | None:
-    """The first executable of $env, the candidates, or PATH (by the candidates' base name)."""
-    for path in [os.environ.get(env, ""), *candidates]:
-        if path and os.access(path, os.X_OK):
-            return path
-    return shutil.which(Path(candidates[-1]).name) if candidates else None
+def find_binary(env: str, name: str, *fallbacks: str) -> str | None:
+    """The service's executable: $env if set, else `name` on PATH, else the usual install locations."""
+    given = os.environ.get(env, "")
+    if given:
+        return given if os.access(given, os.X_OK) else None  # a wrong $env is not silently replaced
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    return next((path for path in fallbacks if os.access(path, os.X_OK)), None)
 
 
 def mlflow_bin() -> str | None:
-    return find_binary("MLFLOW_BIN", "/opt/mlflow-venv/bin/mlflow")
+    return find_binary("MLFLOW_BIN", "mlflow", "/opt/mlflow-venv/bin/mlflow")
 
 
 def prometheus_bin() -> str | None:
-    return find_binary("PROMETHEUS_BIN", "/usr/bin/prometheus")
+    return find_binary("PROMETHEUS_BIN", "prometheus", "/usr/bin/prometheus")
 
 
 def free_port() -> int:
@@ -221,12 +224,11 @@ def start_prometheus(workdir: Path, sandbox_port: int, port: int | None = None) 
     return service
 
 
-def prometheus_value(prometheus_url: str, query: str) -> float | None:
-    """The single value of an instant query, or None when empty/unreachable."""
+def prometheus_value(prometheus_url: str, query: str, at: float | None = None) -> float | None:
+    """The single value of an instant query (now, or at Unix time `at`), or None when empty/unreachable."""
+    params = {"query": query, **({"time": f"{at:.3f}"} if at is not None else {})}
     try:
-        status, body = http(
-            "GET", f"{prometheus_url}/api/v1/query?{urllib.parse.urlencode({'query': query})}", timeout=3
-        )
+        status, body = http("GET", f"{prometheus_url}/api/v1/query?{urllib.parse.urlencode(params)}", timeout=3)
     except OSError:
         return None
     result = body.get("data", {}).get("result", []) if status == 200 and isinstance(body, dict) else []

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
-from live_helpers import events, log_bytes, of_type, samples, webhook_receiver
+from live_helpers import events, log_bytes, of_type, samples, wait_event, wall, webhook_receiver
 from live_services import (
     ERROR_RATE,
     Stack,
     get_alias,
+    http,
     prometheus_value,
-    run_drill,
     wait_for,
 )
 
@@ -25,33 +26,58 @@ pytestmark = pytest.mark.integration
 PROMETHEUS_SIGNALS = ("precision", "error_rate", "latency_p95", "policy_violations", "live_version")
 
 
-def test_live_drill_rolls_mlflow_back_and_metrics_recover(live: Stack, tmp_path: Path) -> None:
-    result = run_drill(bundled_playbook("live-mlflow"), tmp_path / "logs", live.env(), "--auto", "--speed", "1")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "outcome:           restored" in result.stdout
+def test_live_drill_rolls_mlflow_back_metrics_recover_fidelity_matches_and_teardown_cleans(
+    live: Stack, tmp_path: Path
+) -> None:
+    log_dir = tmp_path / "logs"
+    argv = [sys.executable, "-m", "drillconsole", "run", str(bundled_playbook("live-mlflow")), "--headless"]
+    argv += ["--auto", "--speed", "1", "--log-dir", str(log_dir)]
+    drill = subprocess.Popen(argv, env=live.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The start was recorded: where the alias pointed when the drill began.
+        started = wait_event(log_dir, "session.started", 60)
+        assert started["data"]["found"] == {"registry": {"alias": "champion", "version": "42"}}
+        # The fault is really on in the sandbox once the step says so.
+        wait_event(log_dir, "step.succeeded", step="inject-fault")
+        assert http("GET", live.sandbox.url + "/status")[1]["faults"] == {"42": ["errors", "precision"]}
+        # MLflow, asked right when the rollback step succeeded (before the drill ends), has v41.
+        rollback = wait_event(log_dir, "step.succeeded", 180, step="registry-rollback")
+        assert get_alias(live.mlflow.url) == "41"
+        # Prometheus itself, asked for the moment verification passed, agrees the metrics are back in band.
+        verified = wait_event(log_dir, "verify.passed", 180, step="verify-signals")
+        at = wall(verified)
+        assert (prometheus_value(live.prometheus.url, "sandbox_model_precision", at) or 0) > 0.92
+        assert (prometheus_value(live.prometheus.url, ERROR_RATE, at) or 100) < 1.5
+        assert prometheus_value(live.prometheus.url, "sandbox_live_model_version", at) == 41
+        out, err = drill.communicate(timeout=200)
+    finally:
+        if drill.poll() is None:
+            drill.kill()
+            drill.wait()
+    assert drill.returncode == 0, out + err
+    assert "outcome:           restored" in out
 
-    # MLflow really moved: the alias now points at the known-safe version, and the sandbox serves it.
-    assert get_alias(live.mlflow.url) == "41"
-    evs = events(tmp_path / "logs")
-    [rollback] = of_type(evs, "step.succeeded", step="registry-rollback")
+    evs = events(log_dir)
     assert rollback["data"]["result"] == {"target": "registry", "alias": "champion", "from": "42", "to": "41"}
-    assert of_type(evs, "verify.passed", step="verify-signals")
+    # Fidelity was measured for real: the live model (v41) scored the probes exactly as v41 does.
+    [fidelity] = of_type(evs, "fidelity.measured", step="fidelity")
+    assert fidelity["data"]["version"] == "41" and fidelity["data"]["match_rate"] == 1.0
+    assert len(fidelity["data"]["reference_outputs"]) == 200
 
-    # The Prometheus panels show the fault and the recovery: precision fell below the trigger, then came back.
+    # The Prometheus panels showed the fault and the recovery.
     precision = [(t, v) for t, v in samples(evs, "precision") if v is not None]
-    low = [t for t, v in precision if v < 0.85]
-    assert low, "precision never fell below 0.85"
-    rollback_t = rollback["t"]
-    assert any(v > 0.92 for t, v in precision if t > rollback_t), "precision did not recover after the rollback"
-    assert [v for _, v in samples(evs, "live_version") if v is not None][-1] == 41.0
+    assert [t for t, v in precision if v < 0.85], "precision never fell below 0.85"
+    assert any(v > 0.92 for t, v in precision if t > rollback["t"]), "precision did not recover after the rollback"
     assert of_type(evs, "trigger.fired", trigger="precision-drop")
     history = [e for e in evs if e["type"] == "signal.sample" and e["data"].get("history")]
     assert history and all(t <= 0 for e in history for pts in e["data"]["history"].values() for t, _ in pts)
 
-    # And Prometheus itself, asked directly, agrees that the metrics are back in band.
-    assert (prometheus_value(live.prometheus.url, "sandbox_model_precision") or 0) > 0.92
-    assert (prometheus_value(live.prometheus.url, ERROR_RATE) or 100) < 1.5
-    assert prometheus_value(live.prometheus.url, "sandbox_live_model_version") == 41
+    # Teardown after the drill: faults cleared, the alias back where the drill found it, each action logged.
+    done = [e["data"]["action"] for e in of_type(evs, "teardown.done")]
+    assert done == ["sandbox faults cleared", "registry champion → v42"], done
+    assert not of_type(evs, "teardown.failed")
+    assert get_alias(live.mlflow.url) == "42"
+    assert http("GET", live.sandbox.url + "/status")[1]["faults"] == {}
 
 
 def _variant(tmp_path: Path, webhook: str) -> Path:
@@ -94,6 +120,7 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
     )
     try:
         wait_for(lambda: list(log_dir.rglob("*.jsonl")) and samples(events(log_dir), "precision"), 30, "first samples")
+        stopped = time.time()
         live.prometheus.stop()
         wait_for(
             lambda: all(of_type(events(log_dir), "signal.state", signal=s, state="stale") for s in PROMETHEUS_SIGNALS),
@@ -101,6 +128,7 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
             "stale panels",
         )
         live.restart_prometheus()
+        restarted = time.time()
         out, err = drill.communicate(timeout=200)
     finally:
         if drill.poll() is None:
@@ -112,6 +140,15 @@ def test_prometheus_outage_goes_stale_and_recovers_with_webhook_and_no_token_lea
     evs = events(log_dir)
     stale_t = max(e["t"] for e in of_type(evs, "signal.state", state="stale"))
     assert of_type(evs, "source.error", signal="precision")
+    # After the restart, no value measured before the outage is recorded as current: every sample logged
+    # after the restart was measured after the outage began (Prometheus still holds the old samples).
+    t0 = wall(evs[0]) - evs[0]["t"]
+    outage_t, restart_t = stopped - t0, restarted - t0
+    after = [e for e in evs if e["type"] == "signal.sample" and e["t"] > restart_t and e["data"]["values"]]
+    assert after
+    for e in after:
+        for signal, measured in e["data"]["measured"].items():
+            assert measured >= outage_t - 0.5, (signal, e["t"], measured, outage_t)
     # The drill went on through the outage and the panels came back with real values.
     assert any(v is not None for t, v in samples(evs, "precision") if t > stale_t)
     assert [

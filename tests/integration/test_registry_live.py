@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from live_helpers import events, log_bytes, mlflow_proxy, of_type
-from live_services import MODEL, Stack, get_alias, run_drill, set_alias
+from live_helpers import events, log_bytes, mlflow_proxy, of_type, wait_event
+from live_services import MODEL, Stack, free_port, get_alias, run_drill, set_alias
 
 from drillconsole.actions import ActionContext, ActionError
 from drillconsole.actions.mlflow import MlflowRegistry
@@ -125,20 +128,86 @@ def drill(
         "--virtual-clock",
         timeout=120,
     )
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == 1, result.stderr  # every script here ends the drill as aborted
     assert TOKEN.encode() not in log_bytes(tmp_path / "logs")
     assert TOKEN not in result.stdout + result.stderr
     return events(tmp_path / "logs")
 
 
+def live_drill(stack: Stack, tmp_path: Path, *, undo: bool, mlflow_url: str | None = None) -> subprocess.Popen[str]:
+    """The scripted drill on the real clock, started in the background so the test can watch MLflow meanwhile."""
+    env = stack.env(DRILL_TOKEN=TOKEN, **({"MLFLOW_TRACKING_URI": mlflow_url} if mlflow_url else {}))
+    argv = [sys.executable, "-m", "drillconsole", "run", str(small_playbook(tmp_path)), "--headless", "--quiet"]
+    argv += ["--script", str(script(tmp_path, undo=undo)), "--log-dir", str(tmp_path / "logs")]
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert TOKEN not in out + err
+    return proc.returncode, out + err
+
+
 def test_rollback_then_undo_moves_the_real_alias_both_ways(stack: Stack, tmp_path: Path) -> None:
     set_alias(stack.mlflow.url, "42")
-    evs = drill(stack, tmp_path, undo=True)
-    [done] = of_type(evs, "step.succeeded", step="registry-rollback")
+    proc = live_drill(stack, tmp_path, undo=True)
+    try:
+        # MLflow has v41 the moment the rollback step reports success, and v42 again once the undo does.
+        done = wait_event(tmp_path / "logs", "step.succeeded", 60, step="registry-rollback")
+        assert get_alias(stack.mlflow.url) == "41"
+        undone = wait_event(tmp_path / "logs", "step.undone", 60, step="registry-rollback")
+        assert get_alias(stack.mlflow.url) == "42"
+    finally:
+        code, output = finish(proc)
+    assert code == 1, output  # aborted by the script
     assert done["data"]["result"] == {"target": "registry", "alias": "champion", "from": "42", "to": "41"}
-    [undone] = of_type(evs, "step.undone", step="registry-rollback")
     assert undone["data"]["result"]["from"] == "41" and undone["data"]["result"]["to"] == "42"
-    assert get_alias(stack.mlflow.url) == "42"
+    assert TOKEN.encode() not in log_bytes(tmp_path / "logs")
+
+
+def test_mlflow_refusing_connections_mid_step_is_retried_until_it_is_back(stack: Stack, tmp_path: Path) -> None:
+    """The tracking URI points at a port nothing listens on; once the step retries, a forwarder opens it."""
+    set_alias(stack.mlflow.url, "42")
+    port = free_port()
+    proc = live_drill(stack, tmp_path, undo=False, mlflow_url=f"http://127.0.0.1:{port}")
+    forwarder = None
+    try:
+        retrying = wait_event(tmp_path / "logs", "step.retrying", 60, step="registry-rollback")
+        assert get_alias(stack.mlflow.url) == "42"  # nothing reached MLflow while it refused
+        forwarder = mlflow_proxy(stack.mlflow.url, "forward", port=port)
+        done = wait_event(tmp_path / "logs", "step.succeeded", 60, step="registry-rollback")
+        assert get_alias(stack.mlflow.url) == "41"
+    finally:
+        code, output = finish(proc)
+        if forwarder is not None:
+            forwarder.close()
+    assert code == 1, output
+    assert "connection refused" in retrying["data"]["error"] and retrying["data"]["tries"] == 4
+    assert done["data"]["result"]["to"] == "41"
+    assert not of_type(events(tmp_path / "logs"), "step.failed", step="registry-rollback")
+
+
+def test_a_lost_answer_from_real_mlflow_is_read_back_as_landed(stack: Stack, tmp_path: Path) -> None:
+    set_alias(stack.mlflow.url, "42")
+    proxy = mlflow_proxy(stack.mlflow.url, "drop")
+    proc = live_drill(stack, tmp_path, undo=False, mlflow_url=proxy.url)
+    try:
+        done = wait_event(tmp_path / "logs", "step.succeeded", 60, step="registry-rollback")
+        assert get_alias(stack.mlflow.url) == "41"
+    finally:
+        code, output = finish(proc)
+        proxy.close()
+    assert code == 1, output
+    assert proxy.dropped == 1
+    writes = [r for r in proxy.received if r.method == "POST" and "/alias" in r.path]
+    assert len(writes) == 1  # read back, not written twice
+    assert "confirmed_after" in done["data"]["result"]
+    assert not of_type(events(tmp_path / "logs"), "step.failed", step="registry-rollback")
 
 
 def test_compare_and_set_refuses_when_the_alias_points_elsewhere(stack: Stack, tmp_path: Path) -> None:
@@ -148,6 +217,7 @@ def test_compare_and_set_refuses_when_the_alias_points_elsewhere(stack: Stack, t
         [failed] = of_type(evs, "step.failed", step="registry-rollback")
         assert failed["data"]["error"] == "alias champion points at v40, expected v42; nothing changed"
         assert not of_type(evs, "step.succeeded", step="registry-rollback")
+        assert not of_type(evs, "step.retrying")  # a refusal is final: tried once
         assert get_alias(stack.mlflow.url) == "40"
     finally:
         set_alias(stack.mlflow.url, "42")
@@ -200,7 +270,9 @@ def test_mlflow_failing_fails_the_step_with_nothing_half_done(
     [failed] = of_type(evs, "step.failed", step="registry-rollback")
     error = failed["data"]["error"]
     assert expected in error
-    assert error.endswith("nothing changed"), error
+    # A 5xx or a timeout is tried again with backoff inside the step's budget, then fails naming the tries.
+    assert re.search(r"nothing changed \(after \d tries\)$", error), error
+    assert of_type(evs, "step.retrying", step="registry-rollback")
     assert "\n" not in error and "Traceback" not in error
     assert not of_type(evs, "step.succeeded", step="registry-rollback")
     assert get_alias(stack.mlflow.url) == "42"

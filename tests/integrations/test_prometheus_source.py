@@ -57,9 +57,10 @@ async def poll(server: LocalServer, body: Any, reduce: str = "single", status: i
 
 async def test_instant_query_sends_the_query_and_a_server_side_timeout(prom: LocalServer) -> None:
     assert await poll(prom, vector("0.93")) == 0.93
-    request = prom.requests[-1]
-    assert request.path == "/api/v1/query"
-    assert request.query == {"query": 'sum(rate(x{a="b"}[10s]))', "timeout": "1500ms"}
+    queries = sorted(r.query["query"] for r in prom.requests if r.path == "/api/v1/query")
+    # The value, and when its series were measured (the reading's age).
+    assert queries == ['sum(rate(x{a="b"}[10s]))', 'timestamp(sum(rate(x{a="b"}[10s])))']
+    assert all(r.query["timeout"] == "1500ms" for r in prom.requests)
 
 
 async def test_scalar_results(prom: LocalServer) -> None:
@@ -136,3 +137,24 @@ async def test_backfill_single_with_many_series_is_refused(prom: LocalServer) ->
     with pytest.raises(SourceError, match="query returned 2 series"):
         await src.backfill()
     await src.close()
+
+
+async def test_a_reading_is_as_old_as_its_oldest_series_sample(prom: LocalServer) -> None:
+    """After an outage an instant query stamps old samples "now"; `timestamp()` tells their real age."""
+    scraped = time.time() - 40.0
+
+    def answer(request: Request) -> Reply:
+        now = time.time()
+        if request.query["query"].startswith("timestamp("):
+            result = [{"metric": {}, "value": [now, str(scraped)]}, {"metric": {}, "value": [now, str(now)]}]
+        else:
+            result = [{"metric": {}, "value": [now, "0.5"]}]
+        return Reply(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
+
+    prom.routes[("GET", "/api/v1/query")] = answer
+    src = source(prom.url)
+    try:
+        reading = await src.read()
+    finally:
+        await src.close()
+    assert reading.value == 0.5 and abs(reading.measured - scraped) < 1e-3

@@ -26,22 +26,21 @@ def _range(request: Request) -> Reply:
     )
 
 
+def _instant(request: Request) -> Reply:
+    """`up` is 0.5, scraped just now; `timestamp(up)` says when (as Prometheus does)."""
+    now = time.time()
+    value = str(now) if request.query["query"].startswith("timestamp(") else "0.5"
+    result = [{"metric": {"__name__": "up"}, "value": [now, value]}]
+    return Reply(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
+
+
 def test_headless_drill_polls_http_json_and_prometheus(tmp_path: Path) -> None:
     token = "svc-token-" + "55aa66bb77cc"
     server = LocalServer(
         {
             ("GET", "/stats"): constant(200, {"model": {"precision": [0.5, 0.94]}}),
             ("GET", "/broken"): constant(500, {"error": f"down, token {token}"}),
-            ("GET", "/api/v1/query"): constant(
-                200,
-                {
-                    "status": "success",
-                    "data": {
-                        "resultType": "vector",
-                        "result": [{"metric": {"__name__": "up"}, "value": [time.time(), "0.5"]}],
-                    },
-                },
-            ),
+            ("GET", "/api/v1/query"): _instant,
             ("GET", "/api/v1/query_range"): _range,
         }
     ).start()
@@ -133,7 +132,9 @@ def test_headless_drill_polls_http_json_and_prometheus(tmp_path: Path) -> None:
         e
         for e in events
         if e["type"] == "signal.state"
-        and e["data"] == {"signal": "broken", "state": "stale", "prev": "ok", "value": None}
+        and {k: v for k, v in e["data"].items() if k != "reason"}
+        == {"signal": "broken", "state": "stale", "prev": "ok", "value": None}
+        and e["data"]["reason"].startswith(f"2 polls without an answer: GET {server.url}/broken: HTTP 500: down")
     ]
     assert all(
         server_request.headers.get("Authorization") == f"Bearer {token}"
