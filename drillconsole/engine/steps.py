@@ -105,6 +105,8 @@ class StepRunner:
             self._completions.append(Completion(step.id, attempt, self.rec.now(), None, error))
             self.tasks.wake()
             return
+        if isinstance(found, str) and found.lower() in ("true", "false"):  # a flag service reads back as text
+            found = found.lower() == "true"
         if found is not None and found == wanted:
             result = {"target": action.target, "resumed": True, "to": wanted}
             if isinstance(action, SetAliasAction):
