@@ -173,6 +173,11 @@ class CommandsMixin:
         self.emit("gate.rejected", role, {"step": step_id, "approver": role, "reason": reason.strip()}, auto=auto)
         self._done()
 
+    def deny(self: Engine, role: str, command: str, reason: str, *, step: str | None = None) -> None:
+        """Log a command the console refused (`access.denied`): who, which command and step, why — never typed text."""
+        self._role(role)
+        self.emit("access.denied", role, {"command": command, "step": step, "reason": reason})
+
     # --- steps ------------------------------------------------------------------
 
     def _runnable(self: Engine, step: Step) -> None:

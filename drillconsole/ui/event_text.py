@@ -8,6 +8,7 @@ from typing import Any
 
 from drillconsole.durations import format_clock
 from drillconsole.log.events import Event
+from drillconsole.playbook.models import Playbook
 
 HIDDEN = frozenset({"signal.sample"})
 """Events never shown: samples are what the panels draw."""
@@ -26,6 +27,7 @@ KINDS = (
     "note",
     "comms",
     "review",
+    "access",
 )
 """Timeline filter kinds, in the order the filter cycles through them."""
 
@@ -90,26 +92,43 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     "verify.passed": lambda d: f"verification {d['step']} passed",
     "verify.failed": lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
     "fidelity.measured": lambda d: (
-        f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
+        f"fidelity match {d.get('match_rate', 0):.1%} vs v{d.get('reference')} reference"
         + (" ✓" if d.get("passed") else " ✖")
+        + (f" (step {d['step']})" if d.get("step") != "fidelity" else "")
     ),
     "escalation.raised": lambda d: (
         f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
     ),
     "note.added": lambda d: f"note: {d.get('text', '')}",
+    "access.denied": lambda d: (
+        f"REFUSED {d.get('command')}" + (f" {d['step']}" if d.get("step") else "") + f": {d.get('reason', '')}"
+    ),
     "comms.sent": lambda d: f"sent to {d.get('channel')}: {d.get('text', '')}",
     "review.lesson": lambda d: f"lesson: {d.get('text', '')}",
     "review.action": lambda d: f"action item for {d.get('owner')} due {d.get('due')}: {d.get('text', '')}",
 }
 
 
-def describe_event(event: Event) -> TimelineLine | None:
-    """The timeline line of an event, or None for events the timeline does not show."""
+def _late_item(d: dict[str, Any], playbook: Playbook) -> str | None:
+    """A late checklist item's escalation by the item's text (a step may share the item's id)."""
+    role, _, item_id = str(d.get("subject", "")).partition("/")
+    if d.get("kind") != "checklist" or role not in playbook.roles:
+        return None
+    item = next((i for i in playbook.roles[role].checklist if i.id == item_id), None)
+    if item is None:
+        return None
+    late = d.get("late_s")
+    return f"ESCALATION {role} checklist item late: “{item.text}”" + (f" ({_n(late)}s)" if late is not None else "")
+
+
+def describe_event(event: Event, playbook: Playbook | None = None) -> TimelineLine | None:
+    """The timeline line of an event (checklist items by their text with a playbook), or None if not shown."""
     if event.type in HIDDEN:
         return None
     render = _TEXT.get(event.type)
     try:
-        text = render(event.data) if render else f"{event.type} {event.data}"
+        late = _late_item(event.data, playbook) if playbook and event.type == "escalation.raised" else None
+        text = late or (render(event.data) if render else f"{event.type} {event.data}")
     except (KeyError, TypeError, ValueError):
         text = f"{event.type} {event.data}"
     if event.auto:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +11,10 @@ from textual import work
 from drillconsole.engine.commands import CommandError
 from drillconsole.playbook.models import Authority, Step
 from drillconsole.ui.event_text import KINDS
+from drillconsole.ui.phrase import check_phrase
 from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.decision import DecisionModal
-from drillconsole.ui.screens.gate import GateModal
+from drillconsole.ui.screens.gate import GateApproval, GateModal
 from drillconsole.ui.screens.help import HelpScreen
 from drillconsole.ui.screens.prompt import TextPrompt
 
@@ -117,18 +119,51 @@ class Operator:
 
     @work(group="dialog")
     async def open_gate(self, step_id: str) -> None:
-        """Show the gate modal; approve with what it returns (the engine checks role and phrase)."""
+        """Show the gate modal; it stays open until the engine accepts an approval, or the user cancels."""
         if isinstance(self.app.screen, GateModal):
             return
         step = self.engine.playbook.step(step_id)
-        approvers = self.engine.allowed_approvers(step)
+        approvers, why = self.engine.allowed_approvers(step), ""
+        if self.role_fixed is not None:  # a console bound to a role approves as that role or not at all
+            if self.role_fixed in approvers:
+                approvers = [self.role_fixed]
+            else:
+                why = (
+                    f"this console acts as {self.role_fixed} (--role), who may not approve this gate "
+                    f"(approvers: {', '.join(approvers) or 'nobody'})"
+                )
+                approvers = []
+
+        def submit(approval: GateApproval) -> str | None:
+            actor = approval.approver or self.role_fixed or self.current_role()
+            if not approval.approver:
+                reason = why or "no role may approve this gate"
+            else:
+                try:
+                    self.engine.approve(approval.approver, step_id, approval.phrase)
+                except CommandError as exc:
+                    reason = str(exc)
+                    check = check_phrase(step.gate.phrase, approval.phrase) if step.gate else None
+                    if check is not None and not check.ok:  # where it differs, never what was typed
+                        reason += f" ({check.reason.split(':')[0]})"
+                else:
+                    self.app.refresh_now()
+                    return None
+            self.deny(actor, "approve", reason, step_id)
+            return reason
+
         preferred = self.role_fixed or self.current_role()
-        modal = GateModal(step, self.engine.playbook, approvers, preferred, blink=not self.app.steady)
-        approval = await self.app.push_screen_wait(modal)
-        if approval is not None:
-            ok, _ = self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
-            if ok:
-                self.follow_step(step_id)
+        modal = GateModal(
+            step, self.engine.playbook, approvers, preferred, submit=submit, why_nobody=why, blink=not self.app.steady
+        )
+        if await self.app.push_screen_wait(modal) is not None:
+            self.follow_step(step_id)
+
+    def deny(self, role: str, command: str, reason: str, step_id: str | None = None) -> None:
+        """Log a refusal in the session log (`access.denied`); a drill that has ended logs nothing more."""
+        with contextlib.suppress(CommandError):
+            self.engine.deny(role, command, reason, step=step_id)
+        self.app.refresh_now()
 
     def action_reject_gate(self, step_id: str | None = None) -> None:
         """Refuse the selected step's pending gate, with a reason."""

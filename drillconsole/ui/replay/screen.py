@@ -81,7 +81,7 @@ class ReplayScreen(Screen[None]):
                     box.border_title = "Steps"
                     yield StepTable(state, id="steps")
                     yield StepDetail(state, ApproverRules(pb), id="step-detail")
-                yield Timeline(id="timeline")
+                yield Timeline(self.session.playbook, id="timeline")
         yield TransportBar(self.session, id="transport")
         yield Footer()
 

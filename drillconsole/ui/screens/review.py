@@ -45,7 +45,7 @@ class ReviewScreen(Screen[None]):
                 + f"\nTime to rollback  [b]{format_duration(h.time_to_rollback)}[/b]",
                 id="headline",
             )
-            yield Static(f"[b]Lessons learned[/b] (recorded as {escape(self._role)})")
+            yield Static(f"[b]Lessons learned [/b](recorded as {escape(self._role)})")
             with Horizontal(classes="field"):
                 yield Input(placeholder="what we learned", id="lesson")
                 yield Button("Add lesson", id="add-lesson")
