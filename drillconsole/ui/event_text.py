@@ -117,8 +117,7 @@ def _late_item(d: dict[str, Any], playbook: Playbook) -> str | None:
     item = next((i for i in playbook.roles[role].checklist if i.id == item_id), None)
     if item is None:
         return None
-    late = d.get("late_s")
-    return f"ESCALATION {role} checklist item late: “{item.text}”" + (f" ({_n(late)}s)" if late is not None else "")
+    return f"ESCALATION {role} checklist item late: “{item.text}”"
 
 
 def describe_event(event: Event, playbook: Playbook | None = None) -> TimelineLine | None:

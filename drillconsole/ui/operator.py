@@ -38,6 +38,8 @@ class Operator:
         def current_role(self) -> str: ...
         def checklist_target(self) -> tuple[str, str | None]: ...
         def cycle_role_view(self, delta: int) -> None: ...
+        def switch_role(self, role: str) -> None: ...
+        def focus_checklist(self) -> Any: ...
         def set_timeline_filter(self, role: str | None, kind: str | None) -> None: ...
         def follow_step(self, step_id: str) -> None: ...
         def timeline_filter(self) -> tuple[str | None, str | None]: ...
@@ -67,10 +69,6 @@ class Operator:
             self.app.notify("no step selected", severity="error")
         return step
 
-    def actor_for(self, step: Step) -> str:
-        """The role a step command is sent as: the `--role` view, or the step's owner."""
-        return self.role_fixed or step.owner
-
     def role_with(self, authority: Authority) -> str:
         """The current role if it holds the authority, else the first role that does."""
         role = self.current_role()
@@ -79,31 +77,80 @@ class Operator:
         holders = self.engine.playbook.roles_with(authority)
         return holders[0] if holders else role
 
+    def refuse(self, role: str, command: str, reason: str, step_id: str | None = None) -> None:
+        """Show a refusal with its reason, and log it."""
+        self.app.notify(reason, title="Refused", severity="error", timeout=8)
+        self.deny(role, command, reason, step_id)
+
+    async def acting_role(self, command: str, may: Callable[[str], bool], owner: str, what: str) -> str | None:
+        """The role to send a command as: the acting role if it may; otherwise ask to act as `owner` (logged
+        as a note), or refuse with the reason when the console is bound to a role with `--role`."""
+        role = self.current_role()
+        if may(role):
+            return role
+        if self.role_fixed is not None:
+            self.refuse(role, command, f"this console acts as {role} (--role); {what} is for {owner}", None)
+            return None
+        question = (
+            f"{what[0].upper()}{what[1:]} is for {owner}; this console acts as {role}.\n"
+            f"Act as {owner} from now on? The switch is noted in the session log."
+        )
+        if not await self.app.push_screen_wait(
+            ConfirmScreen(f"Act as {owner}?", question, yes=f"Act as {owner}", no="Cancel")
+        ):
+            return None
+        self.switch_role(owner)
+        self.command(self.engine.note, owner, f"console switched from acting as {role} to {owner} to {what}")
+        return owner
+
+    async def step_actor(self, command: str, step: Step) -> str | None:
+        """The role a step command is sent as: the acting role if it owns the step or may execute steps."""
+
+        def may(role: str) -> bool:
+            return role == step.owner or Authority.execute_steps in self.engine.playbook.roles[role].authority
+
+        return await self.acting_role(command, may, step.owner, f"{command.replace('_', ' ')} {step.id}")
+
+    async def authority_actor(self, command: str, authority: Authority, what: str) -> str | None:
+        """The role a command needing `authority` is sent as (asking to switch to a holder if needed)."""
+        holders = self.engine.playbook.roles_with(authority)
+        if not holders:
+            self.app.notify(f"no role of this playbook may {what}", title="Refused", severity="error")
+            return None
+
+        def may(role: str) -> bool:
+            return authority in self.engine.playbook.roles[role].authority
+
+        return await self.acting_role(command, may, holders[0], what)
+
     # --- steps --------------------------------------------------------------------
 
-    def action_run_step(self, step_id: str | None = None) -> None:
-        """Run the selected step; a gated one gets its gate requested and the approval dialog."""
+    @work(group="dialog")
+    async def action_run_step(self, step_id: str | None = None) -> None:
+        """Run the selected step as the acting role; a gated one gets its gate requested and the approval dialog."""
         step = self._step(step_id)
-        if step is None:
+        if step is None or (actor := await self.step_actor("run", step)) is None:
             return
-        ok, result = self.command(self.engine.run_step, self.actor_for(step), step.id)
+        ok, result = self.command(self.engine.run_step, actor, step.id)
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
             self.open_gate(step.id)
 
-    def action_retry_step(self, step_id: str | None = None) -> None:
+    @work(group="dialog")
+    async def action_retry_step(self, step_id: str | None = None) -> None:
         """Retry the selected failed step (a gated one needs a fresh approval)."""
         step = self._step(step_id)
-        if step is None:
+        if step is None or (actor := await self.step_actor("retry", step)) is None:
             return
-        ok, result = self.command(self.engine.retry, self.actor_for(step), step.id)
+        ok, result = self.command(self.engine.retry, actor, step.id)
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
             self.open_gate(step.id)
 
-    def action_approve(self, step_id: str | None = None) -> None:
+    @work(group="dialog")
+    async def action_approve(self, step_id: str | None = None) -> None:
         """Open the approval dialog of the selected step, requesting its gate first if needed."""
         step = self._step(step_id)
         if step is None:
@@ -112,7 +159,10 @@ class Operator:
             self.app.notify(f"step {step.id} has no gate", title="Refused", severity="error")
             return
         if self.engine.state.gates[step.id].status != "requested":
-            ok, _ = self.command(self.engine.request_gate, self.actor_for(step), step.id)
+            actor = await self.step_actor("request_gate", step)
+            if actor is None:
+                return
+            ok, _ = self.command(self.engine.request_gate, actor, step.id)
             if not ok:
                 return
         self.open_gate(step.id)
@@ -179,55 +229,67 @@ class Operator:
         if reason is not None:
             self.command(self.engine.reject, self.role_fixed or self.current_role(), step_id, reason)
 
-    def action_skip_step(self, step_id: str | None = None) -> None:
-        """Skip the selected step, asking for the reason."""
-        step = self._step(step_id)
-        if step is not None:
-            self._skip(step)
-
     @work(group="dialog")
-    async def _skip(self, step: Step) -> None:
+    async def action_skip_step(self, step_id: str | None = None) -> None:
+        """Skip the selected step as the acting role, asking for the reason."""
+        step = self._step(step_id)
+        if step is None or (actor := await self.step_actor("skip", step)) is None:
+            return
         prompt = TextPrompt("Skip step", f"Why skip '{step.title}' ({step.id})?", ok="Skip", blink=not self.app.steady)
         reason = await self.app.push_screen_wait(prompt)
         if reason is not None:
-            self.command(self.engine.skip, self.actor_for(step), step.id, reason)
-
-    def action_undo_step(self, step_id: str | None = None) -> None:
-        """Undo the selected succeeded step, after a confirmation."""
-        step = self._step(step_id)
-        if step is not None:
-            self._undo(step)
+            self.command(self.engine.skip, actor, step.id, reason)
 
     @work(group="dialog")
-    async def _undo(self, step: Step) -> None:
+    async def action_undo_step(self, step_id: str | None = None) -> None:
+        """Undo the selected succeeded step as the acting role, after a confirmation."""
+        step = self._step(step_id)
+        if step is None or (actor := await self.step_actor("undo", step)) is None:
+            return
         sure = await self.app.push_screen_wait(
             ConfirmScreen("Undo step", f"Undo '{step.title}' ({step.id})? Its undo action runs now.", yes="Undo")
         )
         if sure:
-            self.command(self.engine.undo, self.actor_for(step), step.id)
+            self.command(self.engine.undo, actor, step.id)
 
     # --- decision, checklist, notes --------------------------------------------------
 
     @work(group="dialog")
     async def action_decide(self) -> None:
-        """Open the decision dialog for a role with declare_rollback authority."""
+        """Open the decision dialog as a role with declare_rollback authority; before any trigger, say why not."""
         pb, s = self.engine.playbook, self.engine.state
         step = pb.decision_step
+        role = self.current_role()
         if step is None:
-            self.app.notify("this playbook has no decision step", severity="error")
+            self.refuse(role, "decide", "this playbook has no decision step")
+            return
+        if s.decision is not None:
+            self.refuse(role, "decide", f"already decided: {s.decision['option']} by {s.decision.get('actor', '?')}")
+            return
+        if not s.fired_order:
+            self.refuse(
+                role,
+                "decide",
+                f"nothing to decide yet: no trigger has fired (phase {s.phase.value}); "
+                "the decision opens when one does",
+            )
+            return
+        actor = await self.authority_actor("decide", Authority.declare_rollback, "decide on the response")
+        if actor is None:
             return
         proposed = next((p for p in (pb.trigger(tid).proposes for _, tid in s.fired_order) if p), None)
-        role = self.role_with(Authority.declare_rollback)
         choice = await self.app.push_screen_wait(
-            DecisionModal(list(step.options), proposed, role, blink=not self.app.steady)
+            DecisionModal(list(step.options), proposed, actor, blink=not self.app.steady)
         )
         if choice is not None:
-            self.command(self.engine.decide, role, choice.option, choice.rationale)
+            self.command(self.engine.decide, actor, choice.option, choice.rationale)
 
     def action_check_item(self, role: str | None = None, item: str | None = None) -> None:
-        """Check (or uncheck) the highlighted item as the role of its tab."""
+        """Check (or uncheck) the highlighted item as the role of its tab (the palette switches to the role)."""
         if role is None or item is None:
             role, item = self.checklist_target()
+        elif role != self.current_role():
+            self.switch_role(role)
         if item is None:
             self.app.notify(f"{role} has no checklist items", severity="error")
             return
@@ -247,6 +309,24 @@ class Operator:
             self.command(self.engine.note, role, text)
 
     # --- views, clock, end ------------------------------------------------------------
+
+    def action_focus_checklist(self) -> None:
+        """Jump to the acting role's checklist."""
+        self.focus_checklist()
+
+    def action_pick(self, number: int) -> None:
+        """Number keys: pick step N in the focused step list, otherwise item N of the acting role's checklist."""
+        from drillconsole.ui.widgets.step_table import StepTable
+
+        focused = self.app.focused
+        if isinstance(focused, StepTable):
+            steps = self.engine.playbook.steps
+            if number <= len(steps):
+                focused.select(steps[number - 1].id)
+            return
+        table = self.focus_checklist()
+        if not table.pick(number):
+            self.app.notify(f"{table.role} has no checklist item {number}", severity="warning", timeout=3)
 
     def action_role_view(self, delta: int) -> None:
         """Switch the role tab (the role the console acts as)."""
@@ -277,7 +357,9 @@ class Operator:
     @work(group="dialog")
     async def action_end_drill(self) -> None:
         """End the drill after a confirmation: restored once verified, otherwise aborted."""
-        role = self.role_with(Authority.end_drill)
+        role = await self.authority_actor("end", Authority.end_drill, "end the drill")
+        if role is None:
+            return
         question = f"End the drill now as {role}? It ends as restored once verification passed, otherwise as aborted."
         if await self.app.push_screen_wait(ConfirmScreen("End drill", question, yes="End drill")):
             self.command(self.engine.end, role)
