@@ -81,7 +81,6 @@ class DrillApp(App[int]):
         role: str | None = None,
         theme: str | None = None,
         themes_dir: Path | None = None,
-        steady: bool = False,
     ) -> None:
         super().__init__()
         if (prepared is None) == (load is None):
@@ -93,8 +92,6 @@ class DrillApp(App[int]):
         """Why the drill could not be prepared (printed to stderr after the app closes)."""
         self._made: list[Prepared] = []
         self.role = role
-        self.steady = steady
-        """Snapshot mode: no cursor blink, nothing that moves by itself."""
         self.main_screen: MainScreen | None = None
         self.engine_started = False
         self._events: list[Event] = []
@@ -175,9 +172,7 @@ class DrillApp(App[int]):
         if self.engine.playbook.drill.environment == "production" and not self.engine.state.started:
             from drillconsole.ui.screens.production import ProductionConfirm
 
-            self.push_screen(
-                ProductionConfirm(self.engine.playbook.drill, blink=not self.steady), self._production_answer
-            )
+            self.push_screen(ProductionConfirm(self.engine.playbook.drill), self._production_answer)
         else:
             self.start_engine()
 
@@ -245,7 +240,7 @@ class DrillApp(App[int]):
         from drillconsole.ui.screens.review import ReviewScreen
 
         role = self.main_screen.current_role() if self.main_screen else next(iter(self.engine.playbook.roles))
-        self.push_screen(ReviewScreen(self.engine, role, blink=not self.steady), lambda _: self.finish())
+        self.push_screen(ReviewScreen(self.engine, role), lambda _: self.finish())
 
     @on(EngineFailed)
     def _engine_failed(self, message: EngineFailed) -> None:
@@ -267,6 +262,15 @@ class DrillApp(App[int]):
         gc.unfreeze()  # what the console built may be collected again (tests run many apps in one process)
 
     # --- app-wide actions -------------------------------------------------------------
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save a screenshot: in ~/Downloads when it exists, otherwise beside the session log."""
+        if path is None:
+            log_dir = self.prepared.log_path.parent if self.prepared is not None else Path.cwd()
+            path = str(screenshot_dir(log_dir))
+        return super().deliver_screenshot(filename, path, time_format)
 
     def action_request_quit(self) -> None:
         """Quit; mid-drill ask first and end the drill as aborted."""
@@ -316,6 +320,14 @@ class DrillApp(App[int]):
         self.engine.wake()
         self.notify(f"speed {speed:g}×", timeout=2)
         self.refresh_now()
+
+
+def screenshot_dir(fallback: Path) -> Path:
+    """Where the Screenshot command saves: the user's Downloads folder if there is one, else `fallback`."""
+    from platformdirs import user_downloads_path
+
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else fallback
 
 
 def _freeze_startup_objects() -> None:

@@ -82,19 +82,18 @@ class Operator:
         self.app.notify(reason, title="Refused", severity="error", timeout=8)
         self.deny(role, command, reason, step_id)
 
-    async def acting_role(self, command: str, may: Callable[[str], bool], owner: str, what: str) -> str | None:
+    async def acting_role(
+        self, command: str, may: Callable[[str], bool], owner: str, why: Callable[[str], str], what: str
+    ) -> str | None:
         """The role to send a command as: the acting role if it may; otherwise ask to act as `owner` (logged
         as a note), or refuse with the reason when the console is bound to a role with `--role`."""
         role = self.current_role()
         if may(role):
             return role
         if self.role_fixed is not None:
-            self.refuse(role, command, f"this console acts as {role} (--role); {what} is for {owner}", None)
+            self.refuse(role, command, f"this console acts as {role} (--role): {why(role)}")
             return None
-        question = (
-            f"{what[0].upper()}{what[1:]} is for {owner}; this console acts as {role}.\n"
-            f"Act as {owner} from now on? The switch is noted in the session log."
-        )
+        question = f"{why(role)}.\nAct as {owner} from now on? The switch is noted in the session log."
         if not await self.app.push_screen_wait(
             ConfirmScreen(f"Act as {owner}?", question, yes=f"Act as {owner}", no="Cancel")
         ):
@@ -109,7 +108,10 @@ class Operator:
         def may(role: str) -> bool:
             return role == step.owner or Authority.execute_steps in self.engine.playbook.roles[role].authority
 
-        return await self.acting_role(command, may, step.owner, f"{command.replace('_', ' ')} {step.id}")
+        def why(role: str) -> str:
+            return f"step {step.id} is owned by {step.owner}, and {role} lacks execute_steps authority"
+
+        return await self.acting_role(command, may, step.owner, why, f"{command.replace('_', ' ')} {step.id}")
 
     async def authority_actor(self, command: str, authority: Authority, what: str) -> str | None:
         """The role a command needing `authority` is sent as (asking to switch to a holder if needed)."""
@@ -121,7 +123,10 @@ class Operator:
         def may(role: str) -> bool:
             return authority in self.engine.playbook.roles[role].authority
 
-        return await self.acting_role(command, may, holders[0], what)
+        def why(role: str) -> str:
+            return f"to {what} needs {authority.value} authority: {', '.join(holders)} has it, {role} does not"
+
+        return await self.acting_role(command, may, holders[0], why, what)
 
     # --- steps --------------------------------------------------------------------
 
@@ -203,9 +208,7 @@ class Operator:
             return reason
 
         preferred = self.role_fixed or self.current_role()
-        modal = GateModal(
-            step, self.engine.playbook, approvers, preferred, submit=submit, why_nobody=why, blink=not self.app.steady
-        )
+        modal = GateModal(step, self.engine.playbook, approvers, preferred, submit=submit, why_nobody=why)
         if await self.app.push_screen_wait(modal) is not None:
             self.follow_step(step_id)
 
@@ -223,9 +226,7 @@ class Operator:
 
     @work(group="dialog")
     async def _reject(self, step_id: str) -> None:
-        reason = await self.app.push_screen_wait(
-            TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject", blink=not self.app.steady)
-        )
+        reason = await self.app.push_screen_wait(TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject"))
         if reason is not None:
             self.command(self.engine.reject, self.role_fixed or self.current_role(), step_id, reason)
 
@@ -235,7 +236,7 @@ class Operator:
         step = self._step(step_id)
         if step is None or (actor := await self.step_actor("skip", step)) is None:
             return
-        prompt = TextPrompt("Skip step", f"Why skip '{step.title}' ({step.id})?", ok="Skip", blink=not self.app.steady)
+        prompt = TextPrompt("Skip step", f"Why skip '{step.title}' ({step.id})?", ok="Skip")
         reason = await self.app.push_screen_wait(prompt)
         if reason is not None:
             self.command(self.engine.skip, actor, step.id, reason)
@@ -278,9 +279,7 @@ class Operator:
         if actor is None:
             return
         proposed = next((p for p in (pb.trigger(tid).proposes for _, tid in s.fired_order) if p), None)
-        choice = await self.app.push_screen_wait(
-            DecisionModal(list(step.options), proposed, actor, blink=not self.app.steady)
-        )
+        choice = await self.app.push_screen_wait(DecisionModal(list(step.options), proposed, actor))
         if choice is not None:
             self.command(self.engine.decide, actor, choice.option, choice.rationale)
 
@@ -302,9 +301,7 @@ class Operator:
     async def action_note(self) -> None:
         """Add a note to the timeline as the current role."""
         role = self.current_role()
-        text = await self.app.push_screen_wait(
-            TextPrompt("Note", f"Note as {role}:", ok="Add note", blink=not self.app.steady)
-        )
+        text = await self.app.push_screen_wait(TextPrompt("Note", f"Note as {role}:", ok="Add note"))
         if text is not None:
             self.command(self.engine.note, role, text)
 

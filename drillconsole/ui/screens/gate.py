@@ -45,7 +45,6 @@ class GateModal(ModalScreen[GateApproval | None]):
         *,
         submit: Submit,
         why_nobody: str = "",
-        blink: bool = True,
     ) -> None:
         super().__init__(classes="dialog-screen")
         assert step.gate is not None
@@ -55,7 +54,6 @@ class GateModal(ModalScreen[GateApproval | None]):
         self._preferred = preferred if preferred in approvers else (approvers[0] if approvers else None)
         self._submit = submit
         self._why_nobody = why_nobody or "no role may approve this gate"
-        self._blink = blink
         self.refusal = ""
         """The last refusal shown (empty until Enter was pressed on a phrase or approver the engine refused)."""
 
@@ -90,7 +88,6 @@ class GateModal(ModalScreen[GateApproval | None]):
 
     def on_mount(self) -> None:
         phrase = self.query_one("#phrase", Input)
-        phrase.cursor_blink = self._blink
         phrase.focus()
 
     @on(Input.Changed, "#phrase")

@@ -24,11 +24,10 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = [("ctrl+s", "close", "Close the drill")]
 
-    def __init__(self, engine: Any, role: str, *, blink: bool = True) -> None:
+    def __init__(self, engine: Any, role: str) -> None:
         super().__init__()
         self._engine = engine
         self._role = role
-        self._blink = blink
 
     def compose(self) -> ComposeResult:
         s = self._engine.state
@@ -61,8 +60,6 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self._blink
         self.query_one("#lesson", Input).focus()
         self._list()
 
