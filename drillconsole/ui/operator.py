@@ -140,7 +140,7 @@ class Operator:
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
-            self.open_gate(step.id)
+            await self.gate_dialog(step.id)
 
     @work(group="dialog")
     async def action_retry_step(self, step_id: str | None = None) -> None:
@@ -152,10 +152,9 @@ class Operator:
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
-            self.open_gate(step.id)
+            await self.gate_dialog(step.id)
 
-    @work(group="dialog")
-    async def action_approve(self, step_id: str | None = None) -> None:
+    def action_approve(self, step_id: str | None = None) -> None:
         """Open the approval dialog of the selected step, requesting its gate first if needed."""
         step = self._step(step_id)
         if step is None:
@@ -163,6 +162,10 @@ class Operator:
         if step.gate is None:
             self.app.notify(f"step {step.id} has no gate", title="Refused", severity="error")
             return
+        self._approve_step(step)
+
+    @work(group="dialog")
+    async def _approve_step(self, step: Step) -> None:
         if self.engine.state.gates[step.id].status != "requested":
             actor = await self.step_actor("request_gate", step)
             if actor is None:
@@ -170,11 +173,19 @@ class Operator:
             ok, _ = self.command(self.engine.request_gate, actor, step.id)
             if not ok:
                 return
-        self.open_gate(step.id)
+        await self.gate_dialog(step.id)
 
     @work(group="dialog")
     async def open_gate(self, step_id: str) -> None:
-        """Show the gate modal; it stays open until the engine accepts an approval, or the user cancels."""
+        """The gate dialog in a worker of its own (for callers outside a worker)."""
+        await self.gate_dialog(step_id)
+
+    async def gate_dialog(self, step_id: str) -> None:
+        """Show the gate modal; it stays open until an approval passes the checks, or the user cancels.
+
+        Awaited inside the caller's worker: a dialog worker started from another worker left the
+        dismissed modal half-removed and the screen stuck.
+        """
         if isinstance(self.app.screen, GateModal):
             return
         step = self.engine.playbook.step(step_id)
@@ -189,27 +200,36 @@ class Operator:
                 )
                 approvers = []
 
-        def submit(approval: GateApproval) -> str | None:
-            actor = approval.approver or self.role_fixed or self.current_role()
+        def refusal(approval: GateApproval) -> str | None:
+            """Why the engine would refuse this approval (logged), or None: the dialog closes and the engine decides.
+
+            The engine is not called from the dialog's own key handler: the step it starts would run inside it.
+            """
+            assert step.gate is not None
+            gate = self.engine.state.gates[step_id]
+            check = check_phrase(step.gate.phrase, approval.phrase)
             if not approval.approver:
                 reason = why or "no role may approve this gate"
+            elif gate.status != "requested":
+                reason = f"gate of {step_id} is not awaiting approval ({gate.status})"
+            elif approval.approver not in self.engine.allowed_approvers(step) or (
+                step.gate.two_person and approval.approver == gate.requested_by
+            ):
+                reason = f"{approval.approver} may not approve the gate of {step_id} (two-person rule or authority)"
+            elif not check.ok:  # where it differs, never what was typed
+                reason = f"confirm phrase does not match ({check.reason.split(':')[0]})"
             else:
-                try:
-                    self.engine.approve(approval.approver, step_id, approval.phrase)
-                except CommandError as exc:
-                    reason = str(exc)
-                    check = check_phrase(step.gate.phrase, approval.phrase) if step.gate else None
-                    if check is not None and not check.ok:  # where it differs, never what was typed
-                        reason += f" ({check.reason.split(':')[0]})"
-                else:
-                    self.app.refresh_now()
-                    return None
-            self.deny(actor, "approve", reason, step_id)
+                return None
+            self.deny(approval.approver or self.role_fixed or self.current_role(), "approve", reason, step_id)
             return reason
 
         preferred = self.role_fixed or self.current_role()
-        modal = GateModal(step, self.engine.playbook, approvers, preferred, submit=submit, why_nobody=why)
-        if await self.app.push_screen_wait(modal) is not None:
+        modal = GateModal(step, self.engine.playbook, approvers, preferred, submit=refusal, why_nobody=why)
+        approval = await self.app.push_screen_wait(modal)
+        if approval is None:
+            return
+        ok, _ = self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
+        if ok:
             self.follow_step(step_id)
 
     def deny(self, role: str, command: str, reason: str, step_id: str | None = None) -> None:

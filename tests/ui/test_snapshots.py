@@ -19,7 +19,7 @@ GATE_PENDING = 112.0
 
 
 def console(tmp_path: Path, hold_at: float, **options: Any) -> DrillApp:
-    return DrillApp(held_drill(hold_at, tmp_path / "logs"), steady=True, **options)
+    return DrillApp(held_drill(hold_at, tmp_path / "logs"), **options)
 
 
 def settled(app: DrillApp, select: str | None = None) -> Any:

@@ -28,7 +28,7 @@ class GateApproval:
 
 
 Submit = Callable[[GateApproval], str | None]
-"""Try an approval: None when the engine accepted it, else the one-line reason it was refused (and logged)."""
+"""Check an approval before the dialog closes: None when it may go to the engine, else why not (logged)."""
 
 
 class GateModal(ModalScreen[GateApproval | None]):
@@ -55,6 +55,7 @@ class GateModal(ModalScreen[GateApproval | None]):
         self._submit = submit
         self._why_nobody = why_nobody or "no role may approve this gate"
         self.refusal = ""
+        self._settling = False
         """The last refusal shown (empty until Enter was pressed on a phrase or approver the engine refused)."""
 
     def compose(self) -> ComposeResult:
@@ -120,7 +121,11 @@ class GateModal(ModalScreen[GateApproval | None]):
         assert self.step.gate is not None
         phrase = self.query_one("#phrase", Input).value
         approver = str(self.query_one("#approver", Select).value) if self._approvers else ""
+        self._settling = (
+            True  # the approval settles the gate: the refresh must not close the dialog as "settled elsewhere"
+        )
         refused = self._submit(GateApproval(approver, phrase))
+        self._settling = refused is None
         if refused is None:
             self.dismiss(GateApproval(approver, phrase))
         else:
@@ -131,13 +136,17 @@ class GateModal(ModalScreen[GateApproval | None]):
     def action_cancel(self) -> None:
         """Close without approving: the request stays pending until it expires."""
         self.app.notify(f"Approval of {self.step.id} cancelled; its gate stays requested until it expires.", timeout=6)
+        self._settling = True
         self.dismiss(None)
 
     def gate_changed(self, status: str, expires_in: float | None) -> None:
         """Called by the app each refresh: close if the request expired or was settled elsewhere."""
+        if self._settling:
+            return
         if status != "requested":
             word = "expired" if status == "expired" else f"is now {status}"
             self.app.notify(f"Gate of {self.step.id} {word}; nothing ran.", severity="warning", timeout=8)
+            self._settling = True
             self.dismiss(None)
             return
         if expires_in is not None:
