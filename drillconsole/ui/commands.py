@@ -79,8 +79,9 @@ class DrillCommands(ListedCommands):
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
-        paused = bool(getattr(app.engine.clock, "paused", False))
-        out.append(("Resume the drill clock" if paused else "Pause the drill clock", app.toggle_pause, "key p"))
+        if hasattr(app.engine.clock, "pause") and not state.ended:
+            paused = bool(getattr(app.engine.clock, "paused", False))
+            out.append(("Resume the drill clock" if paused else "Pause the drill clock", app.toggle_pause, "key p"))
         for speed in SPEEDS:
             out.append((f"Speed: {speed:g}×", partial(app.set_speed, speed), "drill seconds per real second"))
         for role in [None, "engine", *pb.roles]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.durations import format_clock
 from drillconsole.log.events import Event
-from drillconsole.playbook.models import Playbook
+
+if TYPE_CHECKING:  # the app imports this module before its first frame: no playbook models yet
+    from drillconsole.playbook.models import Playbook
 
 HIDDEN = frozenset({"signal.sample"})
 """Events never shown: samples are what the panels draw."""

@@ -77,12 +77,21 @@ async def type_text(pilot: Any, text: str) -> None:
 
 async def palette(pilot: Any, app: Any, query: str) -> None:
     """Open the command palette, type the query and run the first match with Enter (as a person would)."""
-    from textual.command import CommandPalette
+    from textual.command import CommandList, CommandPalette
 
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the command palette")
     await type_text(pilot, query)
-    await wait_for(pilot, lambda: app.screen.query("CommandList Option"), f"a palette match for {query!r}")
+
+    def best_match_is_it() -> bool:
+        """The highlighted (best) hit is the command asked for (hits arrive over time and are re-sorted)."""
+        hits = app.screen.query_one(CommandList)
+        if hits.highlighted is None:
+            return False
+        prompt = hits.get_option_at_index(hits.highlighted).prompt
+        return query.lower() in getattr(prompt, "plain", str(prompt)).lower()
+
+    await wait_for(pilot, best_match_is_it, f"the palette's best match to be {query!r}")
     await pilot.press("enter")
     await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette to close")
 

@@ -32,6 +32,9 @@ class ChecklistTable(DataTable[object]):
     colour alone; rows are rebuilt when the width changes, so the text wraps instead of being cut.
     """
 
+    START_WIDTH = 36
+    """Item column of a table not yet laid out (a hidden tab)."""
+
     MIN_WIDTH = 16
     """Narrowest item column (the panel never gets narrower at the minimum terminal size)."""
 
@@ -43,6 +46,10 @@ class ChecklistTable(DataTable[object]):
         self._checked: dict[str, bool] = {}
         self.item_width = 0
         """Cells of the item column, following the panel's width."""
+
+    def on_mount(self) -> None:
+        # Rows from the start, also in hidden tabs (no size until shown): they are rebuilt to the width when shown.
+        self._build(self.START_WIDTH)
 
     def on_resize(self, event: events.Resize) -> None:
         # Mark column (3) and two cell paddings (2 each), one column kept for the scrollbar.
