@@ -360,6 +360,10 @@ def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool 
     The first frame comes before the playbook is validated; `headless` runs without a terminal (tests).
     """
     path = Path(playbook_path)
+    speed = options.get("speed")
+    if speed is not None and float(speed) <= 0:
+        print(f"drillconsole: --speed must be positive, not {float(speed):g}", file=sys.stderr)
+        return 2
     try:
         check_readable(path)
     except LaunchProblem as exc:
@@ -367,8 +371,20 @@ def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool 
             print(line, file=sys.stderr)
         return 2
     app = DrillApp(load=ConsoleLoad(path, options), role=options.get("role"), theme=options.get("theme"))
+    wanted = options.get("theme")
+    if wanted is not None and wanted not in app.available_themes:  # like --role: bad input, one line, exit 2
+        print(f"drillconsole: unknown theme '{wanted}' (themes: {', '.join(app.drill_themes)})", file=sys.stderr)
+        return 2
     for problem in app.theme_problems:
         print(f"drillconsole: {problem}", file=sys.stderr)
+    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal Textual has nothing to draw on (and spun at full CPU): say so and stop.
+        print(
+            "drillconsole: the console needs a terminal (stdin and stdout must be a TTY); "
+            "without one use --headless with --auto or --script FILE",
+            file=sys.stderr,
+        )
+        return 2
     code = app.run(headless=headless)
     app.close_session()
     if app.load_problems:
