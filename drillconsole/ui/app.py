@@ -130,6 +130,8 @@ class DrillApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_class(self.size.height < SHORT, "-short")
+        # In a browser (textual serve) xterm.js can fit one row more than it shows, clipping the docked footer.
+        self.set_class(self.is_web, "-web")
         self.theme = self._wanted_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self.theme_problems:
