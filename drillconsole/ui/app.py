@@ -22,6 +22,7 @@ from textual.screen import Screen
 from drillconsole import resources
 from drillconsole.log.events import ENGINE, Event
 from drillconsole.ui.event_text import HIDDEN
+from drillconsole.ui.housekeeping import close_prepared, freeze_startup_objects, screenshot_dir
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
@@ -170,7 +171,7 @@ class DrillApp(App[int]):
 
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
-        self.call_after_refresh(_freeze_startup_objects)
+        self.call_after_refresh(freeze_startup_objects)
         if self.engine.playbook.drill.environment == "production" and not self.engine.state.started:
             from drillconsole.ui.screens.production import ProductionConfirm
 
@@ -257,7 +258,7 @@ class DrillApp(App[int]):
         """End an unfinished drill as aborted, then close the log (an unused log file is removed)."""
         for prepared in (self.prepared, *self._made):  # closing twice does nothing
             if prepared is not None:
-                _close(prepared, reason)
+                close_prepared(prepared, reason)
 
     def on_unmount(self) -> None:
         self.close_session()
@@ -322,38 +323,6 @@ class DrillApp(App[int]):
         self.engine.wake()
         self.notify(f"speed {speed:g}×", timeout=2)
         self.refresh_now()
-
-
-def screenshot_dir(fallback: Path) -> Path:
-    """Where the Screenshot command saves: the user's Downloads folder if there is one, else `fallback`."""
-    from platformdirs import user_downloads_path
-
-    downloads = user_downloads_path()
-    return downloads if downloads.is_dir() else fallback
-
-
-def _freeze_startup_objects() -> None:
-    """Leave what startup built (modules, models, widgets) out of later garbage collections.
-
-    A full collection walks every live object: with the playbook models and
-    the widget tree that is a ~35 ms pause, long enough to be felt on a key
-    press; frozen, later collections only walk what the drill allocates.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-def _close(prepared: Prepared, reason: str) -> None:
-    """End a prepared drill's session: aborted if it is unfinished; an unused, empty log file is removed."""
-    log, engine = prepared.log, prepared.engine
-    if log.closed:
-        return
-    if engine.state.started and not engine.state.ended:
-        engine.end_drill(ENGINE, "aborted", reason)
-    log.close()
-    path = prepared.log_path
-    if not engine.state.started and path.exists() and path.stat().st_size == 0:
-        path.unlink()
 
 
 def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool = False) -> int:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.widgets import Static
 
-from drillconsole.ui.app import DrillApp
+from drillconsole import resources
+from drillconsole.ui.app import DrillApp, run_console
+from drillconsole.ui.housekeeping import screenshot_dir
 from drillconsole.ui.phrase import check_phrase
 from drillconsole.ui.screens.confirm import ChoiceScreen
 from drillconsole.ui.screens.review import ReviewScreen
@@ -128,3 +132,42 @@ async def test_closing_the_review_with_typed_text_asks_and_can_add_it(tmp_path: 
         await pilot.press("enter")  # the first button: add it and close
         await wait_for(pilot, lambda: not app.is_running, "the app to close")
     assert [e.data["text"] for e in log_events(prepared) if e.type == "review.lesson"] == ["typed but not added"]
+
+
+def test_screenshots_go_beside_the_log_without_a_downloads_folder(tmp_path: Path, monkeypatch: Any) -> None:
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_downloads_path", lambda: tmp_path / "no-such-downloads")
+    assert screenshot_dir(tmp_path / "logs") == tmp_path / "logs"
+    (tmp_path / "downloads").mkdir()
+    monkeypatch.setattr(platformdirs, "user_downloads_path", lambda: tmp_path / "downloads")
+    assert screenshot_dir(tmp_path / "logs") == tmp_path / "downloads"
+
+
+def test_the_screenshot_script_has_help_and_makes_no_folder_of_it(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from drillconsole.ui import screenshots
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        screenshots.main(["--help"])
+    assert exit_.value.code == 0 and "usage:" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"speed": 0.0}, "drillconsole: --speed must be positive, not 0"),
+        ({"theme": "neon"}, "drillconsole: unknown theme 'neon' (themes: control-room, daylight, high-contrast)"),
+        ({}, "drillconsole: the console needs a terminal"),  # pytest's stdin is no terminal
+    ],
+)
+def test_console_options_and_a_missing_terminal_are_one_line_errors(
+    tmp_path: Path, capsys: Any, options: dict[str, Any], error: str
+) -> None:
+    code = run_console(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", **options})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(error), err
+    assert not (tmp_path / "logs").exists()
