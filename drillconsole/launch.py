@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drillconsole import teardown
 from drillconsole.clock import RealClock, VirtualClock, utc_now, utc_stamp
 from drillconsole.drill.wording import describe_event
 from drillconsole.errors import UserError
@@ -133,6 +132,8 @@ def prepare(
             }
             or None,
         )
+        from drillconsole import teardown  # loaded with the engine, after the console's first frame
+
         engine.on_end = teardown.on_end(found)
     except UnsupportedSource as exc:
         log.close()
@@ -164,6 +165,8 @@ def _found(playbook: Playbook, redactor: Any, existing: list[Event] | None) -> d
         return existing[0].data.get("found")
     if not any(target.kind == "mlflow" for target in playbook.targets.values()):
         return None
+    from drillconsole import teardown
+
     return teardown.run_sync(teardown.find_aliases(playbook, teardown.context_for(playbook, redactor)))  # type: ignore[no-any-return]
 
 

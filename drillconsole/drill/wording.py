@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
+
+if TYPE_CHECKING:  # the console imports this module before its first frame: no playbook models yet
+    from drillconsole.playbook.models import Playbook
 
 
 def format_duration(seconds: float | None) -> str:
@@ -51,6 +54,7 @@ KINDS = (
     "note",
     "comms",
     "review",
+    "access",
 )
 """Timeline filter kinds, in the order the filter cycles through them."""
 
@@ -129,8 +133,9 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     EventType.VERIFY_PASSED: lambda d: f"verification {d['step']} passed",
     EventType.VERIFY_FAILED: lambda d: f"verification {d['step']} FAILED: {d.get('reason', '')}",
     EventType.FIDELITY_MEASURED: lambda d: (
-        f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
+        f"fidelity match {d.get('match_rate', 0):.1%} vs v{d.get('reference')} reference"
         + (" ✓" if d.get("passed") else " ✖")
+        + (f" (step {d['step']})" if d.get("step") != "fidelity" else "")
     ),
     EventType.ESCALATION_RAISED: lambda d: (
         f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
@@ -145,17 +150,31 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     EventType.PARTICIPANT_LEFT: lambda d: f"{d['person']} left: {d.get('reason', '')}",
     EventType.ROLE_ASSUMED: lambda d: f"{d['person']} now holds {d['role']}",
     EventType.ROLE_RENOUNCED: lambda d: f"{d['person']} gave up {d['role']}: {d.get('reason', '')}",
-    EventType.ACCESS_DENIED: lambda d: f"REFUSED {d.get('command')}: {d.get('reason', '')}",
+    EventType.ACCESS_DENIED: lambda d: (
+        f"REFUSED {d.get('command')}" + (f" {d['step']}" if d.get("step") else "") + f": {d.get('reason', '')}"
+    ),
 }
 
 
-def describe_event(event: Event) -> TimelineLine | None:
-    """The timeline line of an event, or None for events the timeline does not show."""
+def _late_item(d: dict[str, Any], playbook: Playbook) -> str | None:
+    """A late checklist item's escalation by the item's text (a step may share the item's id)."""
+    role, _, item_id = str(d.get("subject", "")).partition("/")
+    if d.get("kind") != "checklist" or role not in playbook.roles:
+        return None
+    item = next((i for i in playbook.roles[role].checklist if i.id == item_id), None)
+    if item is None:
+        return None
+    return f"ESCALATION {role} checklist item late: “{item.text}”"
+
+
+def describe_event(event: Event, playbook: Playbook | None = None) -> TimelineLine | None:
+    """The timeline line of an event (checklist items by their text with a playbook), or None if not shown."""
     if event.type in HIDDEN:
         return None
     render = _TEXT.get(event.type)
     try:
-        text = render(event.data) if render else f"{event.type} {event.data}"
+        late = _late_item(event.data, playbook) if playbook and event.type == EventType.ESCALATION_RAISED else None
+        text = late or (render(event.data) if render else f"{event.type} {event.data}")
     except (KeyError, TypeError, ValueError):
         text = f"{event.type} {event.data}"
     if event.auto:

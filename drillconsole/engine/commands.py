@@ -147,6 +147,14 @@ class CommandProcessor:
         self.rec.emit(EventType.GATE_REJECTED, role, data, auto=auto)
         self._after()
 
+    def deny(self, role: str, command: str, reason: str, *, step: str | None = None) -> None:
+        """Log a command a console refused before sending it (who, which command and step, why; never typed text)."""
+        self._role(role)
+        data: dict[str, Any] = {"command": command, "reason": reason}
+        if step is not None:
+            data["step"] = step
+        self.rec.emit(EventType.ACCESS_DENIED, role, data)
+
     # --- steps ------------------------------------------------------------------
 
     def run_step(self, role: str, step_id: str, *, auto: bool = False) -> str:

@@ -106,6 +106,7 @@ class Engine:
         self.run_step, self.retry, self.skip, self.undo = c.run_step, c.retry, c.skip, c.undo
         self.note, self.end, self.end_drill = c.note, c.end, c.end_drill
         self.lesson, self.action_item, self.allowed_approvers = c.lesson, c.action_item, c.allowed_approvers
+        self.deny = c.deny
         self._begun = False
         self._owns_http = False
         self.services: list[Service] = []

@@ -23,6 +23,7 @@ from drillconsole import resources
 from drillconsole.drill.wording import HIDDEN
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
+from drillconsole.ui.housekeeping import close_prepared, freeze_startup_objects, screenshot_dir
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
@@ -82,7 +83,6 @@ class DrillApp(App[int]):
         role: str | None = None,
         theme: str | None = None,
         themes_dir: Path | None = None,
-        steady: bool = False,
     ) -> None:
         super().__init__()
         if (prepared is None) == (load is None):
@@ -94,8 +94,6 @@ class DrillApp(App[int]):
         """Why the drill could not be prepared (printed to stderr after the app closes)."""
         self._made: list[Prepared] = []
         self.role = role
-        self.steady = steady
-        """Snapshot mode: no cursor blink, nothing that moves by itself."""
         self.main_screen: MainScreen | None = None
         self.engine_started = False
         self._events: list[Event] = []
@@ -134,6 +132,8 @@ class DrillApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_class(self.size.height < SHORT, "-short")
+        # In a browser (textual serve) xterm.js can fit one row more than it shows, clipping the docked footer.
+        self.set_class(self.is_web, "-web")
         self.theme = self._wanted_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self.theme_problems:
@@ -172,13 +172,11 @@ class DrillApp(App[int]):
 
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
-        self.call_after_refresh(_freeze_startup_objects)
+        self.call_after_refresh(freeze_startup_objects)
         if self.engine.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm
 
-            self.push_screen(
-                ProductionConfirm(self.engine.playbook.drill, blink=not self.steady), self._production_answer
-            )
+            self.push_screen(ProductionConfirm(self.engine.playbook.drill), self._production_answer)
         else:
             self.start_engine()
 
@@ -246,7 +244,7 @@ class DrillApp(App[int]):
         from drillconsole.ui.screens.review import ReviewScreen
 
         role = self.main_screen.current_role() if self.main_screen else next(iter(self.engine.playbook.roles))
-        self.push_screen(ReviewScreen(self.engine, role, blink=not self.steady), lambda _: self.finish())
+        self.push_screen(ReviewScreen(self.engine, role), lambda _: self.finish())
 
     @on(EngineFailed)
     def _engine_failed(self, message: EngineFailed) -> None:
@@ -261,13 +259,22 @@ class DrillApp(App[int]):
         """End an unfinished drill as aborted, then close the log (an unused log file is removed)."""
         for prepared in (self.prepared, *self._made):  # closing twice does nothing
             if prepared is not None:
-                _close(prepared, reason)
+                close_prepared(prepared, reason)
 
     def on_unmount(self) -> None:
         self.close_session()
         gc.unfreeze()  # what the console built may be collected again (tests run many apps in one process)
 
     # --- app-wide actions -------------------------------------------------------------
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save a screenshot: in ~/Downloads when it exists, otherwise beside the session log."""
+        if path is None:
+            log_dir = self.prepared.log_path.parent if self.prepared is not None else Path.cwd()
+            path = str(screenshot_dir(log_dir))
+        return super().deliver_screenshot(filename, path, time_format)
 
     def action_request_quit(self) -> None:
         """Quit; mid-drill ask first and end the drill as aborted."""
@@ -319,36 +326,16 @@ class DrillApp(App[int]):
         self.refresh_now()
 
 
-def _freeze_startup_objects() -> None:
-    """Leave what startup built (modules, models, widgets) out of later garbage collections.
-
-    A full collection walks every live object: with the playbook models and
-    the widget tree that is a ~35 ms pause, long enough to be felt on a key
-    press; frozen, later collections only walk what the drill allocates.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-def _close(prepared: Prepared, reason: str) -> None:
-    """End a prepared drill's session: aborted if it is unfinished; an unused, empty log file is removed."""
-    log, engine = prepared.log, prepared.engine
-    if log.closed:
-        return
-    if engine.state.started and not engine.state.ended:
-        engine.end_drill(ENGINE, "aborted", reason)
-    log.close()
-    path = prepared.log_path
-    if not engine.state.started and path.exists() and path.stat().st_size == 0:
-        path.unlink()
-
-
 def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool = False) -> int:
     """Open the console on a playbook; returns the exit code (2 for bad input, printed once the console closed).
 
     The first frame comes before the playbook is validated; `headless` runs without a terminal (tests).
     """
     path = Path(playbook_path)
+    speed = options.get("speed")
+    if speed is not None and float(speed) <= 0:
+        print(f"drillconsole: --speed must be positive, not {float(speed):g}", file=sys.stderr)
+        return 2
     try:
         check_readable(path)
     except LaunchProblem as exc:
@@ -356,8 +343,20 @@ def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool 
             print(line, file=sys.stderr)
         return 2
     app = DrillApp(load=ConsoleLoad(path, options), role=options.get("role"), theme=options.get("theme"))
+    wanted = options.get("theme")
+    if wanted is not None and wanted not in app.available_themes:  # like --role: bad input, one line, exit 2
+        print(f"drillconsole: unknown theme '{wanted}' (themes: {', '.join(app.drill_themes)})", file=sys.stderr)
+        return 2
     for problem in app.theme_problems:
         print(f"drillconsole: {problem}", file=sys.stderr)
+    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal Textual has nothing to draw on (and spun at full CPU): say so and stop.
+        print(
+            "drillconsole: the console needs a terminal (stdin and stdout must be a TTY); "
+            "without one use --headless with --auto or --script FILE",
+            file=sys.stderr,
+        )
+        return 2
     code = app.run(headless=headless)
     app.close_session()
     if app.load_problems:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from drillconsole.drill import flow
 from drillconsole.drill.wording import KINDS
 from drillconsole.ui.operator import SPEEDS
 
@@ -44,7 +45,7 @@ class ListedCommands(Provider):
 class DrillCommands(ListedCommands):
     """Commands of the drill, built from the playbook and the current state."""
 
-    HIDDEN = ("Check item", "Timeline", "Speed", "Retry", "Reject")
+    HIDDEN = ("Check item", "Uncheck item", "Timeline", "Speed", "Reject")
 
     @property
     def drill_app(self) -> DrillApp:
@@ -55,52 +56,32 @@ class DrillCommands(ListedCommands):
         main = app.main_screen
         if main is None:
             return []
-        pb = app.engine.playbook
+        pb, state = app.engine.playbook, app.engine.state
         out: list[Command] = []
-        for step in pb.steps:
-            name = f"{step.title} ({step.id})"
-            if step.kind != "decision":
+        if not state.ended:
+            out += self._step_commands()
+            if state.fired_order and state.decision is None:
+                out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
+            for rid, item in pb.checklist_items():
+                if main.role_fixed not in (None, rid):
+                    continue
+                verb = "Uncheck item" if state.checklist[(rid, item.id)].checked else "Check item"
                 out.append(
                     (
-                        f"Run step: {name}",
-                        partial(main.action_run_step, step.id),
-                        "run it; a gated step asks for approval first",
+                        f"{verb}: {rid}/{item.id} — {item.text}",
+                        partial(main.action_check_item, rid, item.id),
+                        f"{verb.split()[0].lower()} it as {rid}",
                     )
                 )
-                out.append((f"Retry step: {name}", partial(main.action_retry_step, step.id), "run a failed step again"))
-                out.append((f"Skip step: {name}", partial(main.action_skip_step, step.id), "skip it, with a reason"))
-            if step.undo is not None:
-                out.append((f"Undo step: {name}", partial(main.action_undo_step, step.id), "reverse a succeeded step"))
-            if step.gate is not None:
-                out.append(
-                    (
-                        f"Approve gate: {name}",
-                        partial(main.action_approve, step.id),
-                        "type the confirm phrase as an allowed approver",
-                    )
-                )
-                out.append(
-                    (
-                        f"Reject gate: {name}",
-                        partial(main.action_reject_gate, step.id),
-                        "refuse the pending request, with a reason",
-                    )
-                )
-        out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
-        for rid, item in pb.checklist_items():
-            out.append(
-                (
-                    f"Check item: {rid}/{item.id} — {item.text}",
-                    partial(main.action_check_item, rid, item.id),
-                    f"check or uncheck as {rid}",
-                )
-            )
-        out.append(("Add a note", main.action_note, "a timeline note as the current role"))
+        if not state.ended:
+            out.append(("Add a note", main.action_note, "a timeline note as the current role"))
         for rid in [main.role_fixed] if main.role_fixed else list(pb.roles):
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
-        out.append(("Pause / resume the drill clock", app.toggle_pause, "the engine waits while paused"))
+        if hasattr(app.engine.clock, "pause") and not state.ended:
+            paused = bool(getattr(app.engine.clock, "paused", False))
+            out.append(("Resume the drill clock" if paused else "Pause the drill clock", app.toggle_pause, "key p"))
         for speed in SPEEDS:
             out.append((f"Speed: {speed:g}×", partial(app.set_speed, speed), "drill seconds per real second"))
         for role in [None, "engine", *pb.roles]:
@@ -109,8 +90,50 @@ class DrillCommands(ListedCommands):
             out.append(
                 (f"Timeline: kind {kind or 'all'}", partial(self._filter, kind=kind or ""), "show one kind of event")
             )
-        out.append(("End the drill", main.action_end_drill, "restored once verified, otherwise aborted"))
+        if not state.ended:
+            out.append(("End the drill", main.action_end_drill, "restored once verified, otherwise aborted"))
         out.append(("Help: keys", main.action_help, "every key of the console"))
+        return out
+
+    def _step_commands(self) -> list[Command]:
+        """Step and gate commands that apply to each step as it stands (nothing to run twice or undo unrun)."""
+        app = self.drill_app
+        main = app.main_screen
+        assert main is not None
+        state = app.engine.state
+        out: list[Command] = []
+        for step in app.engine.playbook.steps:
+            name = f"{step.title} ({step.id})"
+            status = state.steps[step.id].status
+            gate = state.gates.get(step.id)
+            ready = status == "pending" and flow.blocker(state, step) is None
+            if step.kind == "decision":
+                continue
+            if ready and (gate is None or gate.status != "requested"):
+                help_text = "a gated step asks for approval first" if step.gate else "run it now"
+                out.append((f"Run step: {name}", partial(main.action_run_step, step.id), help_text))
+            if status == "failed":
+                out.append((f"Retry step: {name}", partial(main.action_retry_step, step.id), "run a failed step again"))
+            if status in ("pending", "failed"):
+                out.append((f"Skip step: {name}", partial(main.action_skip_step, step.id), "skip it, with a reason"))
+            if step.undo is not None and status == "succeeded":
+                out.append((f"Undo step: {name}", partial(main.action_undo_step, step.id), "reverse a succeeded step"))
+            if gate is not None and (gate.status == "requested" or ready):
+                out.append(
+                    (
+                        f"Approve gate: {name}",
+                        partial(main.action_approve, step.id),
+                        "type the confirm phrase as an allowed approver",
+                    )
+                )
+            if gate is not None and gate.status == "requested":
+                out.append(
+                    (
+                        f"Reject gate: {name}",
+                        partial(main.action_reject_gate, step.id),
+                        "refuse the pending request, with a reason",
+                    )
+                )
         return out
 
     def _filter(self, role: str | None = "", kind: str | None = None) -> None:

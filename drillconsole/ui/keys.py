@@ -5,10 +5,13 @@ from __future__ import annotations
 from textual.binding import Binding
 
 MAIN_KEYS: list[Binding] = [
-    Binding("r", "run_step", "Run step"),
-    Binding("a", "approve", "Approve gate"),
+    # Short footer words, so that ? and q still show at 80 columns.
+    Binding("r", "run_step", "Run"),
+    Binding("a", "approve", "Approve"),
     Binding("d", "decide", "Decide"),
-    Binding("c", "check_item", "Check item"),
+    Binding("c", "check_item", "Check"),
+    Binding("l", "focus_checklist", "Checklist", show=False),
+    *(Binding(str(n), f"pick({n})", f"Item {n}", show=False) for n in range(1, 10)),
     Binding("n", "note", "Note"),
     Binding("t", "retry_step", "Retry", show=False),
     Binding("s", "skip_step", "Skip", show=False),
@@ -20,7 +23,7 @@ MAIN_KEYS: list[Binding] = [
     Binding("p", "pause", "Pause"),
     Binding("plus", "speed(1)", "Faster", show=False, key_display="+"),
     Binding("minus", "speed(-1)", "Slower", show=False, key_display="-"),
-    Binding("e", "end_drill", "End drill"),
+    Binding("e", "end_drill", "End"),
     Binding("question_mark", "help", "Help", key_display="?"),
     Binding("q", "app.request_quit", "Quit"),
 ]
@@ -30,7 +33,8 @@ HELP: dict[str, str] = {
     "run_step": "run the selected step (a gated step asks for approval first)",
     "approve": "open the approval dialog of the selected step's gate",
     "decide": "record the decision (as the current role if it may decide)",
-    "check_item": "check / uncheck the highlighted checklist item as that tab's role",
+    "check_item": "check / uncheck the highlighted checklist item as that tab's role (Enter on the row too)",
+    "focus_checklist": "jump to the acting role's checklist",
     "note": "add a note to the timeline as the current role",
     "retry_step": "retry the selected failed step",
     "skip_step": "skip the selected step, with a reason",
@@ -50,13 +54,14 @@ HELP: dict[str, str] = {
 
 EXTRA_HELP: list[tuple[str, str]] = [
     ("↑ ↓", "move in the step list, a checklist or the timeline"),
-    ("Tab", "move between the step list, the checklists and the timeline"),
+    ("Tab", "move between the step list, the checklists, the timeline and the alerts"),
     ("Ctrl+P", "command palette: every action, themes, speeds, role views"),
     ("Ctrl+C / Ctrl+Q", "quit, like q"),
 ]
 
 
 def help_rows() -> list[tuple[str, str]]:
-    """Every key with what it does, for the help screen."""
-    rows = [(b.key_display or b.key, HELP.get(b.action, b.description)) for b in MAIN_KEYS]
-    return rows + EXTRA_HELP
+    """Every key with what it does, for the help screen (the nine number keys on one row)."""
+    rows = [(b.key_display or b.key, HELP.get(b.action, b.description)) for b in MAIN_KEYS if "pick" not in b.action]
+    picks = ("1 … 9", "pick step N in the focused step list, otherwise item N of the acting role's checklist")
+    return rows[:5] + [picks] + rows[5:] + EXTRA_HELP

@@ -56,7 +56,7 @@ def prepare_console(playbook_path: Path, options: dict[str, Any]) -> Prepared:
             playbook_path,
             seed=options.get("seed"),
             log_dir=options.get("log_dir"),
-            speed=options.get("speed") or 1.0,
+            speed=1.0 if options.get("speed") is None else options["speed"],  # 0 is refused, not read as 1×
             resume=options.get("resume"),
             allow_production=bool(options.get("allow_production")),
             attended=True,  # the console asks for the drill id before the clock starts

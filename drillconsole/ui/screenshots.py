@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -11,7 +12,7 @@ from typing import Any
 
 from drillconsole import resources
 from drillconsole.ui.app import DrillApp
-from drillconsole.ui.staging import held_drill, settle
+from drillconsole.ui.staging import held_drill, settle, steady_cursors
 from drillconsole.ui.widgets.step_table import StepTable
 
 SIZE = (120, 36)
@@ -36,18 +37,20 @@ async def _restored(app: DrillApp, pilot: Any) -> None:
     await pilot.pause()
 
 
-SCENES: list[tuple[str, float, Scene]] = [
-    ("main-during-fault", 90.0, _main_during_fault),
-    ("gate-modal", 112.0, _gate_modal),
-    ("drill-restored", 200.0, _restored),
+SCENES: list[tuple[str, float, Scene, tuple[int, int]]] = [
+    ("main-during-fault", 90.0, _main_during_fault, SIZE),
+    ("main-80x24", 130.0, _main_during_fault, (80, 24)),
+    ("main-200x50", 130.0, _main_during_fault, (200, 50)),
+    ("gate-modal", 112.0, _gate_modal, SIZE),
+    ("drill-restored", 200.0, _restored, SIZE),
 ]
-"""Screenshot name, drill second the demo is held at, what to do before the shot."""
+"""Screenshot name, drill second the demo is held at, what to do before the shot, terminal size."""
 
 
-async def shoot(name: str, hold_at: float, scene: Scene, out: Path, logs: Path) -> Path:
+async def shoot(name: str, hold_at: float, scene: Scene, out: Path, logs: Path, size: tuple[int, int] = SIZE) -> Path:
     """Run the demo to `hold_at`, play the scene, save `<out>/<name>.svg`."""
-    app = DrillApp(held_drill(hold_at, logs), steady=True)
-    async with app.run_test(size=SIZE) as pilot:
+    app = DrillApp(held_drill(hold_at, logs))
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await scene(app, pilot)
         await pilot.pause()
@@ -59,12 +62,21 @@ async def shoot_all(out: Path) -> list[Path]:
     """Every screenshot of the README, in order."""
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any app runs)
     with tempfile.TemporaryDirectory() as logs:
-        return [await shoot(name, hold, scene, out, Path(logs)) for name, hold, scene in SCENES]
+        return [await shoot(name, hold, scene, out, Path(logs), size) for name, hold, scene, size in SCENES]
 
 
 def main(argv: list[str]) -> int:
     """Write the screenshots and print their paths."""
-    out = Path(argv[0]) if argv else resources.playbooks_dir().parent / "screenshots"
+    parser = argparse.ArgumentParser(
+        prog="python -m drillconsole.ui.screenshots",
+        description="Regenerate the README screenshots (SVG) from the real console on the demo drill.",
+    )
+    parser.add_argument(
+        "out", nargs="?", type=Path, default=None, help="folder to write into (default: the project's screenshots/)"
+    )
+    args = parser.parse_args(argv)
+    out = args.out or resources.playbooks_dir().parent / "screenshots"
+    steady_cursors()
     for path in asyncio.run(shoot_all(out)):
         print(path)
     return 0

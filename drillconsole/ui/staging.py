@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input
+
 from drillconsole import resources
 from drillconsole.launch import Prepared, prepare
 from drillconsole.ui.clocks import HeldClock, UntilHold
@@ -20,16 +22,23 @@ def held_drill(hold_at: float, log_dir: Path, *, playbook: Path | None = None, a
     return prepare(playbook or resources.bundled_playbook("demo"), log_dir=log_dir, clock=clock, players=players)
 
 
-async def settle(app: Any, pilot: Any, timeout: float = 20.0) -> None:
-    """Wait until a held drill stands still at its hold and the screen shows it."""
+def steady_cursors() -> None:
+    """Text cursors that do not blink from now on, so screenshots come out the same every time."""
+    Input.__dict__["cursor_blink"]._default = False  # the reactive's default, for every Input made afterwards
+
+
+async def settle(app: Any, pilot: Any, timeout: float = 60.0) -> None:
+    """Wait until a held drill stands still at its hold and the screen shows it (`timeout` only bounds a failure)."""
     engine = app.engine
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
+    while True:
         held = isinstance(engine.clock, HeldClock) and engine.clock.holding
         if (held or engine.state.ended) and engine.idle:
             break
-        await pilot.pause(0.05)
+        if loop.time() > deadline:
+            raise TimeoutError(f"the drill did not reach its hold within {timeout:g}s")
+        await pilot.pause()
     await pilot.pause()
     app.refresh_now()
     await pilot.pause()

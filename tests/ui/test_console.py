@@ -15,10 +15,12 @@ from drillconsole.ui.launcher import ConsoleLoad
 from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.loading import LoadingScreen
 from drillconsole.ui.screens.production import ProductionConfirm
+from drillconsole.ui.screens.prompt import TextPrompt
+from drillconsole.ui.staging import held_drill, settle
 from drillconsole.ui.themes import load_themes
 from drillconsole.ui.widgets.checklists import Checklists
 
-from .conftest import SIZE, fast_drill, log_events, wait_for
+from .conftest import SIZE, fast_drill, log_events, palette, refreshes, type_text, wait_for
 
 
 def production_playbook(tmp_path: Path) -> Path:
@@ -56,9 +58,7 @@ def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> No
 
 
 async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Path) -> None:
-    app = DrillApp(
-        load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}), steady=True
-    )
+    app = DrillApp(load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}))
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, LoadingScreen)
         assert "loading playbook… demo.yaml" in str(app.screen.query_one("#loading-what", Static).render())
@@ -72,7 +72,7 @@ async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Pa
 
 async def test_a_production_drill_loaded_after_the_first_frame_still_asks_first(tmp_path: Path) -> None:
     options = {"log_dir": tmp_path / "logs", "allow_production": True}
-    app = DrillApp(load=ConsoleLoad(production_playbook(tmp_path), options), steady=True)
+    app = DrillApp(load=ConsoleLoad(production_playbook(tmp_path), options))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
         assert not app.engine_started and not app.engine.state.started
@@ -83,10 +83,9 @@ async def test_a_production_drill_loaded_after_the_first_frame_still_asks_first(
 
 
 async def test_production_drill_starts_only_after_typing_its_id(tmp_path: Path) -> None:
-    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)), steady=True)
+    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, ProductionConfirm)
+        await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
         assert not app.engine_started and not app.engine.state.started
         await pilot.press(*"fraud-scorer")
         await pilot.press("enter")
@@ -100,9 +99,9 @@ async def test_production_drill_starts_only_after_typing_its_id(tmp_path: Path) 
 
 
 async def test_cancelling_the_production_confirmation_starts_nothing(tmp_path: Path) -> None:
-    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)), steady=True)
+    app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_value == 2
@@ -150,43 +149,46 @@ def test_a_broken_theme_is_one_line_and_the_default_is_used(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("theme", ["control-room", "daylight", "high-contrast"])
-async def test_bundled_themes_switch_live(demo_app: Any, theme: str) -> None:
-    app = demo_app(theme="daylight" if theme != "daylight" else "control-room")
+async def test_bundled_themes_switch_live(tmp_path: Path, theme: str) -> None:
+    app = DrillApp(held_drill(90.0, tmp_path / "logs"), theme="daylight" if theme != "daylight" else "control-room")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        app.theme = theme
-        await pilot.pause(0.2)
-        assert app.theme == theme
+        await settle(app, pilot)
+        await palette(pilot, app, f"Theme: {theme}")
+        await wait_for(pilot, lambda: app.theme == theme, f"the theme {theme}")
         assert app.theme_variables["band-ok"] != app.theme_variables["band-critical"]
 
 
-async def test_palette_offers_every_key_action(demo_app: Any) -> None:
-    app = demo_app()
+def palette_names(app: DrillApp) -> list[str]:
+    """What the palette would list now."""
+    return [name for name, _, _ in DrillCommands(app.screen)._commands()]
+
+
+async def test_the_palette_runs_what_is_typed_and_offers_only_what_applies(tmp_path: Path) -> None:
+    prepared = held_drill(100.0, tmp_path / "logs")  # decided; freeze-deploys is next, the rollback not yet run
+    app = DrillApp(prepared)
+    state = prepared.engine.state
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        provider = DrillCommands(app.screen)
-        names = [name for name, _, _ in provider._commands()]
-    for wanted in [
-        "Run step: Roll champion",
-        "Retry step:",
-        "Skip step:",
-        "Undo step:",
-        "Approve gate:",
-        "Decide",
-        "Check item: commander/brief-team",
-        "Add a note",
-        "Role view:",
-        "Theme: high-contrast",
-        "Pause / resume",
-        "Speed: 10×",
-        "End the drill",
-        "Timeline: kind gate",
-    ]:
-        assert any(name.startswith(wanted) for name in names), wanted
+        await settle(app, pilot)
+        names = palette_names(app)
+        assert any(n.startswith("Run step: Freeze") for n in names)
+        assert not any(n.startswith("Run step: Confirm steady state") for n in names), "already done"
+        assert not any(n.startswith("Undo step:") for n in names), "nothing with an undo has run"
+        assert not any(n.startswith("Retry step:") for n in names), "nothing failed"
+        assert not any(n.startswith("Decide") for n in names), "already decided"
+        for wanted in ("Check item: commander/", "Add a note", "Role view:", "Theme: high-contrast", "End the drill"):
+            assert any(n.startswith(wanted) for n in names), wanted
+        await palette(pilot, app, "Add a note")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the note prompt")
+        await type_text(pilot, "typed into the palette")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(n["text"] == "typed into the palette" for n in state.notes), "the note")
+        await palette(pilot, app, "Theme: high-contrast")
+        await wait_for(pilot, lambda: app.theme == "high-contrast", "the theme to change")
+        assert not any("drill clock" in n for n in palette_names(app)), "a held clock cannot be paused"
 
 
 async def test_role_view_acts_as_that_role(tmp_path: Path) -> None:
-    app = DrillApp(fast_drill(tmp_path, speed=5.0), role="tech_lead", steady=True)
+    app = DrillApp(fast_drill(tmp_path, speed=5.0), role="tech_lead")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
         checklists = app.main_screen.query_one(Checklists)  # type: ignore[union-attr]
@@ -194,10 +196,11 @@ async def test_role_view_acts_as_that_role(tmp_path: Path) -> None:
         checklists.table("tech_lead").focus()
         await pilot.press("c")
         assert app.engine.state.checklist[("tech_lead", "dashboards")].by == "tech_lead"
-        await pilot.press("p")
-        assert app.engine.clock.paused
+        await palette(pilot, app, "Pause the drill clock")
+        await wait_for(pilot, lambda: app.engine.clock.paused, "the clock to pause")
+        assert any(n.startswith("Resume the drill clock") for n in palette_names(app))
         frozen = app.engine.now()
-        await pilot.pause(0.3)
+        await refreshes(pilot, app.main_screen, "show")  # three refreshes later the clock has not moved
         assert app.engine.now() == frozen
         await pilot.press("p")
         assert not app.engine.clock.paused

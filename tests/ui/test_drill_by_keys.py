@@ -2,54 +2,56 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drillconsole.ui.app import DrillApp
+from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.decision import DecisionModal
 from drillconsole.ui.screens.gate import GateModal
 from drillconsole.ui.screens.review import ReviewScreen
 from drillconsole.ui.widgets.checklists import Checklists
+from drillconsole.ui.widgets.drill_header import DrillHeader
 from drillconsole.ui.widgets.step_table import StepTable
 
-from .conftest import SIZE, log_events, wait_for
+from .conftest import SIZE, log_events, type_text, wait_for
 
 PHRASE = "ROLLBACK fraud-scorer TO v41"
 
 
-async def check_item(pilot: Any, app: DrillApp, role: str, item: str) -> None:
-    """Switch to the role's tab with ] and check the item with c."""
+async def act_as(pilot: Any, app: DrillApp, role: str) -> None:
+    """Switch the acting role with ] (the header says who the console acts as)."""
     main = app.main_screen
     assert main is not None
-    checklists = main.query_one(Checklists)
-    for _ in range(len(checklists.roles)):
-        if checklists.role == role:
+    for _ in range(len(main.query_one(Checklists).roles)):
+        if main.current_role() == role:
             break
         await pilot.press("right_square_bracket")
-    assert checklists.role == role
-    table = checklists.table(role)
-    table.focus()
+    assert main.current_role() == role
+    await wait_for(
+        pilot, lambda: f"as {role}" in str(main.query_one(DrillHeader).render()), f"the header to say {role}"
+    )
+
+
+async def check_item(pilot: Any, app: DrillApp, role: str, item: str) -> None:
+    """Act as the role, jump to its checklist with l, pick the item by its number and check it with c."""
+    await act_as(pilot, app, role)
     rows = [i.id for i in app.engine.playbook.roles[role].checklist]
-    table.move_cursor(row=0)
-    for _ in range(rows.index(item)):
-        await pilot.press("down")
-    await pilot.press("c")
+    await pilot.press("l", str(rows.index(item) + 1), "c")
     assert app.engine.state.checklist[(role, item)].checked, f"{role}/{item} not checked"
     assert app.engine.state.checklist[(role, item)].by == role
 
 
 async def run_step(pilot: Any, app: DrillApp, step_id: str) -> None:
-    """Select the step in the step list and press r."""
+    """Act as the step's owner, go to the step list, pick the step by its number and press r."""
+    step = app.engine.playbook.step(step_id)
+    await act_as(pilot, app, step.owner)
     table = app.main_screen.query_one(StepTable)  # type: ignore[union-attr]
     table.focus()
-    table.move_cursor(row=0)
-    for _ in range(table.get_row_index(step_id)):
-        await pilot.press("down")
+    await wait_for(pilot, lambda: table.has_focus, "the step list to take the focus")
+    await pilot.press(str(table.get_row_index(step_id) + 1))
     assert table.step_id == step_id
     await pilot.press("r")
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
 
 
 async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
@@ -68,6 +70,7 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await wait_for(pilot, lambda: state.steps["confirm-baseline"].status == "succeeded", "the baseline step")
 
         await wait_for(pilot, lambda: state.phase.value == "decide", "a trigger to fire")
+        await act_as(pilot, app, "commander")
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DecisionModal), "the decision modal")
         await pilot.press("tab")  # from the options to the rationale
@@ -84,12 +87,15 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
 
         await run_step(pilot, app, "registry-rollback")
         await wait_for(pilot, lambda: isinstance(app.screen, GateModal), "the gate modal")
-        approve = app.screen.query_one("#approve")
-        await type_text(pilot, PHRASE[:-1])
-        assert approve.disabled, "Approve must stay disabled until the phrase is exact"
+        modal = app.screen
+        await type_text(pilot, PHRASE[:-1] + "l")  # a lower-case L for the digit one: the font draws them alike
+        assert "look-alike at character 28" in str(modal.query_one("#phrase-match").render())
+        await pilot.press("enter")
+        assert app.screen is modal and "look-alike" in modal.refusal, "a wrong phrase refuses and stays open"
+        assert state.steps["registry-rollback"].status == "pending"
+        await pilot.press("backspace")
         await type_text(pilot, PHRASE[-1])
-        assert app.screen.query_one("#phrase").value == PHRASE
-        assert not approve.disabled
+        assert "✓ matches" in str(modal.query_one("#phrase-match").render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the rollback")
         assert state.live_version() == "41"
@@ -102,7 +108,9 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await run_step(pilot, app, "all-clear")
         await wait_for(pilot, lambda: state.phase.value == "review", "the review phase")
 
+        await act_as(pilot, app, "commander")
         await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the end-drill confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review screen")
         await type_text(pilot, "rehearse the gate phrase")
@@ -127,6 +135,11 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         i for i, e in enumerate(events) if e.type == "step.started" and e.data["step"] == "registry-rollback"
     )
     assert approved < started and events[approved].actor == "commander"
+    denied = [e for e in events if e.type == "access.denied"]
+    assert [(e.actor, e.data["command"], e.data["step"]) for e in denied] == [
+        ("commander", "approve", "registry-rollback")
+    ]
+    assert "look-alike" in denied[0].data["reason"] and PHRASE[:-1] not in json.dumps(denied[0].data)
     assert {e.actor for e in events if e.type == "checklist.checked"} == {
         "commander",
         "tech_lead",

@@ -17,6 +17,8 @@ from drillconsole.ui.screens.help import HelpScreen
 from drillconsole.ui.widgets.signal_panel import SignalPanel
 from drillconsole.ui.widgets.timeline import Timeline
 
+from .conftest import refreshes, wait_for
+
 SIZE = (120, 36)
 
 
@@ -61,7 +63,7 @@ def log_lines(log: Path) -> list[bytes]:
 
 
 async def test_seek_keys_go_to_the_events_and_phases_the_session_names(session: ReplaySession) -> None:
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.position == 0.0 and phase_shown(app) == "baseline"
@@ -92,35 +94,35 @@ async def test_seek_keys_go_to_the_events_and_phases_the_session_names(session: 
 
 async def test_play_advances_at_the_chosen_speed_and_stops_at_the_end(session: ReplaySession) -> None:
     wall = WallClock()
-    app = ReplayApp(session, speed=5, at=10, steady=True, wall=wall)
+    app = ReplayApp(session, speed=5, at=10, wall=wall)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("space")
         assert "PLAYING  5×" in header_text(app)
         wall.now += 4
-        await pilot.pause(0.3)  # the refresh interval follows the position
-        assert app.position == 30.0
+        await wait_for(pilot, lambda: app.position == 30.0, "the refresh interval to follow the position")
         assert header_text(app).count("T+00:30") == 1
         await pilot.press("plus")
         wall.now += 2
-        await pilot.pause(0.3)
-        assert app.position == 70.0 and "PLAYING  20×" in header_text(app)
+        await wait_for(pilot, lambda: app.position == 70.0, "the position at 20×")
+        assert "PLAYING  20×" in header_text(app)
         await pilot.press("right_square_bracket", "right_square_bracket")  # the top of the ladder is 60×
         await pilot.press("minus")
         assert app.transport.speed == 20.0
         await pilot.press("space")
         wall.now += 10
-        await pilot.pause(0.3)
-        assert app.position == 70.0 and "PAUSED" in header_text(app)
+        await wait_for(pilot, lambda: "PAUSED" in header_text(app), "the header to say PAUSED")
+        await refreshes(pilot, app.replay_screen, "tick")  # paused: three refreshes later the position has not moved
+        assert app.position == 70.0
         await pilot.press("space")
         wall.now += 1000
-        await pilot.pause(0.3)
-        assert app.position == session.duration and not app.transport.playing
+        await wait_for(pilot, lambda: app.position == session.duration, "the end of the log")
+        await wait_for(pilot, lambda: not app.transport.playing, "the transport to stop at the end")
         assert "PAUSED" in header_text(app) and "outcome restored" in header_text(app)
 
 
 async def test_g_jumps_to_a_typed_time(session: ReplaySession) -> None:
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("g", *"1:30", "enter")
@@ -132,7 +134,7 @@ async def test_g_jumps_to_a_typed_time(session: ReplaySession) -> None:
 
 
 async def test_a_bad_time_is_an_error_and_the_position_stays(session: ReplaySession) -> None:
-    app = ReplayApp(session, at=42, steady=True)
+    app = ReplayApp(session, at=42)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("g", *"soon", "enter")
@@ -144,7 +146,7 @@ async def test_a_bad_time_is_an_error_and_the_position_stays(session: ReplaySess
 
 
 async def test_a_click_on_the_scrubber_seeks_there(session: ReplaySession) -> None:
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         scrubber = app.query_one(Scrubber)
@@ -158,7 +160,7 @@ async def test_a_click_on_the_scrubber_seeks_there(session: ReplaySession) -> No
 
 
 async def test_the_screen_at_t_is_the_fold_at_t(session: ReplaySession) -> None:
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.replay_screen
@@ -177,7 +179,7 @@ async def test_the_screen_at_t_is_the_fold_at_t(session: ReplaySession) -> None:
             for role in screen.checklists.roles:
                 table = screen.checklists.table(role)
                 for item in session.playbook.roles[role].checklist:
-                    mark = str(table.get_cell(item.id, "mark"))
+                    mark = str(table.get_cell(item.id, "mark"))[-1]  # after the item's number
                     assert mark == ("☑" if state.checklist[(role, item.id)].checked else "☐"), (t, role, item.id)
             shown_seqs = [line.seq for line in app.query_one(Timeline).lines_seen]
             assert shown_seqs == [
@@ -187,7 +189,7 @@ async def test_the_screen_at_t_is_the_fold_at_t(session: ReplaySession) -> None:
 
 async def test_no_key_can_change_the_drill(session: ReplaySession, demo_log: Path) -> None:
     before = demo_log.read_bytes()
-    app = ReplayApp(session, at=112, steady=True)
+    app = ReplayApp(session, at=112)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not hasattr(app, "engine")
@@ -214,7 +216,7 @@ async def test_a_tampered_log_opens_with_a_warning_naming_the_line(demo_log: Pat
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_bytes(b"".join(lines))
     session = ReplaySession.open(tampered)
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         banner = str(app.query_one("#replay-warning").render())
@@ -230,7 +232,7 @@ async def test_a_crashed_drill_replays_to_its_last_event(demo_log: Path, tmp_pat
     crashed.write_bytes(b"".join(lines[:150]) + (lines[150][:40] if mid_line else b""))
     session = ReplaySession.open(crashed)
     assert session.events[-1].seq == 149 and not session.complete
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         banner = str(app.query_one("#replay-warning").render())
@@ -248,7 +250,7 @@ async def test_a_crashed_drill_replays_to_its_last_event(demo_log: Path, tmp_pat
 
 
 async def test_filters_themes_and_the_palette_only_change_the_view(session: ReplaySession) -> None:
-    app = ReplayApp(session, at=120, steady=True)
+    app = ReplayApp(session, at=120)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         timeline = app.query_one(Timeline)

@@ -24,7 +24,7 @@ def one_hour(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_seeking_a_one_hour_drill_shows_the_fold_at_each_moment(one_hour: Path) -> None:
     """Random seeks across a one-hour log land on the fold at that moment (speed is measured in tests/perf)."""
     session = ReplaySession.open(one_hour)
-    app = ReplayApp(session, steady=True)
+    app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen: Any = app.replay_screen

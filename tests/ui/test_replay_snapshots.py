@@ -45,17 +45,17 @@ def paused_at(app: ReplayApp, step: str | None = None) -> Any:
 
 
 def test_replay_mid_drill(snap_compare: Any, demo_log: Path) -> None:
-    app = ReplayApp(ReplaySession.open(demo_log), at=GATE_PENDING, speed=20, steady=True)
+    app = ReplayApp(ReplaySession.open(demo_log), at=GATE_PENDING, speed=20)
     assert snap_compare(app, terminal_size=SIZE, run_before=paused_at(app, "registry-rollback"))
 
 
 def test_replay_of_a_tampered_log(snap_compare: Any, demo_log: Path, tmp_path: Path) -> None:
     session = ReplaySession.open(tampered_decision(demo_log, tmp_path))
     assert session.warning is not None and session.warning.startswith("chain broken at line ")
-    app = ReplayApp(session, at=session.duration, steady=True)
+    app = ReplayApp(session, at=session.duration)
     assert snap_compare(app, terminal_size=SIZE, run_before=paused_at(app))
 
 
 def test_replay_help(snap_compare: Any, demo_log: Path) -> None:
-    app = ReplayApp(ReplaySession.open(demo_log), at=GATE_PENDING, steady=True)
+    app = ReplayApp(ReplaySession.open(demo_log), at=GATE_PENDING)
     assert snap_compare(app, terminal_size=SIZE, run_before=paused_at(app), press=["question_mark"])

@@ -19,7 +19,7 @@ GATE_PENDING = 112.0
 
 
 def console(tmp_path: Path, hold_at: float, **options: Any) -> DrillApp:
-    return DrillApp(held_drill(hold_at, tmp_path / "logs"), steady=True, **options)
+    return DrillApp(held_drill(hold_at, tmp_path / "logs"), **options)
 
 
 def settled(app: DrillApp, select: str | None = None) -> Any:
@@ -54,10 +54,18 @@ def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("theme", ["control-room", "daylight", "high-contrast"])
 def test_main_screen_in_each_theme(snap_compare: Any, tmp_path: Path, theme: str) -> None:
+    """The checklist has the focus (l, then item 2): its focused row must stand out in every theme."""
     app = console(tmp_path, GATE_PENDING, theme=theme)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled(app, "registry-rollback"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled(app, "registry-rollback"), press=["l", "2"])
 
 
-def test_narrow_terminal_stays_readable(snap_compare: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)])
+def test_layouts_fit_the_terminal(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """80×24: header, alerts, compact signals and the footer's keys; 200×50: full titles and checklist text."""
     app = console(tmp_path, DURING_FAULT)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(app))
+    assert snap_compare(app, terminal_size=size, run_before=settled(app))
+
+
+def test_too_small_a_terminal_says_what_it_needs(snap_compare: Any, tmp_path: Path) -> None:
+    app = console(tmp_path, DURING_FAULT)
+    assert snap_compare(app, terminal_size=(60, 15), run_before=settled(app))

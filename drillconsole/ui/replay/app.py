@@ -40,13 +40,10 @@ class ReplayApp(App[int]):
         at: float = 0.0,
         theme: str | None = None,
         themes_dir: Path | None = None,
-        steady: bool = False,
         wall: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.session = session
-        self.steady = steady
-        """Snapshot mode: no cursor blink."""
         self.wall = wall
         """Wall seconds the transport plays against (injected by tests)."""
         self.transport = Transport(session, speed=speed, start=at)
@@ -60,7 +57,7 @@ class ReplayApp(App[int]):
 
     def get_default_screen(self) -> ReplayScreen:
         """The replay screen is the app's base screen."""
-        self.replay_screen = ReplayScreen(self.session, self.transport, self.wall, steady=self.steady)
+        self.replay_screen = ReplayScreen(self.session, self.transport, self.wall)
         return self.replay_screen
 
     def on_mount(self) -> None:

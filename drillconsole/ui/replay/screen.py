@@ -47,14 +47,11 @@ class ReplayScreen(Screen[None]):
     BINDINGS = REPLAY_KEYS
     app: ReplayApp
 
-    def __init__(
-        self, session: ReplaySession, transport: Transport, wall: Callable[[], float], *, steady: bool = False
-    ) -> None:
+    def __init__(self, session: ReplaySession, transport: Transport, wall: Callable[[], float]) -> None:
         super().__init__(id="replay")
         self.session = session
         self.transport = transport
         self.wall = wall
-        self.steady = steady
         self.mirror = StateMirror(session.playbook)
         self.position = transport.position(wall())
         """Drill time the panels show."""
@@ -81,7 +78,7 @@ class ReplayScreen(Screen[None]):
                     box.border_title = "Steps"
                     yield StepTable(state, id="steps")
                     yield StepDetail(state, ApproverRules(self.mirror), id="step-detail")
-                yield Timeline(id="timeline")
+                yield Timeline(self.session.playbook, id="timeline")
         yield TransportBar(self.session, id="transport")
         yield Footer()
 
@@ -190,7 +187,7 @@ class ReplayScreen(Screen[None]):
     def action_jump(self) -> None:
         """Ask for a drill time and go there."""
         question = f"Go to drill time (0 to {clock(self.session.duration)}): 83, 1:23 or T+01:23"
-        self.app.push_screen(TextPrompt("Go to time", question, ok="Go", blink=not self.steady), self.jump_to)
+        self.app.push_screen(TextPrompt("Go to time", question, ok="Go"), self.jump_to)
 
     def jump_to(self, text: str | None) -> None:
         """Go to a typed drill time; a time that does not parse is an error and the position stays."""

@@ -16,7 +16,7 @@ class TimelineFeed:
     def __init__(self, timeline: Timeline, events: Sequence[Event]) -> None:
         self.timeline = timeline
         self.events = events
-        described = [describe_event(e) for e in events]
+        described = [describe_event(e, timeline.playbook) for e in events]
         self._lines = [line for line in described if line is not None]
         self._upto = list(accumulate((line is not None for line in described), initial=0))
         """How many timeline lines the first i events make."""

@@ -39,3 +39,32 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_no(self) -> None:
         """Decline."""
         self.dismiss(False)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """One of several answers, each a button; Esc answers None."""
+
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, question: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self._title, self._question, self._choices = title, question, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="choice-dialog") as box:
+            box.border_title = self._title
+            yield Static(escape(self._question))
+            with Horizontal(classes="buttons"):
+                for n, (key, label) in enumerate(self._choices):
+                    yield Button(label, variant="primary" if n == 0 else "default", id=f"choice-{key}")
+
+    def on_mount(self) -> None:
+        self.query_one(Button).focus()
+
+    @on(Button.Pressed)
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        """Answer nothing."""
+        self.dismiss(None)

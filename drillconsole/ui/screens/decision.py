@@ -27,12 +27,11 @@ class DecisionModal(ModalScreen[DecisionChoice | None]):
 
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, options: list[DecisionOption], proposed: str | None, role: str, *, blink: bool = True) -> None:
+    def __init__(self, options: list[DecisionOption], proposed: str | None, role: str) -> None:
         super().__init__(classes="dialog-screen")
         self._options = options
         self._proposed = proposed
         self._role = role
-        self._blink = blink
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="decision-dialog") as box:
@@ -54,7 +53,6 @@ class DecisionModal(ModalScreen[DecisionChoice | None]):
                 yield Button("Cancel (Esc)", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#rationale", Input).cursor_blink = self._blink
         self.query_one(RadioSet).focus()
         self._describe()
 

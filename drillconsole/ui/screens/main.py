@@ -8,7 +8,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
 
 from drillconsole.drill import flow
 from drillconsole.log.events import Event
@@ -17,7 +18,7 @@ from drillconsole.ui.keys import MAIN_KEYS
 from drillconsole.ui.messages import RoleViewChanged, StepHighlighted
 from drillconsole.ui.operator import Operator
 from drillconsole.ui.widgets.alerts import Alerts
-from drillconsole.ui.widgets.checklists import Checklists
+from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
 from drillconsole.ui.widgets.drill_header import DrillHeader, HeaderFacts
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
@@ -28,7 +29,16 @@ if TYPE_CHECKING:
     from drillconsole.ui.app import DrillApp
 
 NARROW = 100
-"""Below this many columns the panels stack in one scrolling column."""
+"""Below this many columns the left column narrows, signals go compact and the step list drops columns."""
+
+WIDE = 160
+"""From this many columns the left column takes a share of the width (full checklist text and step titles)."""
+
+SHORT = 30
+"""Below this many rows the step list and timeline share the height instead of the step list taking its fill."""
+
+MIN_SIZE = (72, 20)
+"""Below this size the console shows what size it needs instead of panels nobody can read."""
 
 
 class MainScreen(Operator, Screen[None]):
@@ -43,6 +53,7 @@ class MainScreen(Operator, Screen[None]):
         self._role_view: str | None = role
         self._last_second = -1
         self._advance_from: str | None = None
+        self._focus_before: Widget | None = None
 
     def compose(self) -> ComposeResult:
         engine = self.app.engine
@@ -51,6 +62,7 @@ class MainScreen(Operator, Screen[None]):
         if pb.drill.environment == "production":
             yield Static("⚠ PRODUCTION — steps of this drill change live systems", id="production-banner")
         roles = [self.role_fixed] if self.role_fixed else list(pb.roles)
+        yield Static("", id="too-small")
         with Container(id="body"):
             with Vertical(id="left"):
                 yield SignalBoard(state, id="signals")
@@ -63,20 +75,41 @@ class MainScreen(Operator, Screen[None]):
                     box.border_title = "Steps"
                     yield StepTable(state, id="steps")
                     yield StepDetail(state, engine, id="step-detail")
-                yield Timeline(id="timeline")
+                yield Timeline(pb, id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(StepTable).focus()
         first = self.app.engine.playbook.steps[0].id
         self.query_one(StepDetail).step_id = first
-        self._size_class(self.app.size.width)
+        self._size_class(self.app.size.width, self.app.size.height)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._size_class(event.size.width)
+        self._size_class(event.size.width, event.size.height)
 
-    def _size_class(self, width: int) -> None:
+    def _size_class(self, width: int, height: int) -> None:
+        """Pick the layout for the terminal size (the TCSS does the rest)."""
+        signals = len(self.app.engine.playbook.signals)
+        # Full signal panels (3 rows each) only when a usable checklist (12 rows) still fits below them.
+        compact = width < NARROW or height < 3 * signals + 2 + 12 + 3
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.set_class(width < NARROW, "-narrow")
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(height < SHORT, "-short")
+        self.set_class(compact, "-compact")
+        if too_small and not self.has_class("-too-small"):
+            self._focus_before = self.focused  # hidden panels lose the focus; it comes back with the room
+        elif not too_small and self.has_class("-too-small") and self._focus_before is not None:
+            self.call_after_refresh(self._focus_before.focus)
+        self.set_class(too_small, "-too-small")
+        footer = self.query_one(Footer)
+        footer.compact = width < NARROW
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"[b]Terminal too small[/b]\n\nThis terminal is {width}×{height}; the console needs at least "
+                f"[b]{MIN_SIZE[0]}×{MIN_SIZE[1]} [/b](columns × rows).\nEnlarge the window or make the font smaller."
+                "\n\nThe drill keeps running; q quits."
+            )
 
     # --- refresh (called by the app's single interval, inside batch_update) ---------
 
@@ -145,11 +178,30 @@ class MainScreen(Operator, Screen[None]):
     def cycle_role_view(self, delta: int) -> None:
         checklists = self.query_one(Checklists)
         roles = checklists.roles
-        checklists.show_role(roles[(roles.index(checklists.role) + delta) % len(roles)])
+        self.show_role(roles[(roles.index(checklists.role) + delta) % len(roles)])
 
     def show_role(self, role: str) -> None:
-        """Switch the checklist tab to a role (palette)."""
-        self.query_one(Checklists).show_role(role)
+        """Switch the checklist tab to a role; a checklist that had focus hands it to the new tab's list."""
+        checklists = self.query_one(Checklists)
+        had_focus = isinstance(self.focused, ChecklistTable)
+        checklists.show_role(role)
+        if had_focus and role in checklists.roles:
+            table = checklists.table(role)
+            self.call_after_refresh(table.focus)
+
+    def switch_role(self, role: str) -> None:
+        """Act as another role: its checklist tab is shown and the header names it."""
+        self.show_role(role)
+        if self.role_fixed is None:
+            self._role_view = role
+        self.app.refresh_now()
+
+    def focus_checklist(self) -> ChecklistTable:
+        """Move the focus to the current role's checklist and return it."""
+        checklists = self.query_one(Checklists)
+        table = checklists.table(checklists.role)
+        self.set_focus(table)  # now, not after the next refresh: a number key typed right after must find it
+        return table
 
     def timeline_filter(self) -> tuple[str | None, str | None]:
         timeline = self.query_one(Timeline)
@@ -165,6 +217,14 @@ class MainScreen(Operator, Screen[None]):
         detail = self.query_one(StepDetail)
         detail.step_id = event.step_id
         detail.show(self.app.engine.now())
+
+    @on(DataTable.RowSelected, "ChecklistTable")
+    def _item_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a checklist row checks (or unchecks) it."""
+        event.stop()
+        table = event.data_table
+        assert isinstance(table, ChecklistTable)
+        self.action_check_item(table.role, str(event.row_key.value))
 
     @on(RoleViewChanged)
     def _role_changed(self, event: RoleViewChanged) -> None:

@@ -17,10 +17,9 @@ class ProductionConfirm(ModalScreen[bool]):
 
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, drill: Drill, *, blink: bool = True) -> None:
+    def __init__(self, drill: Drill) -> None:
         super().__init__(classes="dialog-screen")
         self._drill = drill
-        self._blink = blink
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog production", id="production-dialog") as box:
@@ -35,7 +34,6 @@ class ProductionConfirm(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         typed = self.query_one("#drill-id", Input)
-        typed.cursor_blink = self._blink
         typed.focus()
 
     @on(Input.Changed)

@@ -15,12 +15,11 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, question: str, *, ok: str = "OK", blink: bool = True) -> None:
+    def __init__(self, title: str, question: str, *, ok: str = "OK") -> None:
         super().__init__(classes="dialog-screen")
         self._title = title
         self._question = question
         self._ok = ok
-        self._blink = blink
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="prompt-dialog") as box:
@@ -33,7 +32,6 @@ class TextPrompt(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         answer = self.query_one("#answer", Input)
-        answer.cursor_blink = self._blink
         answer.focus()
 
     @on(Input.Changed)

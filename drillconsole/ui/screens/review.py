@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from textual import on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
@@ -16,6 +16,8 @@ from drillconsole.drill import metrics
 from drillconsole.drill.wording import format_duration
 from drillconsole.engine.commands import CommandError
 from drillconsole.report.history import Comparison, compare, earlier_drills
+from drillconsole.ui.screens.confirm import ChoiceScreen
+from drillconsole.ui.widgets.drill_picture import drill_picture
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -72,11 +74,10 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = [("ctrl+s", "close", "Close the drill")]
 
-    def __init__(self, engine: Any, role: str, *, blink: bool = True) -> None:
+    def __init__(self, engine: Any, role: str) -> None:
         super().__init__()
         self._engine = engine
         self._role = role
-        self._blink = blink
 
     def compose(self) -> ComposeResult:
         s = self._engine.state
@@ -85,14 +86,18 @@ class ReviewScreen(Screen[None]):
         roles = [(rid, rid) for rid in s.playbook.roles]
         with VerticalScroll(id="review"):
             yield Static(f"[b]Review — {escape(s.playbook.drill.title)}[/b]", classes="title")
-            yield Static(
-                f"Outcome [b ${tone}]{escape(h.outcome or 'unfinished')}[/]"
-                + (f" ({escape(s.end_reason)})" if s.end_reason and h.outcome != "restored" else "")
-                + "\n"
-                + headline_text(h, self._earlier()),
-                id="headline",
-            )
-            yield Static(f"[b]Lessons learned[/b] (recorded as {escape(self._role)})")
+            with Horizontal(id="summary"):
+                yield Static(
+                    f"Outcome [b ${tone}]{escape(h.outcome or 'unfinished')}[/]"
+                    + (f" ({escape(s.end_reason)})" if s.end_reason and h.outcome != "restored" else "")
+                    + "\n"
+                    + headline_text(h, self._earlier()),
+                    id="headline",
+                )
+                picture = Static("", id="picture")
+                picture.border_title = "The drill on one time axis"
+                yield picture
+            yield Static(f"[b]Lessons learned [/b](recorded as {escape(self._role)})")
             with Horizontal(classes="field"):
                 yield Input(placeholder="what we learned", id="lesson")
                 yield Button("Add lesson", id="add-lesson")
@@ -116,10 +121,14 @@ class ReviewScreen(Screen[None]):
         return compare(now, earlier_drills(path, self._engine.playbook.drill.id))
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self._blink
         self.query_one("#lesson", Input).focus()
         self._list()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Draw the picture of the drill to the width beside the numbers."""
+        picture = self.query_one("#picture", Static)
+        width = max(30, event.size.width - 50)  # beside the 40-cell numbers, inside paddings and borders
+        picture.update("\n".join(drill_picture(self._engine.state, width)))
 
     def _list(self) -> None:
         s = self._engine.state
@@ -133,35 +142,67 @@ class ReviewScreen(Screen[None]):
 
     @on(Input.Submitted, "#lesson")
     @on(Button.Pressed, "#add-lesson")
-    def _add_lesson(self) -> None:
+    def _add_lesson(self) -> bool:
         field = self.query_one("#lesson", Input)
         try:
             self._engine.lesson(self._role, field.value)
         except CommandError as exc:
             self.notify(str(exc), severity="error")
-            return
+            return False
         field.value = ""
         self._list()
+        return True
 
     @on(Input.Submitted, "#action-text, #action-due")
     @on(Button.Pressed, "#add-action")
-    def _add_action(self) -> None:
+    def _add_action(self) -> bool:
         text, due = self.query_one("#action-text", Input), self.query_one("#action-due", Input)
         owner = str(self.query_one("#action-owner", Select).value)
         if not DATE.match(due.value.strip()):
             self.notify("an action item needs a due date as YYYY-MM-DD", severity="error")
             due.focus()
-            return
+            return False
         try:
             self._engine.action_item(self._role, text.value, owner, due.value.strip())
         except CommandError as exc:
             self.notify(str(exc), severity="error")
-            return
+            return False
         text.value, due.value = "", ""
         text.focus()
         self._list()
+        return True
+
+    def unsaved(self) -> list[str]:
+        """What was typed into the lesson or action fields but not added."""
+        return [
+            label
+            for label, field in (("lesson", "#lesson"), ("action item", "#action-text"))
+            if self.query_one(field, Input).value.strip()
+        ]
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
-        """Finish the review; the app closes the log and exits."""
-        self.dismiss(None)
+        """Finish the review; typed text not yet added is added, kept, or dropped as the user says."""
+        if self.unsaved():
+            self._ask_unsaved()
+        else:
+            self.dismiss(None)
+
+    @work(group="review", exclusive=True)
+    async def _ask_unsaved(self) -> None:
+        typed = " and ".join(self.unsaved())
+        answer = await self.app.push_screen_wait(
+            ChoiceScreen(
+                "Unsaved text",
+                f"The {typed} you typed has not been added yet.",
+                [("add", "Add it and close"), ("discard", "Close without it"), ("keep", "Keep editing")],
+            )
+        )
+        if answer == "add":
+            if self.query_one("#lesson", Input).value.strip() and not self._add_lesson():
+                return
+            if self.query_one("#action-text", Input).value.strip() and not self._add_action():
+                return  # e.g. no due date yet: the notice says so and the text stays
+            self.dismiss(None)
+        elif answer == "discard":
+            self.dismiss(None)

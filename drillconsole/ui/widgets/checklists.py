@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.message import Message
+from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
 
 from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_clock, format_duration
@@ -24,22 +26,55 @@ def pane_id(role: str) -> str:
 
 
 class ChecklistTable(DataTable[object]):
-    """The items of one role, two lines each: the item, then its phase, due time and status."""
+    """The items of one role, numbered: the item's text wrapped to the width, then its status, phase and due time.
 
-    ITEM_WIDTH = 36
-    """Cells of the item column (text beyond it is cut with an ellipsis)."""
+    The row under the cursor carries a ▶ while the table has focus, so the focused row never depends on
+    colour alone; rows are rebuilt when the width changes, so the text wraps instead of being cut.
+    """
+
+    START_WIDTH = 36
+    """Item column of a table not yet laid out (a hidden tab)."""
+
+    MIN_WIDTH = 16
+    """Narrowest item column (the panel never gets narrower at the minimum terminal size)."""
 
     def __init__(self, role: str, items: list[ChecklistItem], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, show_header=False, **kwargs)  # type: ignore[arg-type]
         self.role = role
         self._items = items
         self._cells: dict[tuple[str, str], object] = {}
+        self._checked: dict[str, bool] = {}
+        self.item_width = 0
+        """Cells of the item column, following the panel's width."""
 
     def on_mount(self) -> None:
-        self.add_column(" ", key="mark", width=1)
-        self.add_column("Item", key="item", width=self.ITEM_WIDTH)
-        for item in self._items:
-            self.add_row("☐", Text(item.text), height=2, key=item.id)
+        # Rows from the start, also in hidden tabs (no size until shown): they are rebuilt to the width when shown.
+        self._build(self.START_WIDTH)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Mark column (3) and two cell paddings (2 each), one column kept for the scrollbar.
+        width = max(self.MIN_WIDTH, event.size.width - 3 - 4 - 1)
+        if width != self.item_width:
+            self._build(width)
+
+    def _build(self, width: int) -> None:
+        """(Re)build the rows for an item column `width` cells wide; each row is as tall as its wrapped text."""
+        row = self.cursor_row
+        self.item_width = width
+        self.clear(columns=True)
+        self._cells.clear()
+        self.add_column(" ", key="mark", width=3)
+        self.add_column("Item", key="item", width=width)
+        console = self.app.console
+        for n, item in enumerate(self._items, 1):
+            lines = len(Text(item.text).wrap(console, width))
+            self.add_row(self._mark(n - 1, False), Text(item.text), height=lines + 1, key=item.id)
+        if self.row_count:
+            self.move_cursor(row=min(row, self.row_count - 1))
+        self.post_message(self.Rebuilt())
+
+    class Rebuilt(Message):
+        """The rows were rebuilt for a new width: their cells need filling again."""
 
     @property
     def item_id(self) -> str | None:
@@ -48,11 +83,45 @@ class ChecklistTable(DataTable[object]):
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
-    def set_cell(self, item: str, column: str, value: object) -> None:
-        """Update a cell in place when its value changed."""
-        if self._cells.get((item, column)) != value:
-            self._cells[(item, column)] = value
+    def pick(self, number: int) -> bool:
+        """Move the cursor to the item numbered `number` (1-based); False when there is none."""
+        if not 1 <= number <= self.row_count:
+            return False
+        self.move_cursor(row=number - 1)
+        return True
+
+    def set_cell(self, item: str, column: str, value: object, key: object = None) -> None:
+        """Update a cell in place when its value (or the `key` standing for it) changed."""
+        key = value if key is None else key
+        if self._cells.get((item, column)) != key:
+            self._cells[(item, column)] = key
             self.update_cell(item, column, value)
+
+    def set_checked(self, item: str, checked: bool) -> None:
+        """Record an item's checked state for its mark."""
+        self._checked[item] = checked
+        self._marks()
+
+    def _mark(self, index: int, checked: bool) -> Text:
+        pointer = "▶" if self.has_focus and index == self.cursor_row else (str(index + 1) if index < 9 else " ")
+        box = Text("☑" if checked else "☐", style=tone(self.app, "band-ok") if checked else "")
+        return Text.assemble((pointer + " ", "bold"), box)  # the space inside the bold: screenshots keep it
+
+    def _marks(self) -> None:
+        if self.row_count < len(self._items):
+            return
+        for index, item in enumerate(self._items):
+            self.set_cell(item.id, "mark", self._mark(index, self._checked.get(item.id, False)))
+
+    def on_focus(self) -> None:
+        self._marks()
+
+    def on_blur(self) -> None:
+        self._marks()
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self._marks()
 
 
 class Checklists(Vertical):
@@ -62,7 +131,7 @@ class Checklists(Vertical):
     Checklists { height: 1fr; }
     Checklists TabbedContent { height: 1fr; }
     Checklists TabPane { padding: 0; }
-    Checklists ChecklistTable { height: 1fr; overflow-x: hidden; }
+    Checklists ChecklistTable { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, state: DrillState, roles: list[str], **kwargs: object) -> None:
@@ -70,6 +139,7 @@ class Checklists(Vertical):
         self._state = state
         self.roles = roles
         self._theme = ""
+        self._now: float | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=pane_id(self.roles[0])):
@@ -77,6 +147,10 @@ class Checklists(Vertical):
                 with TabPane(role, id=pane_id(role)):
                     items = list(self._state.playbook.roles[role].checklist)
                     yield ChecklistTable(role, items, id=f"checklist-{pane_id(role)}")
+
+    def on_mount(self) -> None:
+        # The tab strip is no focus stop: ] and [ switch roles, and Tab goes from list to list.
+        self.query_one(Tabs).can_focus = False
 
     @property
     def active(self) -> str:
@@ -97,6 +171,12 @@ class Checklists(Vertical):
         if role in self.roles:
             self.query_one(TabbedContent).active = pane_id(role)
 
+    @on(ChecklistTable.Rebuilt)
+    def _rebuilt(self, event: ChecklistTable.Rebuilt) -> None:
+        event.stop()
+        if self._now is not None:
+            self.show(self._now)
+
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
@@ -104,6 +184,7 @@ class Checklists(Vertical):
 
     def show(self, now: float) -> None:
         """Refresh marks, due times and statuses in place (every tab: a hidden one is current when shown)."""
+        self._now = now
         s, app = self._state, self.app
         repaint = self._theme != app.theme
         self._theme = app.theme
@@ -112,28 +193,24 @@ class Checklists(Vertical):
             if table.row_count < len(table._items):
                 continue  # not mounted yet
             if repaint:
-                table._cells.clear()
+                table._cells.clear()  # the mark and the item are drawn again in the new colours
             for item in s.playbook.roles[role].checklist:
                 check = s.checklist[(role, item.id)]
                 due = s.item_due_t(role, item.id)
-                table.set_cell(
-                    item.id,
-                    "mark",
-                    Text("☑" if check.checked else "☐", style=tone(app, "band-ok") if check.checked else ""),
-                )
+                table.set_checked(item.id, check.checked)
                 if due is not None:
                     when = f"due {format_clock(due)}"
                 else:
                     when = f"+{format_duration(item.within)}" if item.within else "no due time"
-                cell = Text(no_wrap=True, overflow="ellipsis")
-                cell.append(item.text + "\n")
+                # The item wraps; its status line does not, and comes first: what is cut at the end is never lateness.
                 status = self._status(check.checked, check.by, check.t, check.late, due, now)
-                cell.append(
-                    f"{item.phase.value} · {when}" + (" · " if status.plain else ""),
+                line = status.copy()
+                line.no_wrap, line.overflow = True, "ellipsis"
+                line.append(
+                    (" · " if status.plain else "") + f"{item.phase.value} · {when}",
                     style=tone(app, "foreground", dim=True),
                 )
-                cell.append_text(status)
-                table.set_cell(item.id, "item", cell)
+                table.set_cell(item.id, "item", Group(Text(item.text), line), key=(line.plain, status.style))
 
     def _status(
         self, checked: bool, by: str | None, t: float | None, late: bool, due: float | None, now: float

@@ -14,6 +14,12 @@ from drillconsole.playbook.models import Action, Playbook, Step
 from drillconsole.ui.present import clock, step_status
 from drillconsole.ui.widgets.live_text import LiveText
 
+GATE_WORDS = {
+    "none": "not yet requested (running the step requests it)",
+    "requested": "requested, awaiting approval",
+}
+"""How a gate's status reads in the detail pane (the raw `none` says nothing)."""
+
 
 def action_lines(action: Action, playbook: Playbook) -> list[str]:
     """What an action will do: the summary line, then its exact fields (secrets masked)."""
@@ -54,7 +60,9 @@ def result_text(result: dict[str, Any]) -> str:
     """A step result as `key=value` pairs; a nested mapping reads `key: a=x, b=y` (not a Python dict)."""
     parts = []
     for key, value in result.items():
-        if isinstance(value, dict):
+        if key == "delivered":  # no webhook configured: the message is in the log, nobody was sent anything
+            parts.append("delivered" if value else "recorded in the log (no webhook, not sent)")
+        elif isinstance(value, dict):
             parts.append(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
         else:
             parts.append(f"{key}={value}")
@@ -112,7 +120,8 @@ class StepDetail(LiveText):
             allowed = ", ".join(self._engine.allowed_approvers(step)) or "nobody"
             rule = " (two-person)" if step.gate.two_person else ""
             lines.append(
-                f"[b]Gate: [/b]{gate.status} · approvers {escape(allowed)}{rule} · timeout {format_duration(step.gate.timeout)}"
+                f"[b]Gate: [/b]{GATE_WORDS.get(gate.status, gate.status)} · approvers {escape(allowed)}{rule}"
+                f" · timeout {format_duration(step.gate.timeout)}"
             )
             if gate.status == "requested" and gate.expires_t is not None:
                 lines.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.widgets import DataTable
 
 from drillconsole.drill.state import DrillState
@@ -32,21 +32,53 @@ class StepTable(DataTable[object]):
         self._state = state
         self._cells: dict[tuple[str, str], object] = {}
         self._theme = ""
+        self._layout: list[tuple[str, str, int]] = []
+        self._now: float | None = None
 
-    def on_mount(self) -> None:
-        for key, label, width in (
-            ("n", "#", 1),
-            ("step", "Step", 22),
-            ("owner", "Owner", 12),
-            ("status", "Status", 10),
-            ("gate", "Gate", 11),
-            ("took", "Took", 5),
-        ):
+    def on_resize(self, event: events.Resize) -> None:
+        columns = self._columns(event.size.width - 1)  # one column kept for the scrollbar
+        if columns != self._layout:
+            self._build(columns)
+
+    def _columns(self, width: int) -> list[tuple[str, str, int]]:
+        """The columns that fit `width`: the title takes what is left, up to the longest title.
+
+        Narrow terminals drop the duration, then the owner (the detail pane names both).
+        """
+        steps = self._state.playbook.steps
+        number = len(str(len(steps)))
+        owner = max(len(s.owner) for s in steps)
+        longest = max(len(s.title) for s in steps)
+        fixed = [("n", "#", number), ("status", "Status", 10), ("gate", "Gate", 11)]
+        optional = [("owner", "Owner", owner), ("took", "Took", 5)]
+        cols = fixed + optional
+        room = width - sum(w + 2 for _, _, w in cols) - 2  # each cell pads one column either side
+        if room < 16:
+            cols = [c for c in cols if c[0] != "took"]
+            room += 7
+        if room < 16:
+            cols = [c for c in cols if c[0] != "owner"]
+            room += owner + 2
+        title = max(8, min(longest, room))
+        order = ["n", "step", "owner", "status", "gate", "took"]
+        cols.append(("step", "Step", title))
+        return sorted(cols, key=lambda c: order.index(c[0]))
+
+    def _build(self, columns: list[tuple[str, str, int]]) -> None:
+        """(Re)build the columns and rows; the cells are filled again by the next `show`."""
+        row = self.cursor_row
+        self._layout = columns
+        self.clear(columns=True)
+        self._cells = {}
+        for key, label, width in columns:
             self.add_column(label, key=key, width=width)
+        keys = [key for key, _, _ in columns]
         for n, step in enumerate(self._state.playbook.steps, 1):
-            self.add_row(
-                str(n), Text(step.title, no_wrap=True, overflow="ellipsis"), step.owner, "", "", "", key=step.id
-            )
+            values = {"n": str(n), "step": Text(step.title, no_wrap=True, overflow="ellipsis"), "owner": step.owner}
+            self.add_row(*(values.get(key, "") for key in keys), key=step.id)
+        self.move_cursor(row=min(row, self.row_count - 1))
+        if self._now is not None:
+            self.show(self._now)
 
     @property
     def step_id(self) -> str | None:
@@ -67,6 +99,7 @@ class StepTable(DataTable[object]):
 
     def show(self, now: float) -> None:
         """Refresh status, gate and duration cells that changed."""
+        self._now = now
         if self.row_count < len(self._state.playbook.steps):
             return
         if self._theme != self.app.theme:
@@ -80,6 +113,8 @@ class StepTable(DataTable[object]):
             self._set(step.id, "took", step_duration(view, now))
 
     def _set(self, row: str, column: str, value: object) -> None:
+        if column not in self.columns:
+            return  # dropped in a narrow terminal
         if self._cells.get((row, column)) != value:
             self._cells[(row, column)] = value
             self.update_cell(row, column, value)

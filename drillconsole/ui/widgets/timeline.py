@@ -12,6 +12,7 @@ from textual.strip import Strip
 
 from drillconsole.drill.wording import KINDS, TimelineLine, describe_event
 from drillconsole.log.events import Event
+from drillconsole.playbook.models import Playbook
 from drillconsole.ui.tones import tone
 
 MAX_LINES = 5000
@@ -49,8 +50,9 @@ class Timeline(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, playbook: Playbook | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.playbook = playbook
         self.lines_seen: list[TimelineLine] = []
         """Every line described so far (at most MAX_LINES), whatever the filter."""
         self.role: str | None = None
@@ -71,7 +73,7 @@ class Timeline(ScrollView, can_focus=True):
         """Describe and append new events (samples are skipped)."""
         added = False
         for event in events:
-            line = describe_event(event)
+            line = describe_event(event, self.playbook)
             if line is None:
                 continue
             self.lines_seen.append(line)

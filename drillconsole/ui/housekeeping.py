@@ -1,0 +1,44 @@
+"""Console housekeeping: where screenshots go, closing a session, keeping start-up objects out of the GC."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drillconsole.log.contract import ENGINE
+
+if TYPE_CHECKING:
+    from drillconsole.launch import Prepared
+
+
+def screenshot_dir(fallback: Path) -> Path:
+    """Where the Screenshot command saves: the user's Downloads folder if there is one, else `fallback`."""
+    from platformdirs import user_downloads_path
+
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else fallback
+
+
+def freeze_startup_objects() -> None:
+    """Leave what startup built (modules, models, widgets) out of later garbage collections.
+
+    A full collection walks every live object: with the playbook models and
+    the widget tree that is a ~35 ms pause, long enough to be felt on a key
+    press; frozen, later collections only walk what the drill allocates.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def close_prepared(prepared: Prepared, reason: str) -> None:
+    """End a prepared drill's session: aborted if it is unfinished; an unused, empty log file is removed."""
+    log, engine = prepared.log, prepared.engine
+    if log.closed:
+        return
+    if engine.state.started and not engine.state.ended:
+        engine.end_drill(ENGINE, "aborted", reason)
+    log.close()
+    path = prepared.log_path
+    if not engine.state.started and path.exists() and path.stat().st_size == 0:
+        path.unlink()
