@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from drillconsole.playbook.base import PHASES, Authority, Cadence, Duration, Id, Model, Phase, PositiveDuration
+from drillconsole.playbook.downstream import ConsistencyCheck, Criterion, Dependent, ReconcileCheck, Risk
 from drillconsole.playbook.sensing import (
     Band,
     Bands,
@@ -55,7 +56,10 @@ __all__ = [
     "ChecklistItem",
     "CommandAction",
     "ConfidenceTrigger",
+    "ConsistencyCheck",
+    "Criterion",
     "DecisionOption",
+    "Dependent",
     "Drill",
     "Duration",
     "Escalation",
@@ -75,6 +79,8 @@ __all__ = [
     "Playbook",
     "PolicyTrigger",
     "PrometheusSource",
+    "ReconcileCheck",
+    "Risk",
     "Role",
     "SetAliasAction",
     "Signal",
@@ -171,6 +177,12 @@ class Playbook(Model):
     """Steps in order."""
     escalations: list[Escalation] = []
     """What to raise when people are late."""
+    dependents: dict[Id, Dependent] = {}
+    """Downstream systems that must end up on the restored version, by id."""
+    risks: list[Risk] = []
+    """The risks the drill exercises (taxonomy in docs/risks.md)."""
+    criteria: list[Criterion] = []
+    """The organisation's rollback criteria; the report says met or not met for each."""
 
     # Lookups used everywhere; derived, so they do not appear in the schema.
     @cached_property
