@@ -54,7 +54,14 @@ KINDS = (
 )
 """Timeline filter kinds, in the order the filter cycles through them."""
 
-_KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal"}
+_KIND_OF = {
+    "fidelity": "verify",
+    "consistency": "verify",
+    "reconcile": "verify",
+    "discrepancy": "verify",
+    "source": "signal",
+    "scenario": "signal",
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,15 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
         f"fidelity {d['step']}: match {d.get('match_rate', 0):.1%} vs v{d.get('reference')}"
         + (" ✓" if d.get("passed") else " ✖")
     ),
+    EventType.CONSISTENCY_CHECKED: lambda d: _consistency(d),
+    EventType.RECONCILE_RECORDED: lambda d: (
+        f"reconcile {d['step']}: {d.get('scored', 0):,} records scored by v{d.get('suspect')}; "
+        + ", ".join(f"{sid} {x.get('handled', 0):,} {_done(d)}" for sid, x in (d.get("systems") or {}).items())
+    ),
+    EventType.DISCREPANCY_RESIDUAL: lambda d: (
+        f"RESIDUAL DISCREPANCY {d.get('count', 0):,} records unreconciled in {', '.join(d.get('systems', []))}"
+        f" (owner {d.get('owner')}): {d.get('reason', '')}"
+    ),
     EventType.ESCALATION_RAISED: lambda d: (
         f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
     ),
@@ -128,6 +144,24 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     EventType.REVIEW_LESSON: lambda d: f"lesson: {d.get('text', '')}",
     EventType.REVIEW_ACTION: lambda d: f"action item for {d.get('owner')} due {d.get('due')}: {d.get('text', '')}",
 }
+
+
+def _consistency(d: dict[str, Any]) -> str:
+    """`billing on v41 ✓` when all agree; otherwise every dependent still off the live version, named."""
+    if d.get("passed"):
+        return f"dependents on v{d.get('live_version')} ✓ ({', '.join(d.get('dependents') or {})})"
+    deps = d.get("dependents") or {}
+    named = ", ".join(
+        f"{dep} still on v{deps.get(dep, {}).get('version')}"
+        if deps.get(dep, {}).get("version")
+        else f"{dep} unreadable"
+        for dep in d.get("lagging", [])
+    )
+    return f"DEPENDENTS NOT ON v{d.get('live_version')}: {named} ✖"
+
+
+def _done(d: dict[str, Any]) -> str:
+    return "queued" if d.get("method") == "queue" else "re-scored"
 
 
 def describe_event(event: Event) -> TimelineLine | None:
