@@ -66,6 +66,15 @@ def _failed(d: dict[str, Any]) -> str | None:
     return f"VERIFICATION FAILED: {v['verdict']}" if v and not v["ok"] else None
 
 
+def _criteria(d: dict[str, Any]) -> str:
+    """`3 of 4 met; NOT MET: …` for the header table."""
+    rows = [c for c in d.get("criteria") or [] if c["met"] is not None]
+    if not rows:
+        return "none declared" if not d.get("criteria") else "none applicable"
+    missed = [c["id"] for c in rows if not c["met"]]
+    return f"{len(rows) - len(missed)} of {len(rows)} met" + (f"; NOT MET: {', '.join(missed)}" if missed else "")
+
+
 def _summary(d: dict[str, Any]) -> str:
     m, dec = d["moments"], d["decision"]
     parts = [
@@ -131,12 +140,17 @@ def document(d: dict[str, Any]) -> list[Block]:
                 ["Duration", secs(d["duration_s"])],
                 ["Outcome", f"{d['outcome'] or 'unfinished'}" + (f" ({d['end_reason']})" if d["end_reason"] else "")],
                 ["Hash chain", _chain(d)],
+                ["Downstream", (d.get("downstream") or {}).get("glance") or "no dependents declared"],
+                ["Criteria", _criteria(d)],
             ],
         )
     )
     b += [Block("note", w) for w in d["warnings"]]
     b += [Block("heading", "Summary"), Block("para", _summary(d))]
     b += [Block("heading", "Metrics"), Block("table", headers=["Metric", "Value"], rows=metrics_rows(d))]
+    from drillconsole.report.downstream import blocks as downstream_blocks  # it imports Block from here
+
+    b += downstream_blocks(d)
     dec = d["decision"]
     b.append(Block("heading", "Decision"))
     if dec:

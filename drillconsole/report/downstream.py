@@ -1,0 +1,164 @@
+"""The report's after-the-rollback sections: downstream verdict, change ledger, risks and criteria, residuals.
+
+`sections_of(state)` computes the data from the fold; `blocks(d)` lays it out
+as neutral blocks, so Markdown, HTML and the audit pack say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drillconsole.drill import criteria, ledger, metrics
+from drillconsole.drill.state import DrillState
+from drillconsole.report.document import Block, clock
+
+EMPTY: dict[str, Any] = {
+    "downstream": None,
+    "change_ledger": [],
+    "risks": [],
+    "criteria": [],
+    "residual_discrepancies": [],
+}
+
+
+def sections_of(state: DrillState | None, measured: metrics.Metrics | None) -> dict[str, Any]:
+    """The report fields of downstream consistency, reconciliation, the change ledger, risks and criteria."""
+    if state is None:
+        return dict(EMPTY)
+    verdict = ledger.verdict(state)
+    return {
+        "downstream": {
+            **verdict,
+            "glance": glance(verdict, state.playbook.drill.versions.suspect),
+            "consistency": ledger.consistency_rows(state),
+            "reconciliations": [{k: v for k, v in r.items() if k != "auto"} for r in state.downstream.reconciles],
+        },
+        "change_ledger": ledger.ledger_rows(state),
+        "risks": criteria.risk_rows(state.playbook),
+        "criteria": criteria.criteria_rows(state, measured),
+        "residual_discrepancies": [{k: v for k, v in r.items() if k != "auto"} for r in state.downstream.residuals],
+    }
+
+
+def glance(v: dict[str, Any], suspect: str) -> str:
+    """One line that tells a consistent, reconciled drill from one that is not."""
+    if not v["has_downstream"]:
+        return "no dependents declared"
+    parts = []
+    if v["consistent"] is None:
+        parts.append("dependents NOT CHECKED")
+    elif v["consistent"]:
+        parts.append("dependents consistent")
+    else:
+        parts.append(f"INCONSISTENT: {', '.join(v['lagging'])} not on the restored version")
+    if v["reconciled"] is None:
+        parts.append("no reconciliation step")
+    elif v["reconciled"]:
+        parts.append("reconciled, nothing left")
+    elif v["residual_records"]:
+        parts.append(
+            f"UNRECONCILED: {v['residual_records']:,} records scored by v{suspect} left in "
+            f"{', '.join(v['residual_systems'])} (owner {', '.join(v['residual_owners'])})"
+        )
+    else:
+        parts.append("NOT RECONCILED (the reconcile step never ran)")
+    return "; ".join(parts)
+
+
+def _value(metric: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if metric.endswith("_s"):
+        return f"{value:g} s"
+    if metric.endswith("_rate"):
+        return f"{value * 100:.4g}%"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def blocks(d: dict[str, Any]) -> list[Block]:
+    """Downstream, ledger, criteria and residual blocks, in reading order."""
+    b: list[Block] = []
+    ds = d.get("downstream")
+    if ds is not None and ds["has_downstream"]:
+        b.append(Block("heading", "Downstream consistency and reconciliation"))
+        b.append(Block("para", f"At a glance: {ds['glance']}."))
+        for c in ds["consistency"]:
+            rows = [
+                [dep, str(x.get("version") or "unreadable"), clock(x.get("agreed_t")), x.get("error") or ""]
+                for dep, x in c["dependents"].items()
+            ]
+            verdict = "passed" if c["passed"] else f"FAILED: {c['reason']}"
+            b.append(Block("para", f"Step {c['step']} at {clock(c['t'])} (live v{c['live_version']}): {verdict}"))
+            b.append(Block("table", headers=["Dependent", "Reports", "On live version since", "Error"], rows=rows))
+        for r in ds["reconciliations"]:
+            start, end = (r.get("window") or [None, None]) + [None, None][: 2 - len(r.get("window") or [])]
+            b.append(
+                Block(
+                    "para",
+                    f"Step {r['step']} at {clock(r['t'])}: {r['scored']:,} records scored by v{r['suspect']} "
+                    f"between {clock(start)} and {clock(end) if end is not None else 'now (still live)'} "
+                    f"({r['source']}); method {r['method']}.",
+                )
+            )
+            rows = [
+                [sid, str(x["version"]), f"{x['handled']:,}", f"{x['residual']:,}"] for sid, x in r["systems"].items()
+            ]
+            b.append(Block("table", headers=["System", "Version", "Handled", "Residual"], rows=rows))
+    b.append(Block("heading", "Residual discrepancies"))
+    residuals = d.get("residual_discrepancies") or []
+    b.append(
+        Block(
+            "table",
+            headers=["Time", "Records", "Systems", "Owner", "Why"],
+            rows=[
+                [clock(r["t"]), f"{r['count']:,}", ", ".join(r["systems"]), r["owner"], r["reason"]] for r in residuals
+            ],
+        )
+        if residuals
+        else Block(
+            "para",
+            "None: nothing scored by the suspect version is left unreconciled."
+            if ds and ds["reconciled"]
+            else "None recorded.",
+        )
+    )
+    b.append(Block("heading", "Change ledger"))
+    rows = []
+    for x in d.get("change_ledger") or []:
+        approval = f"{x['approval']['approver']} at {clock(x['approval']['t'])}" if x["approval"] else "—"
+        why = x["decision"]
+        decision = f"{why['option']} by {why['by']} at {clock(why['t'])}: {why['rationale']}" if why else "—"
+        status = x["status"] + (f" at {clock(x['undone_t'])}" if x["undone_t"] is not None else "")
+        who = x["role"] + (f" ({x['person']})" if x["person"] else "")
+        rows.append([clock(x["t"]), x["change"], x["step"] or "—", who, approval, decision, status])
+    b.append(
+        Block(
+            "table",
+            headers=["Time", "Change", "Step", "By (role)", "Approval", "Decision and rationale", "Status"],
+            rows=rows,
+        )
+        if rows
+        else Block("para", "No target was changed.")
+    )
+    b.append(Block("heading", "Risks and rollback criteria"))
+    risks = d.get("risks") or []
+    b.append(
+        Block(
+            "table",
+            headers=["Risk", "Category", "Severity", "What"],
+            rows=[[r["id"], r["category"], str(r["severity"]), r["title"]] for r in risks],
+        )
+        if risks
+        else Block("para", "No risks declared.")
+    )
+    crit = d.get("criteria") or []
+    b.append(
+        Block(
+            "table",
+            headers=["Criterion", "Metric", "Bound", "Measured", "Verdict"],
+            rows=[[c["title"], c["metric"], c["bound"], _value(c["metric"], c["measured"]), c["status"]] for c in crit],
+        )
+        if crit
+        else Block("para", "No rollback criteria declared.")
+    )
+    return b
