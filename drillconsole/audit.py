@@ -1,0 +1,179 @@
+"""`drillconsole audit LOG -o DIR`: one folder an auditor can take away, with a manifest of sha256 sums.
+
+The pack holds the log byte for byte, its verification (chain and signed
+seals, with the public keys that signed it), the playbook exactly as run (the
+text embedded in `session.started`), the report in every format, the change
+ledger, the criteria table, the residual discrepancies, and a README that
+answers: what changed, who decided, on what evidence, and what is left.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from drillconsole.errors import UserError
+
+MANIFEST = "MANIFEST.sha256"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(row.get(c), ensure_ascii=False) if isinstance(row.get(c), (dict, list)) else row.get(c)
+                for c in columns
+            ]
+        )
+    return out.getvalue()
+
+
+def _keys(log: Path, verdict: Any, out: Path) -> list[dict[str, Any]]:
+    """Copy the public keys that signed the log into keys/ (never a private key) and say whether each is trusted."""
+    from drillconsole.log.seal import find_key
+
+    found = []
+    for kid in verdict.signed_by:
+        key = find_key(kid, log)
+        if key is None:
+            found.append({"key_id": kid, "file": None, "trusted": False})
+            continue
+        (out / "keys").mkdir(exist_ok=True)
+        shutil.copyfile(key.path, out / "keys" / f"{kid}.pub")
+        found.append({"key_id": kid, "file": f"keys/{kid}.pub", "trusted": key.trusted})
+    return found
+
+
+def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -> str:
+    """The auditor's first page: the verdicts at a glance, then where each answer is."""
+    ds = d.get("downstream") or {}
+    ledger = d.get("change_ledger") or []
+    changes = [x for x in ledger if x["kind"] != "dependent"]
+    decided = d.get("decision")
+    criteria = d.get("criteria") or []
+    missed = [c for c in criteria if c["met"] is False]
+    residuals = d.get("residual_discrepancies") or []
+    lines = [
+        f"# Audit pack: {d.get('title') or d.get('drill')}",
+        "",
+        f"- Log: `session.jsonl` — verification: **{'OK' if verification['ok'] else 'FAILED'}** ({verification['line']})",
+        f"- Outcome: **{d.get('outcome') or 'unfinished'}**" + (f" ({d['end_reason']})" if d.get("end_reason") else ""),
+        f"- Downstream: **{ds.get('glance') or 'no dependents declared'}**",
+        f"- Criteria: **{len(criteria) - len(missed)} of {len(criteria)} met**"
+        + (f" — NOT MET: {', '.join(c['id'] for c in missed)}" if missed else ""),
+        f"- Residual discrepancies: **{sum(r['count'] for r in residuals):,} records**"
+        + (f" in {', '.join(sorted({s for r in residuals for s in r['systems']}))}" if residuals else ""),
+        "",
+        "## What changed",
+        "",
+    ]
+    lines += [f"- {x['change']} by {x['role']} (step {x['step']}), {x['status']}" for x in changes] or ["- nothing"]
+    lines += ["", "## Who decided, on what evidence", ""]
+    if decided:
+        lines.append(f"- {decided['option']} by {decided['actor']}: {decided['rationale']}")
+        lines.append(
+            f"- Triggers proposed: {decided.get('proposed') or 'nothing'}; see `report.md` (Triggers, Signals)"
+        )
+    else:
+        lines.append("- no decision was recorded")
+    lines += ["", "## What is left", ""]
+    lines += [
+        f"- {r['count']:,} records in {', '.join(r['systems'])}, owner {r['owner']}: {r['reason']}" for r in residuals
+    ]
+    lines += [f"- criterion {c['id']} not met: {c['title']} (measured {c['measured']})" for c in missed]
+    if not residuals and not missed:
+        lines.append("- nothing")
+    lines += ["", "## Files", ""] + [f"- `{f}`" for f in files] + [f"- `{MANIFEST}`: sha256 of every file above", ""]
+    lines += ["Check the pack with `sha256sum -c MANIFEST.sha256` and the log with", ""]
+    lines += ["    drillconsole verify session.jsonl --trust keys/<key-id>.pub", ""]
+    return "\n".join(lines)
+
+
+def write_pack(log: Path, out: Path) -> tuple[bool, str]:
+    """Write the pack; (whether the log verifies, the verdict line). UserError (exit 2) on bad input."""
+    from drillconsole.log.verify import check
+    from drillconsole.report.build import build_report
+    from drillconsole.report.commands import render
+    from drillconsole.report.load import NotASessionLog, read_header
+
+    log = Path(log)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"{out}: exists and is not an empty folder; choose a new one")
+    try:
+        header = read_header(log)
+        verdict = check(log)
+        report = build_report(log)
+    except NotASessionLog:
+        raise UserError(f"{log}: not a session log (no session.started on its first line)") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {log}: {exc.strerror or exc}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[str] = ["session.jsonl"]
+    shutil.copyfile(log, out / "session.jsonl")
+    keys = _keys(log, verdict, out)
+    files += [k["file"] for k in keys if k["file"]]
+    scan = verdict.scan
+    verification = {
+        "ok": verdict.ok,
+        "line": verdict.line.replace(str(log), "session.jsonl"),
+        "complete": verdict.complete,
+        "signed_by": list(verdict.signed_by),
+        "keys": keys,
+        "events": scan.events,
+        "seals": len(scan.seals),
+        "head_seq": scan.head_seq,
+        "head_hash": scan.head_hash,
+    }
+    written: dict[str, str] = {"verification.json": json.dumps(verification, indent=2) + "\n"}
+    text = (header.get("data") or {}).get("playbook_text")
+    if isinstance(text, str):
+        written["playbook.yaml"] = text
+    for fmt in ("md", "html", "json"):
+        written[f"report.{fmt}"] = render(report, fmt)
+    d = report.data
+    ledger_cols = [
+        "t",
+        "kind",
+        "target",
+        "change",
+        "step",
+        "role",
+        "person",
+        "approval",
+        "decision",
+        "status",
+        "undone_t",
+    ]
+    written["change-ledger.json"] = json.dumps(d["change_ledger"], indent=2, ensure_ascii=False) + "\n"
+    written["change-ledger.csv"] = _csv(d["change_ledger"], ledger_cols)
+    written["criteria.json"] = (
+        json.dumps({"risks": d["risks"], "criteria": d["criteria"]}, indent=2, ensure_ascii=False) + "\n"
+    )
+    written["criteria.csv"] = _csv(d["criteria"], ["id", "title", "metric", "bound", "measured", "status", "risks"])
+    residuals = d["residual_discrepancies"]
+    written["residual-discrepancies.json"] = json.dumps(residuals, indent=2, ensure_ascii=False) + "\n"
+    written["residual-discrepancies.csv"] = _csv(residuals, ["t", "count", "systems", "owner", "step", "reason"])
+    files += list(written)
+    written["README.md"] = _readme(d, verification, files)
+    files.insert(0, "README.md")
+    for name, body in written.items():
+        (out / name).write_text(body, encoding="utf-8")
+    manifest = "".join(f"{_sha256(out / name)}  {name}\n" for name in sorted(files))
+    (out / MANIFEST).write_text(manifest, encoding="utf-8")
+    return verdict.ok, verification["line"]
