@@ -64,6 +64,18 @@ def simulated_version(state: VersionState, dependent_id: str, t: float) -> str |
     return version_at(state, t - float(lag))
 
 
+def simulated_since(state: VersionState, dependent_id: str, t: float) -> float:
+    """Since when a simulated dependent has reported the version it reports at t."""
+    lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)
+    if lag == "never":
+        return 0.0
+    since = 0.0
+    for when, _ in state.downstream.live_versions[1:]:
+        if when + float(lag) <= t + 1e-9:
+            since = when + float(lag)
+    return since
+
+
 def simulated_catch_up(state: VersionState, dependent_id: str, now: float) -> float | None:
     """When a simulated dependent will next report a different version (None: it never will)."""
     lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)

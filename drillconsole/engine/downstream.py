@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drillconsole.drill import reconcile
-from drillconsole.drill.downstream import simulated_version
+from drillconsole.drill.downstream import simulated_since, simulated_version
 from drillconsole.engine.readers import ReadError, read_count, read_version
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
@@ -62,6 +62,7 @@ class DownstreamSteps:
         self._http = http
         self._checks: dict[str, _Check] = {}
         self._pending: list[_Pending] = []
+        self._skipped: list[tuple[Step, str]] = []
         recorder.subscribe(self._on_event)
 
     # --- reading -----------------------------------------------------------------
@@ -115,7 +116,11 @@ class DownstreamSteps:
         live = self.rec.state.live_version()
         for dep_id, version in versions.items():
             if version is not None and version == live:
-                check.agreed_t.setdefault(dep_id, probed)
+                simulated = self.rec.playbook.dependents[dep_id].source.kind == "simulated"
+                # A simulated dependent's switch is known exactly; a live one is seen at the read that found it.
+                check.agreed_t.setdefault(
+                    dep_id, simulated_since(self.rec.state, dep_id, probed) if simulated else probed
+                )
             else:
                 check.agreed_t.pop(dep_id, None)  # went back: agreement counts from the latest switch
         lagging = [d for d in check.step.consistency.dependents if versions.get(d) is None or versions[d] != live]
@@ -160,7 +165,8 @@ class DownstreamSteps:
             return
         step = self.rec.playbook.step(event.data["step"])
         if step.kind == "reconcile":
-            self._count(_Pending(step, ENGINE, False, str(event.data.get("reason") or "no reason")))
+            # Counted once the drill reaches the step's phase: skipped early, the damage is not done yet.
+            self._skipped.append((step, str(event.data.get("reason") or "no reason")))
 
     def _count(self, pending: _Pending) -> None:
         check = pending.step.reconcile
@@ -217,6 +223,7 @@ class DownstreamSteps:
         """When a probe is due or a read result waits to be logged."""
         now = self.rec.now()
         times = [now for p in self._pending if p.ready]
+        times += [now for step, _ in self._skipped if self.rec.state.phase_reached(step.phase)]
         for check in self._checks.values():
             if check.read is not None:
                 times.append(now)
@@ -226,6 +233,9 @@ class DownstreamSteps:
 
     def finish(self, now: float) -> None:
         """Log what was read and start the probes that are due."""
+        for step, reason in [x for x in self._skipped if self.rec.state.phase_reached(x[0].phase)]:
+            self._skipped.remove((step, reason))
+            self._count(_Pending(step, ENGINE, False, reason))
         for p in [p for p in self._pending if p.ready]:
             self._pending.remove(p)
             self._log_account(p, now)
