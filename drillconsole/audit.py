@@ -77,7 +77,7 @@ def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -
         f"- Downstream: **{ds.get('glance') or 'no dependents declared'}**",
         f"- Criteria: **{len(criteria) - len(missed)} of {len(criteria)} met**"
         + (f" — NOT MET: {', '.join(c['id'] for c in missed)}" if missed else ""),
-        f"- Residual discrepancies: **{sum(r['count'] for r in residuals):,} records**"
+        f"- Residual discrepancies: **{ds.get('residual_records') or 0:,} records unreconciled**"
         + (f" in {', '.join(sorted({s for r in residuals for s in r['systems']}))}" if residuals else ""),
         "",
         "## What changed",

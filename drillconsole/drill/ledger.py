@@ -138,12 +138,21 @@ def downstream_values(state: DrillState) -> dict[str, float | int | None]:
         times = [a for a in agreed if isinstance(a, (int, float))]
         to_consistency = round(max(0.0, max(times) - rollback_t), 3) if times else None
     measured = state.downstream.reconciles or state.downstream.residuals
-    residual = sum(int(r.get("count", 0)) for r in state.downstream.residuals) if measured else None
+    residual = unreconciled(state) if measured else None
     return {
         "time_to_consistency_s": to_consistency,
         "inconsistent_dependents": inconsistent,
         "residual_records": residual,
     }
+
+
+def unreconciled(state: DrillState) -> int:
+    """Records scored by the suspect version left unreconciled in at least one system.
+
+    Every residual counts the same records (all that the suspect version scored),
+    seen from one system each, so the records left are the largest count, not the sum.
+    """
+    return max((int(r.get("count", 0)) for r in state.downstream.residuals), default=0)
 
 
 def verdict(state: DrillState) -> dict[str, Any]:
@@ -157,7 +166,7 @@ def verdict(state: DrillState) -> dict[str, Any]:
         reconciled = not residuals
     elif any(s.kind == "reconcile" for s in pb.steps):
         reconciled = False  # a reconcile step that never ran leaves everything open
-    left = sum(int(r.get("count", 0)) for r in residuals)
+    left = unreconciled(state)
     owners = sorted({str(r.get("owner")) for r in residuals})
     systems = sorted({s for r in residuals for s in r.get("systems", [])})
     return {

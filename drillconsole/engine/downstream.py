@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drillconsole.drill import reconcile
-from drillconsole.drill.downstream import simulated_since, simulated_version
+from drillconsole.drill.downstream import simulated_catch_up, simulated_since, simulated_version
 from drillconsole.engine.readers import ReadError, read_count, read_version
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
@@ -88,6 +88,9 @@ class DownstreamSteps:
 
     # --- consistency ----------------------------------------------------------------
 
+    def _simulated(self, dep_id: str) -> bool:
+        return self.rec.playbook.dependents[dep_id].source.kind == "simulated"
+
     def start(self, step: Step, actor: str, auto: bool) -> None:
         """Begin a consistency or reconcile step (its `step.started` is written)."""
         now = self.rec.now()
@@ -116,7 +119,7 @@ class DownstreamSteps:
         live = self.rec.state.live_version()
         for dep_id, version in versions.items():
             if version is not None and version == live:
-                simulated = self.rec.playbook.dependents[dep_id].source.kind == "simulated"
+                simulated = self._simulated(dep_id)
                 # A simulated dependent's switch is known exactly; a live one is seen at the read that found it.
                 check.agreed_t.setdefault(
                     dep_id, simulated_since(self.rec.state, dep_id, probed) if simulated else probed
@@ -126,7 +129,8 @@ class DownstreamSteps:
         lagging = [d for d in check.step.consistency.dependents if versions.get(d) is None or versions[d] != live]
         deadline = check.started + check.step.consistency.within
         if lagging and now < deadline - 1e-9:
-            check.next_probe = min(probed + check.step.consistency.interval, deadline)
+            soon = [simulated_catch_up(self.rec.state, d, probed) for d in lagging if self._simulated(d)]
+            check.next_probe = min([probed + check.step.consistency.interval, deadline, *(t for t in soon if t)])
             return
         del self._checks[check.step.id]
         step, rec = check.step, self.rec

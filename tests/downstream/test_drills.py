@@ -1,0 +1,140 @@
+"""Drills after the rollback on the virtual clock: a lagging dependent, one that never updates, reconciliation
+skipped or incomplete, a criterion missed, and everything done right; the report tells them apart at a glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drillconsole.drill.state import fold
+from drillconsole.drill.wording import describe_event
+from drillconsole.log.contract import EventType
+from drillconsole.log.reader import read_log
+from drillconsole.report.document import document
+from tests.downstream.kit import Played, demo, step
+
+
+def _row(report_data: dict, name: str) -> str:
+    head = next(b for b in document(report_data) if b.kind == "table")
+    return next(value for key, value in head.rows if key == name)
+
+
+def test_everything_done_right_is_consistent_reconciled_and_meets_every_criterion(tmp_path: Path) -> None:
+    played = Played(tmp_path, demo())
+    assert played.state.outcome == "restored"
+    [check] = played.lines(EventType.CONSISTENCY_CHECKED)
+    assert check["passed"] and check["lagging"] == []
+    # The audit store follows the registry 45 s late: the check knows exactly when it switched.
+    rollback_t = played.state.downstream.live_versions[1][0]
+    assert check["dependents"]["audit_store"]["agreed_t"] == rollback_t + 45
+    [account] = played.lines(EventType.RECONCILE_RECORDED)
+    # 850 records/s of simulated traffic between impact (T+60) and the rollback.
+    assert account["scored"] == round(850 * (rollback_t - 60))
+    assert {s: x["residual"] for s, x in account["systems"].items()} == {"billing": 0, "audit_store": 0}
+    assert played.lines(EventType.DISCREPANCY_RESIDUAL) == []
+    d = played.report().data
+    assert _row(d, "Downstream") == "dependents consistent; reconciled, nothing left"
+    assert _row(d, "Criteria") == "4 of 4 met"
+    assert [c["status"] for c in d["criteria"]] == ["met"] * 4
+
+
+def test_a_dependent_that_never_updates_fails_the_drill_while_the_model_is_back_in_band(tmp_path: Path) -> None:
+    played = Played(tmp_path, demo(audit_store={"source": {"kind": "simulated", "lag": "never"}}))
+    verify = played.state.steps["verify-signals"]
+    assert verify.status == "succeeded"  # the model's own signals recovered
+    [check] = played.lines(EventType.CONSISTENCY_CHECKED)
+    assert not check["passed"] and check["lagging"] == ["audit_store"]
+    assert check["dependents"]["audit_store"]["version"] == "42"
+    assert check["dependents"]["billing"]["version"] == "41"
+    assert played.state.steps["downstream-consistency"].status == "failed"
+    assert played.state.outcome == "failed"
+    # Named on the console's timeline, in the log and in the report.
+    event = next(e for e in read_log(played.log).events if e.type == EventType.CONSISTENCY_CHECKED)
+    line = describe_event(event)
+    assert line is not None and "audit_store still on v42" in line.text
+    d = played.report().data
+    assert _row(d, "Downstream").startswith("INCONSISTENT: audit_store not on the restored version")
+    dependents_agree = next(c for c in d["criteria"] if c["id"] == "dependents-agree")
+    assert dependents_agree["status"] == "NOT MET" and dependents_agree["measured"] == 1
+
+
+def test_a_lagging_dependent_passes_late_and_misses_a_consistency_criterion(tmp_path: Path) -> None:
+    data = demo(audit_store={"source": {"kind": "simulated", "lag": "100s"}})
+    data["criteria"].append(
+        {
+            "id": "consistent-1m",
+            "title": "Dependents on v41 within 1 min",
+            "metric": "time_to_consistency_s",
+            "at_most": "1m",
+        }
+    )
+    played = Played(tmp_path, data)
+    [check] = played.lines(EventType.CONSISTENCY_CHECKED)
+    rollback_t = played.state.downstream.live_versions[1][0]
+    assert check["passed"]
+    assert check["dependents"]["audit_store"]["agreed_t"] == rollback_t + 100
+    assert played.state.outcome == "restored"
+    d = played.report().data
+    late = next(c for c in d["criteria"] if c["id"] == "consistent-1m")
+    assert late["status"] == "NOT MET" and late["measured"] == 100
+    assert _row(d, "Criteria") == "4 of 5 met; NOT MET: consistent-1m"
+    ledger = [x for x in d["change_ledger"] if x["kind"] == "dependent"]
+    assert [(x["target"], x["t"]) for x in ledger] == [("billing", rollback_t + 20), ("audit_store", rollback_t + 100)]
+
+
+def test_skipped_reconciliation_leaves_a_residual_discrepancy_per_system_with_its_owner(tmp_path: Path) -> None:
+    script = [{"at": 30, "role": "data_steward", "do": "skip", "step": "reconcile", "reason": "no time today"}]
+    played = Played(tmp_path, demo(), script)
+    assert played.state.steps["reconcile"].status == "skipped"
+    residuals = played.lines(EventType.DISCREPANCY_RESIDUAL)
+    rollback_t = played.state.downstream.live_versions[1][0]
+    scored = round(850 * (rollback_t - 60))
+    assert sorted((r["systems"][0], r["count"], r["owner"]) for r in residuals) == [
+        ("audit_store", scored, "data_steward"),
+        ("billing", scored, "data_steward"),
+    ]
+    assert all("skipped (no time today)" in r["reason"] for r in residuals)
+    d = played.report().data
+    assert "UNRECONCILED" in _row(d, "Downstream") and f"{scored:,} records" in _row(d, "Downstream")
+    assert next(c for c in d["criteria"] if c["id"] == "nothing-unreconciled")["status"] == "NOT MET"
+
+
+def test_reconciling_only_billing_leaves_the_audit_store_open_and_fails_the_step(tmp_path: Path) -> None:
+    data = demo()
+    step(data, "reconcile")["reconcile"]["systems"] = ["billing"]
+    played = Played(tmp_path, data)
+    [account] = played.lines(EventType.RECONCILE_RECORDED)
+    assert account["systems"]["billing"]["residual"] == 0
+    assert account["systems"]["audit_store"]["handled"] == 0
+    [residual] = played.lines(EventType.DISCREPANCY_RESIDUAL)
+    assert residual["systems"] == ["audit_store"] and residual["count"] == account["scored"]
+    assert "not among the systems" in residual["reason"]
+    assert played.state.steps["reconcile"].status == "failed"
+    assert played.state.outcome == "failed"
+
+
+def test_reconciling_through_a_dependent_still_on_the_suspect_version_fixes_nothing(tmp_path: Path) -> None:
+    data = demo(audit_store={"source": {"kind": "simulated", "lag": "never"}})
+    steps = data["steps"]
+    consistency = step(data, "downstream-consistency")
+    steps.remove(consistency)  # reconcile without checking consistency first
+    played = Played(tmp_path, data)
+    [account] = played.lines(EventType.RECONCILE_RECORDED)
+    assert account["systems"]["audit_store"] == {"handled": 0, "residual": account["scored"], "version": "42"}
+    [residual] = played.lines(EventType.DISCREPANCY_RESIDUAL)
+    assert "still runs v42" in residual["reason"]
+
+
+def test_a_missed_decision_criterion_shows_the_measured_value(tmp_path: Path) -> None:
+    data = demo()
+    data["criteria"][0]["at_most"] = "5s"  # severity-1 decision within 5 s; the auto player takes 12 s
+    played = Played(tmp_path, data)
+    d = played.report().data
+    decide = d["criteria"][0]
+    assert (decide["status"], decide["measured"], decide["bound"]) == ("NOT MET", 12.0, "≤ 5")
+    assert decide["risks"] == ["mis-scoring"]
+
+
+def test_the_fold_of_the_log_agrees_with_the_live_drill(tmp_path: Path) -> None:
+    played = Played(tmp_path, demo(audit_store={"source": {"kind": "simulated", "lag": "never"}}))
+    replayed = fold(played.state.playbook, read_log(played.log).events)
+    assert replayed.downstream == played.state.downstream
