@@ -10,7 +10,7 @@ from typing import Any
 
 from drillconsole.drill import criteria, ledger, metrics
 from drillconsole.drill.state import DrillState
-from drillconsole.report.document import Block, clock
+from drillconsole.report.blocks import Block, clock
 
 EMPTY: dict[str, Any] = {
     "downstream": None,
