@@ -23,9 +23,9 @@ def test_everything_done_right_is_consistent_reconciled_and_meets_every_criterio
     assert played.state.outcome == "restored"
     [check] = played.lines(EventType.CONSISTENCY_CHECKED)
     assert check["passed"] and check["lagging"] == []
-    # The audit store follows the registry 45 s late: the check knows exactly when it switched.
+    # The audit store follows the registry 12 s late: the check knows exactly when it switched.
     rollback_t = played.state.downstream.live_versions[1][0]
-    assert check["dependents"]["audit_store"]["agreed_t"] == rollback_t + 45
+    assert check["dependents"]["audit_store"]["agreed_t"] == rollback_t + 12
     [account] = played.lines(EventType.RECONCILE_RECORDED)
     # 850 records/s of simulated traffic between impact (T+60) and the rollback.
     assert account["scored"] == round(850 * (rollback_t - 60))
@@ -78,7 +78,7 @@ def test_a_lagging_dependent_passes_late_and_misses_a_consistency_criterion(tmp_
     assert late["status"] == "NOT MET" and late["measured"] == 100
     assert _row(d, "Criteria") == "4 of 5 met; NOT MET: consistent-1m"
     ledger = [x for x in d["change_ledger"] if x["kind"] == "dependent"]
-    assert [(x["target"], x["t"]) for x in ledger] == [("billing", rollback_t + 20), ("audit_store", rollback_t + 100)]
+    assert [(x["target"], x["t"]) for x in ledger] == [("billing", rollback_t + 5), ("audit_store", rollback_t + 100)]
 
 
 def test_skipped_reconciliation_leaves_a_residual_discrepancy_per_system_with_its_owner(tmp_path: Path) -> None:
