@@ -59,7 +59,7 @@ def simulated_version(state: VersionState, dependent_id: str, t: float) -> str |
     """The version a simulated dependent reports at t: the live version `lag` seconds earlier (or never updated)."""
     source = state.playbook.dependents[dependent_id].source
     lag = getattr(source, "lag", 0.0)
-    if lag == "never":
+    if lag is None:
         return version_at(state, 0.0)
     return version_at(state, t - float(lag))
 
@@ -67,7 +67,7 @@ def simulated_version(state: VersionState, dependent_id: str, t: float) -> str |
 def simulated_since(state: VersionState, dependent_id: str, t: float) -> float:
     """Since when a simulated dependent has reported the version it reports at t."""
     lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)
-    if lag == "never":
+    if lag is None:
         return 0.0
     since = 0.0
     for when, _ in state.downstream.live_versions[1:]:
@@ -79,7 +79,7 @@ def simulated_since(state: VersionState, dependent_id: str, t: float) -> float:
 def simulated_catch_up(state: VersionState, dependent_id: str, now: float) -> float | None:
     """When a simulated dependent will next report a different version (None: it never will)."""
     lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)
-    if lag == "never":
+    if lag is None:
         return None
     later = [when + float(lag) for when, _ in state.downstream.live_versions[1:] if when + float(lag) > now + 1e-9]
     return min(later) if later else None

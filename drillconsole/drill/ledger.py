@@ -70,14 +70,16 @@ def _dependent_rows(state: DrillState) -> list[dict[str, Any]]:
     for dep_id, dep in pb.dependents.items():
         if dep.source.kind == "simulated":
             lag = getattr(dep.source, "lag", 0.0)
-            if lag == "never":
+            if lag is None:
                 continue
             previous = simulated_version(state, dep_id, 0.0)
             for when, version in history[1:]:
                 at = when + float(lag)
                 if at > state.t + 1e-9 or version == previous:
                     continue
-                out.append(_dependent_row(state, dep_id, at, previous, version, f"follows the registry ({lag:g}s lag)"))
+                out.append(
+                    _dependent_row(state, dep_id, at, previous, version, f"following the registry after {lag:g}s")
+                )
                 previous = version
         else:
             seen: str | None = None

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from drillconsole.playbook.base import Duration, Id, Model, PositiveDuration
+from drillconsole.playbook.base import MAX_DURATION, Id, Model, PositiveDuration
 from drillconsole.playbook.checks import HttpUrl
-from drillconsole.playbook.durations import parse_duration
+from drillconsole.playbook.durations import DURATION_PATTERN, parse_duration
 
 # --- where a dependent's version (or a count) is read ------------------------------
+
+
+def _lag(value: object) -> float | None:
+    """`never` is None; anything else is a duration (one clear message when it is not)."""
+    if value == "never" or value is None:
+        return None
+    seconds = parse_duration(value)
+    if seconds > MAX_DURATION:
+        raise ValueError(f"lag {seconds:g}s is longer than the 7-day limit")
+    return seconds
+
+
+Lag = Annotated[
+    float | None,
+    BeforeValidator(_lag),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN},
+                {"type": "number", "minimum": 0},
+                {"const": "never"},
+            ],
+            "description": "A duration such as 20s, or `never`.",
+        }
+    ),
+]
+"""How long a simulated dependent lags the registry (None: `never`)."""
 
 
 class SimulatedDependent(Model):
     kind: Literal["simulated"]
     """The dependent follows the live registry version on the simulated target."""
-    lag: Duration | Literal["never"] = 0.0
+    lag: Lag = 0.0
     """How long after a registry change the dependent picks it up; `never`: it keeps the version it had."""
 
 
