@@ -78,10 +78,12 @@ class DownstreamSteps:
         versions: dict[str, str | None] = {}
         errors: dict[str, str] = {}
         for dep_id, result in zip(dep_ids, results, strict=True):
-            if isinstance(result, BaseException):
-                if not isinstance(result, ReadError):
-                    raise result
+            if isinstance(result, ReadError):
                 versions[dep_id], errors[dep_id] = None, str(result)
+            elif isinstance(result, Exception):  # a reader bug makes the dependent unreadable, not the drill stuck
+                versions[dep_id], errors[dep_id] = None, f"{type(result).__name__}: {result}"[:200]
+            elif isinstance(result, BaseException):
+                raise result
             else:
                 versions[dep_id] = result
         return versions, errors
@@ -188,6 +190,8 @@ class DownstreamSteps:
                 pending.versions, _ = await self._versions(systems, now)
             except ReadError as exc:
                 pending.error = f"cannot count records scored by the suspect version: {exc}"
+            except Exception as exc:  # a reader bug fails the step instead of leaving it running
+                pending.error = f"cannot count records scored by the suspect version: {type(exc).__name__}: {exc}"[:300]
             pending.ready = True
             self.tasks.wake()
 

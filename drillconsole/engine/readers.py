@@ -8,6 +8,8 @@ fetch of the signal sources, so limits and secret masking are the same.
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from drillconsole.playbook.downstream import HttpJsonVersion, PrometheusVersion
@@ -17,6 +19,18 @@ from drillconsole.signals.http_json import fetch_json, one_line, pick, resolved
 from drillconsole.signals.prometheus import result_of
 
 ReadError = SourceError
+
+
+@asynccontextmanager
+async def _client(http: Any) -> AsyncIterator[Any]:
+    """The engine's shared client, or a short-lived one when the drill has none (a simulated drill reading a live dependent)."""
+    if http is not None:
+        yield http
+        return
+    import httpx
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False) as client:
+        yield client
 
 
 def _as_version(value: Any, where: str) -> str:
@@ -53,6 +67,11 @@ async def _series(http: Any, source: PrometheusVersion) -> list[tuple[dict[str, 
 
 async def read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -> str:
     """The version a live dependent reports; ReadError (one line, no secrets) when it cannot be read."""
+    async with _client(http) as client:
+        return await _read_version(client, source)
+
+
+async def _read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -> str:
     if isinstance(source, HttpJsonVersion):
         base, headers = resolved(source.url, source.headers)
         body = await fetch_json(
@@ -76,6 +95,11 @@ async def read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -
 
 async def read_count(http: Any, source: HttpJsonVersion | PrometheusVersion) -> int:
     """A record count (summed over series); ReadError when it cannot be read or is not a finite, non-negative number."""
+    async with _client(http) as client:
+        return await _read_count(client, source)
+
+
+async def _read_count(http: Any, source: HttpJsonVersion | PrometheusVersion) -> int:
     if isinstance(source, HttpJsonVersion):
         base, headers = resolved(source.url, source.headers)
         body = await fetch_json(
