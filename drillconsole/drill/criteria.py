@@ -60,3 +60,12 @@ def criteria_rows(state: DrillState, m: metrics.Metrics | None = None) -> list[d
 def risk_rows(pb: Playbook) -> list[dict[str, Any]]:
     """The declared risks, for the report."""
     return [{"id": r.id, "title": r.title, "category": r.category, "severity": r.severity} for r in pb.risks]
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """`3 of 4 met; NOT MET: decide-5m`, or why there is nothing to count."""
+    judged = [c for c in rows if c["met"] is not None]
+    if not judged:
+        return "none declared" if not rows else "none applicable"
+    missed = [c["id"] for c in judged if not c["met"]]
+    return f"{len(judged) - len(missed)} of {len(judged)} met" + (f"; NOT MET: {', '.join(missed)}" if missed else "")

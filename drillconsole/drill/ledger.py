@@ -180,3 +180,28 @@ def verdict(state: DrillState) -> dict[str, Any]:
         "residual_owners": owners,
         "has_downstream": bool(pb.dependents),
     }
+
+
+def glance(v: dict[str, Any], suspect: str) -> str:
+    """One line that tells a consistent, reconciled drill from one that is not."""
+    if not v["has_downstream"]:
+        return "no dependents declared"
+    parts = []
+    if v["consistent"] is None:
+        parts.append("dependents NOT CHECKED")
+    elif v["consistent"]:
+        parts.append("dependents consistent")
+    else:
+        parts.append(f"INCONSISTENT: {', '.join(v['lagging'])} not on the restored version")
+    if v["reconciled"] is None:
+        parts.append("no reconciliation step")
+    elif v["reconciled"]:
+        parts.append("reconciled, nothing left")
+    elif v["residual_records"]:
+        parts.append(
+            f"UNRECONCILED: {v['residual_records']:,} records scored by v{suspect} left in "
+            f"{', '.join(v['residual_systems'])} (owner {', '.join(v['residual_owners'])})"
+        )
+    else:
+        parts.append("NOT RECONCILED (the reconcile step never ran)")
+    return "; ".join(parts)

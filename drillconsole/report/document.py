@@ -32,11 +32,9 @@ def _failed(d: dict[str, Any]) -> str | None:
 
 def _criteria(d: dict[str, Any]) -> str:
     """`3 of 4 met; NOT MET: …` for the header table."""
-    rows = [c for c in d.get("criteria") or [] if c["met"] is not None]
-    if not rows:
-        return "none declared" if not d.get("criteria") else "none applicable"
-    missed = [c["id"] for c in rows if not c["met"]]
-    return f"{len(rows) - len(missed)} of {len(rows)} met" + (f"; NOT MET: {', '.join(missed)}" if missed else "")
+    from drillconsole.drill.criteria import summary
+
+    return summary(d.get("criteria") or [])
 
 
 def _summary(d: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ def sections_of(state: DrillState | None, measured: metrics.Metrics | None) -> d
     return {
         "downstream": {
             **verdict,
-            "glance": glance(verdict, state.playbook.drill.versions.suspect),
+            "glance": ledger.glance(verdict, state.playbook.drill.versions.suspect),
             "consistency": ledger.consistency_rows(state),
             "reconciliations": [{k: v for k, v in r.items() if k != "auto"} for r in state.downstream.reconciles],
         },
@@ -38,31 +38,6 @@ def sections_of(state: DrillState | None, measured: metrics.Metrics | None) -> d
         "criteria": criteria.criteria_rows(state, measured),
         "residual_discrepancies": [{k: v for k, v in r.items() if k != "auto"} for r in state.downstream.residuals],
     }
-
-
-def glance(v: dict[str, Any], suspect: str) -> str:
-    """One line that tells a consistent, reconciled drill from one that is not."""
-    if not v["has_downstream"]:
-        return "no dependents declared"
-    parts = []
-    if v["consistent"] is None:
-        parts.append("dependents NOT CHECKED")
-    elif v["consistent"]:
-        parts.append("dependents consistent")
-    else:
-        parts.append(f"INCONSISTENT: {', '.join(v['lagging'])} not on the restored version")
-    if v["reconciled"] is None:
-        parts.append("no reconciliation step")
-    elif v["reconciled"]:
-        parts.append("reconciled, nothing left")
-    elif v["residual_records"]:
-        parts.append(
-            f"UNRECONCILED: {v['residual_records']:,} records scored by v{suspect} left in "
-            f"{', '.join(v['residual_systems'])} (owner {', '.join(v['residual_owners'])})"
-        )
-    else:
-        parts.append("NOT RECONCILED (the reconcile step never ran)")
-    return "; ".join(parts)
 
 
 def _value(metric: str, value: Any) -> str:
