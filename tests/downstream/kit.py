@@ -30,10 +30,12 @@ def step(data: dict[str, Any], step_id: str) -> dict[str, Any]:
 class Played:
     """A finished drill: its engine state, sealed log and report."""
 
-    def __init__(self, tmp_path: Path, data: dict[str, Any], script: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, data: dict[str, Any], script: list[dict[str, Any]] | None = None, *, auto: bool = True
+    ) -> None:
         path = tmp_path / "playbook.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        players: list[Any] = [AutoPlayer()]
+        players: list[Any] = [AutoPlayer()] if auto else []
         if script:
             players.insert(0, ScriptPlayer([ScriptCommand.model_validate(c) for c in script]))
         prepared = prepare(path, log_dir=tmp_path / "logs", virtual_clock=True, players=players)
