@@ -244,6 +244,9 @@ def _check_downstream(found: Found, k: _Known) -> None:
             found.append((f"dependents.{did}.source", "a simulated dependent follows the playbook's only registry"))
     for i, step in enumerate(pb.steps):
         path = f"steps[{i}]"
+        if step.kind in ("consistency", "reconcile") and len(registries) != 1:
+            # The live version dependents must agree with, and the rollback that ends the window, are the registry's.
+            found.append((f"{path}.kind", f"a {step.kind} step needs exactly one registry target"))
         if step.consistency is not None:
             for j, dep_id in enumerate(step.consistency.dependents):
                 _check_ref(found, f"{path}.consistency.dependents[{j}]", "dependent", dep_id, pb.dependents)

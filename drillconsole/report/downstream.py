@@ -54,6 +54,10 @@ def blocks(d: dict[str, Any]) -> list[Block]:
     """Downstream, ledger, criteria and residual blocks, in reading order."""
     b: list[Block] = []
     ds = d.get("downstream")
+    if ds is None:  # the playbook could not be loaded: the fold, and so these sections, are not available
+        b.append(Block("heading", "After the rollback"))
+        b.append(Block("para", "Not available: the playbook could not be loaded, so the log was not folded."))
+        return b
     if ds is not None and ds["has_downstream"]:
         b.append(Block("heading", "Downstream consistency and reconciliation"))
         b.append(Block("para", f"At a glance: {ds['glance']}."))

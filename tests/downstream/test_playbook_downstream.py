@@ -100,3 +100,20 @@ def test_each_mistake_is_one_line_naming_file_line_and_field(tmp_path: Path, nam
 
 def test_the_demo_validates(tmp_path: Path) -> None:
     assert validate(tmp_path, DEMO) == (0, ["ok pb.yaml"])
+
+
+def test_dependents_need_one_registry_to_agree_with(tmp_path: Path) -> None:
+    text = DEMO.replace(
+        '    versions: ["40", "41", "42"]\n',
+        '    versions: ["40", "41", "42"]\n  shadow:\n    type: registry\n    kind: simulated\n    alias: shadow\n',
+    )
+    code, lines = validate(tmp_path, text)
+    assert code == 2
+    assert (
+        f"pb.yaml:{line_of(text, 'kind: consistency')}: steps[7].kind: a consistency step needs exactly one registry target"
+        in lines
+    )
+    assert any(
+        line.endswith("dependents.billing.source: a simulated dependent follows the playbook's only registry")
+        for line in lines
+    )
