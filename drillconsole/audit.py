@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from drillconsole.errors import UserError
+from drillconsole.report.blocks import clock
 
 MANIFEST = "MANIFEST.sha256"
 
@@ -60,6 +61,32 @@ def _keys(log: Path, verdict: Any, out: Path) -> list[dict[str, Any]]:
     return found
 
 
+EVIDENCE = ("trigger.fired", "gate.approved", "verify.passed", "verify.failed", "fidelity.measured")
+
+
+def _evidence(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the decision and the restore rested on: triggers, approvals, verifications, fidelity, downstream."""
+    rows = [x for x in d.get("timeline") or [] if x["type"] in EVIDENCE]
+    downstream = d.get("downstream") or {}
+    for c in downstream.get("consistency") or []:
+        verdict = "all on the live version" if c["passed"] else c["reason"]
+        rows.append({"t": c["t"], "type": "consistency.checked", "subject": c["step"], "detail": verdict})
+    for r in downstream.get("reconciliations") or []:
+        detail = f"{r['scored']:,} records scored by v{r['suspect']} ({r['source']}), method {r['method']}"
+        rows.append({"t": r["t"], "type": "reconcile.recorded", "subject": r["step"], "detail": detail})
+    return sorted(rows, key=lambda x: x["t"])
+
+
+def _change_line(x: dict[str, Any]) -> str:
+    """One change: what, when, by whom, approved by whom, under which decision, and whether it still holds."""
+    approved = f", approved by {x['approval']['approver']}" if x["approval"] else ""
+    decision = f", decision {x['decision']['option']} by {x['decision']['by']}" if x["decision"] else ""
+    undone = f" at {clock(x['undone_t'])}" if x["undone_t"] is not None else ""
+    return (
+        f"- {clock(x['t'])} {x['change']} by {x['role']} (step {x['step']}){approved}{decision}: {x['status']}{undone}"
+    )
+
+
 def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -> str:
     """The auditor's first page: the verdicts at a glance, then where each answer is."""
     ds = d.get("downstream") or {}
@@ -83,15 +110,18 @@ def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -
         "## What changed",
         "",
     ]
-    lines += [f"- {x['change']} by {x['role']} (step {x['step']}), {x['status']}" for x in changes] or ["- nothing"]
+    lines += [_change_line(x) for x in changes] or ["- nothing"]
     lines += ["", "## Who decided, on what evidence", ""]
     if decided:
-        lines.append(f"- {decided['option']} by {decided['actor']}: {decided['rationale']}")
-        lines.append(
-            f"- Triggers proposed: {decided.get('proposed') or 'nothing'}; see `report.md` (Triggers, Signals)"
-        )
+        lines.append(f"- {decided['option']} by {decided['actor']} at {clock(decided['t'])}: {decided['rationale']}")
+        lines.append(f"- Triggers proposed: {decided.get('proposed') or 'nothing'}")
     else:
         lines.append("- no decision was recorded")
+    lines += [
+        f"- {clock(x['t'])} {x['type']} {x['subject']}" + (f": {x['detail']}" if x["detail"] else "")
+        for x in _evidence(d)
+    ]
+    lines.append("- the signals, triggers and every decisive event: `report.md` (Timeline, Signals)")
     lines += ["", "## What is left", ""]
     lines += [
         f"- {r['count']:,} records in {', '.join(r['systems'])}, owner {r['owner']}: {r['reason']}" for r in residuals

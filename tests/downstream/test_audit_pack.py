@@ -156,3 +156,14 @@ def test_a_tampered_log_is_packed_with_its_failed_verification_and_exit_1(
     verification = json.loads((tmp_path / "pack" / "verification.json").read_text())
     assert not verification["ok"] and f"session.jsonl:{index + 1}:" in verification["line"]
     assert "verification: **FAILED**" in (tmp_path / "pack" / "README.md").read_text()
+
+
+def test_the_readme_answers_who_decided_on_what_evidence(packs: dict[str, Path]) -> None:
+    readme = (packs["stuck"] / "README.md").read_text()
+    decided = readme.split("## Who decided, on what evidence", 1)[1].split("##", 1)[0]
+    assert "- full_rollback by commander at T+01:34" in decided
+    assert "trigger.fired precision-drop: precision = " in decided
+    assert "gate.approved registry-rollback: approved by commander" in decided
+    assert "consistency.checked downstream-consistency: not on v41 within 120s: audit_store on v42" in decided
+    changed = readme.split("## What changed", 1)[1].split("##", 1)[0]
+    assert "alias champion: v42 → v41 by tech_lead (step registry-rollback), approved by commander" in changed
