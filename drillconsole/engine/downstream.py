@@ -64,6 +64,13 @@ class DownstreamSteps:
         self._pending: list[_Pending] = []
         self._skipped: list[tuple[Step, str]] = []
         recorder.subscribe(self._on_event)
+        # A resumed drill: a reconcile step skipped before the stop may still owe its residual discrepancies.
+        state = recorder.state
+        owed = {r["step"] for r in state.downstream.residuals} | {r["step"] for r in state.downstream.reconciles}
+        for step in recorder.playbook.steps:
+            view = state.steps[step.id]
+            if step.kind == "reconcile" and view.status == "skipped" and step.id not in owed:
+                self._skipped.append((step, view.skip_reason or "no reason"))
 
     # --- reading -----------------------------------------------------------------
 

@@ -138,3 +138,33 @@ def test_the_fold_of_the_log_agrees_with_the_live_drill(tmp_path: Path) -> None:
     played = Played(tmp_path, demo(audit_store={"source": {"kind": "simulated", "lag": "never"}}))
     replayed = fold(played.state.playbook, read_log(played.log).events)
     assert replayed.downstream == played.state.downstream
+
+
+def test_a_resumed_drill_still_logs_the_residuals_of_a_reconcile_skipped_before_the_stop(tmp_path: Path) -> None:
+    import asyncio
+
+    import yaml
+
+    from drillconsole.engine.players import AutoPlayer, ScriptCommand, ScriptPlayer
+    from drillconsole.launch import prepare
+
+    path = tmp_path / "playbook.yaml"
+    path.write_text(yaml.safe_dump(demo(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    skip = ScriptCommand.model_validate(
+        {"at": 30, "role": "data_steward", "do": "skip", "step": "reconcile", "reason": "no time today"}
+    )
+    first = prepare(path, log_dir=tmp_path / "logs", virtual_clock=True, players=[ScriptPlayer([skip]), AutoPlayer()])
+    try:
+        asyncio.run(first.engine.run(until=100))  # stopped in the execute phase: nothing owed yet
+    finally:
+        first.log.close()
+    assert first.engine.state.steps["reconcile"].status == "skipped"
+    assert first.engine.state.downstream.residuals == []
+    again = prepare(path, virtual_clock=True, resume=first.log_path, players=[AutoPlayer()])
+    try:
+        asyncio.run(again.engine.run())
+    finally:
+        again.log.close()
+    residuals = again.engine.state.downstream.residuals
+    assert sorted(r["systems"][0] for r in residuals) == ["audit_store", "billing"]
+    assert all("no time today" in r["reason"] for r in residuals)
