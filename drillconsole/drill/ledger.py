@@ -164,10 +164,17 @@ def verdict(state: DrillState) -> dict[str, Any]:
     lagging = list(checks[-1].get("lagging") or []) if checks else []
     consistent = None if not checks else not lagging
     reconciled: bool | None = None
+    never_ran: int | None = None
     if state.downstream.reconciles or residuals:
         reconciled = not residuals
     elif any(s.kind == "reconcile" for s in pb.steps):
         reconciled = False  # a reconcile step that never ran leaves everything open
+        step = next(s for s in pb.steps if s.kind == "reconcile")
+        if step.reconcile is not None and step.reconcile.traffic is not None:
+            # Simulation: what it would have counted is known from the fold; a live counter was never read.
+            from drillconsole.drill.reconcile import simulated_scored
+
+            never_ran = simulated_scored(state, step, state.t)[0]
     left = unreconciled(state)
     owners = sorted({str(r.get("owner")) for r in residuals})
     systems = sorted({s for r in residuals for s in r.get("systems", [])})
@@ -178,6 +185,7 @@ def verdict(state: DrillState) -> dict[str, Any]:
         "residual_records": left,
         "residual_systems": systems,
         "residual_owners": owners,
+        "unreconciled_never_ran": never_ran,
         "has_downstream": bool(pb.dependents),
     }
 
@@ -203,5 +211,7 @@ def glance(v: dict[str, Any], suspect: str) -> str:
             f"{', '.join(v['residual_systems'])} (owner {', '.join(v['residual_owners'])})"
         )
     else:
-        parts.append("NOT RECONCILED (the reconcile step never ran)")
+        count = v.get("unreconciled_never_ran")
+        scored = f": {count:,} records scored by v{suspect} " if count else " "
+        parts.append(f"NOT RECONCILED{scored}(the reconcile step never ran)")
     return "; ".join(parts)

@@ -108,6 +108,9 @@ def document(d: dict[str, Any]) -> list[Block]:
         )
     )
     b += [Block("note", w) for w in d["warnings"]]
+    downstream = d.get("downstream") or {}
+    if downstream.get("consistent") is False or downstream.get("reconciled") is False:
+        b.append(Block("note", f"Data integrity: {downstream['glance']}"))
     b += [Block("heading", "Summary"), Block("para", _summary(d))]
     b += [Block("heading", "Metrics"), Block("table", headers=["Metric", "Value"], rows=metrics_rows(d))]
     b += downstream_blocks(d)

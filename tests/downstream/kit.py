@@ -33,6 +33,7 @@ class Played:
     def __init__(
         self, tmp_path: Path, data: dict[str, Any], script: list[dict[str, Any]] | None = None, *, auto: bool = True
     ) -> None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
         path = tmp_path / "playbook.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
         players: list[Any] = [AutoPlayer()] if auto else []

@@ -168,3 +168,20 @@ def test_a_resumed_drill_still_logs_the_residuals_of_a_reconcile_skipped_before_
     residuals = again.engine.state.downstream.residuals
     assert sorted(r["systems"][0] for r in residuals) == ["audit_store", "billing"]
     assert all("no time today" in r["reason"] for r in residuals)
+
+
+def test_the_report_warns_on_data_integrity_only_when_something_is_left(tmp_path: Path) -> None:
+    right = Played(tmp_path / "right", demo()).report().data
+    stuck = (
+        Played(tmp_path / "stuck", demo(audit_store={"source": {"kind": "simulated", "lag": "never"}})).report().data
+    )
+    notes = {
+        name: [b.text for b in document(d) if b.kind == "note"] for name, d in (("right", right), ("stuck", stuck))
+    }
+    assert not [n for n in notes["right"] if n.startswith("Data integrity")]
+    rollback_t = 116.5  # the auto player's rollback of the demo; 850 records/s from impact at T+60
+    expected = (
+        "Data integrity: INCONSISTENT: audit_store not on the restored version; "
+        f"NOT RECONCILED: {round(850 * (rollback_t - 60)):,} records scored by v42 (the reconcile step never ran)"
+    )
+    assert expected in notes["stuck"]
