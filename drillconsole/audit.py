@@ -77,6 +77,21 @@ def _evidence(d: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: x["t"])
 
 
+def _residual_line(ds: dict[str, Any], residuals: list[dict[str, Any]]) -> str:
+    """How much is left unreconciled, and where; or that nobody reconciled at all."""
+    if residuals:
+        systems = ", ".join(sorted({s for r in residuals for s in r["systems"]}))
+        return f"{ds['residual_records']:,} records unreconciled in {systems}"
+    if ds.get("reconciled") is False:
+        count = ds.get("unreconciled_never_ran")
+        return (
+            f"the reconcile step never ran ({count:,} records not reconciled)"
+            if count
+            else "the reconcile step never ran"
+        )
+    return "none" if ds.get("reconciled") else "no reconciliation step"
+
+
 def _change_line(x: dict[str, Any]) -> str:
     """One change: what, when, by whom, approved by whom, under which decision, and whether it still holds."""
     approved = f", approved by {x['approval']['approver']}" if x["approval"] else ""
@@ -104,8 +119,7 @@ def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -
         f"- Downstream: **{ds.get('glance') or 'no dependents declared'}**",
         f"- Criteria: **{len(criteria) - len(missed)} of {len(criteria)} met**"
         + (f" — NOT MET: {', '.join(c['id'] for c in missed)}" if missed else ""),
-        f"- Residual discrepancies: **{ds.get('residual_records') or 0:,} records unreconciled**"
-        + (f" in {', '.join(sorted({s for r in residuals for s in r['systems']}))}" if residuals else ""),
+        f"- Residual discrepancies: **{_residual_line(ds, residuals)}**",
         "",
         "## What changed",
         "",

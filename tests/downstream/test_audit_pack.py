@@ -99,6 +99,8 @@ def test_three_drills_are_told_apart_at_a_glance(packs: dict[str, Path]) -> None
     assert "**4 of 4 met**" in right[3]
     assert "INCONSISTENT: audit_store not on the restored version" in stuck[2]
     assert "**failed**" in stuck[1]
+    assert "the reconcile step never ran (" in stuck[4] and "**none**" in right[4]
+    assert "records unreconciled in audit_store, billing" in skipped[4]
     assert "UNRECONCILED" in skipped[2] and "dependents consistent" in skipped[2]
     assert "NOT MET: nothing-unreconciled" in skipped[3]
     assert len({right[2], stuck[2], skipped[2]}) == 3
