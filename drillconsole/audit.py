@@ -31,6 +31,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _copy_hashed(src: Path, dst: Path) -> str:
+    """Copy a file byte for byte and return its sha256 (one read of a log that may be hundreds of MB)."""
+    digest = hashlib.sha256()
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        for block in iter(lambda: fin.read(1 << 20), b""):
+            digest.update(block)
+            fout.write(block)
+    return digest.hexdigest()
+
+
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -45,12 +55,12 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def _keys(log: Path, verdict: Any, out: Path) -> list[dict[str, Any]]:
+def _keys(log: Path, signed_by: list[str], out: Path) -> list[dict[str, Any]]:
     """Copy the public keys that signed the log into keys/ (never a private key) and say whether each is trusted."""
     from drillconsole.log.seal import find_key
 
     found = []
-    for kid in verdict.signed_by:
+    for kid in signed_by:
         key = find_key(kid, log)
         if key is None:
             found.append({"key_id": kid, "file": None, "trusted": False})
@@ -151,7 +161,6 @@ def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -
 
 def write_pack(log: Path, out: Path) -> tuple[bool, str]:
     """Write the pack; (whether the log verifies, the verdict line). UserError (exit 2) on bad input."""
-    from drillconsole.log.verify import check
     from drillconsole.report.build import build_report
     from drillconsole.report.commands import render
     from drillconsole.report.load import NotASessionLog, read_header
@@ -161,28 +170,26 @@ def write_pack(log: Path, out: Path) -> tuple[bool, str]:
         raise UserError(f"{out}: exists and is not an empty folder; choose a new one")
     try:
         header = read_header(log)
-        verdict = check(log)
-        report = build_report(log)
+        report = build_report(log)  # verifies the chain and the seals once; the verdict is in its data
     except NotASessionLog:
         raise UserError(f"{log}: not a session log (no session.started on its first line)") from None
     except OSError as exc:
         raise UserError(f"cannot read {log}: {exc.strerror or exc}") from None
     out.mkdir(parents=True, exist_ok=True)
     files: list[str] = ["session.jsonl"]
-    shutil.copyfile(log, out / "session.jsonl")
-    keys = _keys(log, verdict, out)
+    sums = {"session.jsonl": _copy_hashed(log, out / "session.jsonl")}
+    checked = report.data["verification"]
+    keys = _keys(log, checked["signed_by"], out)
     files += [k["file"] for k in keys if k["file"]]
-    scan = verdict.scan
     verification = {
-        "ok": verdict.ok,
-        "line": verdict.line.replace(str(log), "session.jsonl"),
-        "complete": verdict.complete,
-        "signed_by": list(verdict.signed_by),
+        "ok": checked["ok"],
+        "line": checked["verdict"].replace(log.name, "session.jsonl"),
+        "complete": checked["complete"],
+        "signed_by": checked["signed_by"],
         "keys": keys,
-        "events": scan.events,
-        "seals": len(scan.seals),
-        "head_seq": scan.head_seq,
-        "head_hash": scan.head_hash,
+        "events": checked["events"],
+        "head_seq": checked["head_seq"],
+        "head_hash": checked["head_hash"],
     }
     written: dict[str, str] = {"verification.json": json.dumps(verification, indent=2) + "\n"}
     text = (header.get("data") or {}).get("playbook_text")
@@ -218,6 +225,6 @@ def write_pack(log: Path, out: Path) -> tuple[bool, str]:
     files.insert(0, "README.md")
     for name, body in written.items():
         (out / name).write_text(body, encoding="utf-8")
-    manifest = "".join(f"{_sha256(out / name)}  {name}\n" for name in sorted(files))
+    manifest = "".join(f"{sums.get(name) or _sha256(out / name)}  {name}\n" for name in sorted(files))
     (out / MANIFEST).write_text(manifest, encoding="utf-8")
-    return verdict.ok, verification["line"]
+    return bool(verification["ok"]), verification["line"]

@@ -20,6 +20,7 @@ SUITES = [
     "scale_bench",
     "rerun_bench",
     "playbook_bench",
+    "audit_bench",
 ]
 
 
