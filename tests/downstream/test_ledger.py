@@ -7,6 +7,7 @@ from pathlib import Path
 from drillconsole.drill import ledger
 from drillconsole.report.document import document
 from tests.downstream.kit import Played, demo
+from tests.drillkit import PLAYBOOKS
 
 PHRASE = "ROLLBACK fraud-scorer TO v41"
 SCRIPT = [
@@ -47,3 +48,15 @@ def test_an_undone_rollback_is_shown_undone_and_the_dependents_follow_it_back(tm
         b for b in document(played.report().data) if b.kind == "table" and "Decision and rationale" in b.headers
     )
     assert any(row[1] == "alias champion: v42 → v41" and row[-1].startswith("undone at T+02:1") for row in table.rows)
+
+
+def test_flag_changes_are_in_the_ledger_with_their_segment(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((PLAYBOOKS / "partial-rollback.yaml").read_text())
+    played = Played(tmp_path, data)
+    flags = [r for r in ledger.ledger_rows(played.state) if r["kind"] == "flag"]
+    assert flags, "the partial rollback changed no flag"
+    first = flags[0]
+    assert first["change"].startswith("flag ") and "[" in first["change"] and "True → False" in first["change"]
+    assert first["decision"] is not None and first["role"] == played.state.playbook.step(first["step"]).owner
