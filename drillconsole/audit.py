@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from drillconsole.errors import UserError
+from drillconsole.log.contract import EventType
 from drillconsole.report.blocks import clock
 
 MANIFEST = "MANIFEST.sha256"
@@ -71,7 +72,15 @@ def _keys(log: Path, signed_by: list[str], out: Path) -> list[dict[str, Any]]:
     return found
 
 
-EVIDENCE = ("trigger.fired", "gate.approved", "verify.passed", "verify.failed", "fidelity.measured")
+EVIDENCE = frozenset(
+    {
+        EventType.TRIGGER_FIRED,
+        EventType.GATE_APPROVED,
+        EventType.VERIFY_PASSED,
+        EventType.VERIFY_FAILED,
+        EventType.FIDELITY_MEASURED,
+    }
+)
 
 
 def _evidence(d: dict[str, Any]) -> list[dict[str, Any]]:
@@ -80,10 +89,10 @@ def _evidence(d: dict[str, Any]) -> list[dict[str, Any]]:
     downstream = d.get("downstream") or {}
     for c in downstream.get("consistency") or []:
         verdict = "all on the live version" if c["passed"] else c["reason"]
-        rows.append({"t": c["t"], "type": "consistency.checked", "subject": c["step"], "detail": verdict})
+        rows.append({"t": c["t"], "type": EventType.CONSISTENCY_CHECKED.value, "subject": c["step"], "detail": verdict})
     for r in downstream.get("reconciliations") or []:
         detail = f"{r['scored']:,} records scored by v{r['suspect']} ({r['source']}), method {r['method']}"
-        rows.append({"t": r["t"], "type": "reconcile.recorded", "subject": r["step"], "detail": detail})
+        rows.append({"t": r["t"], "type": EventType.RECONCILE_RECORDED.value, "subject": r["step"], "detail": detail})
     return sorted(rows, key=lambda x: x["t"])
 
 
