@@ -20,6 +20,7 @@ from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Step
+from drillconsole.secrets import mask
 
 
 @dataclass
@@ -193,7 +194,7 @@ class DownstreamSteps:
                     pending.scored, pending.source = reconcile.simulated_scored(self.rec.state, pending.step, now)
                 else:
                     pending.scored = await read_count(self._http(), check.counter)
-                    pending.source = getattr(check.counter, "query", None) or mask_url(check.counter.url)
+                    pending.source = getattr(check.counter, "query", None) or mask(check.counter.url)
                 pending.versions, _ = await self._versions(systems, now)
             except ReadError as exc:
                 pending.error = f"cannot count records scored by the suspect version: {exc}"
@@ -248,6 +249,8 @@ class DownstreamSteps:
 
     def finish(self, now: float) -> None:
         """Log what was read and start the probes that are due."""
+        if self.rec.state.ended:  # nothing is written after session.ended
+            return
         for step, reason in [x for x in self._skipped if self.rec.state.phase_reached(x[0].phase)]:
             self._skipped.remove((step, reason))
             self._count(_Pending(step, ENGINE, False, reason))
@@ -255,16 +258,7 @@ class DownstreamSteps:
             self._pending.remove(p)
             self._log_account(p, now)
         for check in list(self._checks.values()):
-            if self.rec.state.ended:
-                return
             if check.read is not None:
                 self._judge(check, now)
             elif not check.reading and check.next_probe <= now + 1e-9:
                 self._probe(check, now)
-
-
-def mask_url(url: str) -> str:
-    """A counter URL as it may be logged (secrets masked)."""
-    from drillconsole.secrets import mask
-
-    return mask(url)
