@@ -140,7 +140,7 @@ def downstream_values(state: DrillState) -> dict[str, float | int | None]:
         times = [a for a in agreed if isinstance(a, (int, float))]
         to_consistency = round(max(0.0, max(times) - rollback_t), 3) if times else None
     measured = state.downstream.reconciles or state.downstream.residuals
-    residual = unreconciled(state) if measured else None
+    residual = unreconciled(state) if measured else verdict(state)["unreconciled_never_ran"]
     return {
         "time_to_consistency_s": to_consistency,
         "inconsistent_dependents": inconsistent,

@@ -40,6 +40,17 @@ def sections_of(state: DrillState | None, measured: metrics.Metrics | None) -> d
     }
 
 
+def _no_residuals(ds: dict[str, Any] | None) -> str:
+    """Why the residual table is empty: all reconciled, reconciliation never ran, or nothing to reconcile."""
+    if ds and ds["reconciled"]:
+        return "None: nothing scored by the suspect version is left unreconciled."
+    if ds and ds["reconciled"] is False:
+        count = ds.get("unreconciled_never_ran")
+        left = f" {count:,} records scored by the suspect version are" if count else " everything it scored is"
+        return f"None logged, because the reconcile step never ran:{left} left unreconciled."
+    return "None recorded."
+
+
 def _value(metric: str, value: Any) -> str:
     if value is None:
         return "—"
@@ -94,12 +105,7 @@ def blocks(d: dict[str, Any]) -> list[Block]:
             ],
         )
         if residuals
-        else Block(
-            "para",
-            "None: nothing scored by the suspect version is left unreconciled."
-            if ds and ds["reconciled"]
-            else "None recorded.",
-        )
+        else Block("para", _no_residuals(ds))
     )
     b.append(Block("heading", "Change ledger"))
     rows = []
