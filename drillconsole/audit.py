@@ -159,8 +159,11 @@ def _readme(d: dict[str, Any], verification: dict[str, Any], files: list[str]) -
     lines += [
         f"- {r['count']:,} records in {', '.join(r['systems'])}, owner {r['owner']}: {r['reason']}" for r in residuals
     ]
+    lines += [f"- {dep} is not on the restored version" for dep in ds.get("lagging") or []]
+    if ds.get("reconciled") is False and not residuals:
+        lines.append(f"- reconciliation: {_residual_line(ds, residuals)}")
     lines += [f"- criterion {c['id']} not met: {c['title']} (measured {c['measured']})" for c in missed]
-    if not residuals and not missed:
+    if len(lines) == lines.index("## What is left") + 2:
         lines.append("- nothing")
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files] + [f"- `{MANIFEST}`: sha256 of every file above", ""]
     lines += ["Check the pack with `sha256sum -c MANIFEST.sha256` and the log with", ""]

@@ -169,3 +169,10 @@ def test_the_readme_answers_who_decided_on_what_evidence(packs: dict[str, Path])
     assert "consistency.checked downstream-consistency: not on v41 within 120s: audit_store on v42" in decided
     changed = readme.split("## What changed", 1)[1].split("##", 1)[0]
     assert "alias champion: v42 → v41 by tech_lead (step registry-rollback), approved by commander" in changed
+
+
+def test_what_is_left_names_a_stuck_dependent_and_the_reconciliation_never_done(packs: dict[str, Path]) -> None:
+    left = (packs["stuck"] / "README.md").read_text().split("## What is left", 1)[1].split("##", 1)[0]
+    assert "- audit_store is not on the restored version" in left
+    assert "- reconciliation: the reconcile step never ran (" in left
+    assert "- criterion dependents-agree not met: Every dependent on the restored version (measured 1)" in left
