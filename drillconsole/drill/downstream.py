@@ -31,6 +31,7 @@ class VersionState(Protocol):
 
     playbook: Playbook
     downstream: DownstreamView
+    steps: dict[str, Any]
     t: float
 
     def live_version(self, target_id: str | None = None) -> str | None: ...
@@ -55,34 +56,54 @@ def version_at(state: VersionState, t: float) -> str | None:
     return current
 
 
-def simulated_version(state: VersionState, dependent_id: str, t: float) -> str | None:
-    """The version a simulated dependent reports at t: the live version `lag` seconds earlier (or never updated)."""
+def dependent_history(state: VersionState, dependent_id: str) -> list[tuple[float, str | None]]:
+    """(t, version) each time a simulated dependent switches: registry changes `lag` later, and only once its
+    `after` step (if any) has succeeded; the first entry is the drill's start."""
     source = state.playbook.dependents[dependent_id].source
+    history = state.downstream.live_versions
+    out: list[tuple[float, str | None]] = [(0.0, history[0][1] if history else state.live_version())]
     lag = getattr(source, "lag", 0.0)
+    after = getattr(source, "after", None)
     if lag is None:
-        return version_at(state, 0.0)
-    return version_at(state, t - float(lag))
+        return out
+    ready = 0.0
+    if after is not None:
+        view = state.steps.get(after)
+        if view is None or view.status != "succeeded" or view.ended_t is None:
+            return out  # the team has not done what the dependent waits for
+        ready = view.ended_t
+    for when, version in history[1:]:
+        at = max(when, ready) + float(lag)
+        while out and out[-1][0] >= at - 1e-9 and len(out) > 1:
+            out.pop()  # superseded before it took effect (several changes before the `after` step)
+        if out[-1][1] != version:
+            out.append((at, version))
+    return out
+
+
+def simulated_version(state: VersionState, dependent_id: str, t: float) -> str | None:
+    """The version a simulated dependent reports at t."""
+    current: str | None = None
+    for when, version in dependent_history(state, dependent_id):
+        if when > t + 1e-9:
+            break
+        current = version
+    return current
 
 
 def simulated_since(state: VersionState, dependent_id: str, t: float) -> float:
     """Since when a simulated dependent has reported the version it reports at t."""
-    lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)
-    if lag is None:
-        return 0.0
     since = 0.0
-    for when, _ in state.downstream.live_versions[1:]:
-        if when + float(lag) <= t + 1e-9:
-            since = when + float(lag)
+    for when, _ in dependent_history(state, dependent_id):
+        if when > t + 1e-9:
+            break
+        since = when
     return since
 
 
 def simulated_catch_up(state: VersionState, dependent_id: str, now: float) -> float | None:
-    """When a simulated dependent will next report a different version (None: it never will)."""
-    lag = getattr(state.playbook.dependents[dependent_id].source, "lag", 0.0)
-    if lag is None:
-        return None
-    later = [when + float(lag) for when, _ in state.downstream.live_versions[1:] if when + float(lag) > now + 1e-9]
-    return min(later) if later else None
+    """When a simulated dependent will next switch version (None: not as things stand)."""
+    return next((when for when, _ in dependent_history(state, dependent_id) if when > now + 1e-9), None)
 
 
 def record_change(state: VersionState, t: float, step: str, actor: str, data: dict[str, Any], *, undo: bool) -> None:

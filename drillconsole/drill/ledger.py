@@ -6,9 +6,10 @@ console read these; none of them decides what an event means.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
-from drillconsole.drill.downstream import simulated_version
+from drillconsole.drill.downstream import dependent_history
 from drillconsole.drill.state import DrillState
 
 
@@ -66,21 +67,15 @@ def ledger_rows(state: DrillState) -> list[dict[str, Any]]:
 def _dependent_rows(state: DrillState) -> list[dict[str, Any]]:
     """Dependents switching version: simulated ones as they follow the registry, live ones as a check saw them."""
     pb, out = state.playbook, []
-    history = state.downstream.live_versions
     for dep_id, dep in pb.dependents.items():
         if dep.source.kind == "simulated":
-            lag = getattr(dep.source, "lag", 0.0)
-            if lag is None:
-                continue
-            previous = simulated_version(state, dep_id, 0.0)
-            for when, version in history[1:]:
-                at = when + float(lag)
-                if at > state.t + 1e-9 or version == previous:
-                    continue
-                out.append(
-                    _dependent_row(state, dep_id, at, previous, version, f"following the registry after {lag:g}s")
-                )
-                previous = version
+            lag = float(getattr(dep.source, "lag", 0.0) or 0.0)
+            after = getattr(dep.source, "after", None)
+            how = f"following the registry after {lag:g}s" + (f", once step {after} was done" if after else "")
+            history = dependent_history(state, dep_id)
+            for (_, old), (at, new) in pairwise(history):
+                if at <= state.t + 1e-9:
+                    out.append(_dependent_row(state, dep_id, at, old, new, how))
         else:
             seen: str | None = None
             for check in state.downstream.checks:

@@ -45,6 +45,8 @@ class SimulatedDependent(Model):
     """The dependent follows the live registry version on the simulated target."""
     lag: Lag = 0.0
     """How long after a registry change the dependent picks it up; `never`: it keeps the version it had."""
+    after: str | None = None
+    """A step the dependent waits for (e.g. restarting its consumer): it picks up nothing until that step succeeded."""
 
 
 class HttpJsonVersion(Model):

@@ -242,6 +242,8 @@ def _check_downstream(found: Found, k: _Known) -> None:
         _check_ref(found, f"dependents.{did}.owner", "role", dep.owner, pb.roles)
         if dep.source.kind == "simulated" and len(registries) != 1:
             found.append((f"dependents.{did}.source", "a simulated dependent follows the playbook's only registry"))
+        after = getattr(dep.source, "after", None)
+        _check_ref(found, f"dependents.{did}.source.after", "step", after, k.step_index)
     for i, step in enumerate(pb.steps):
         path = f"steps[{i}]"
         if step.kind in ("consistency", "reconcile") and len(registries) != 1:

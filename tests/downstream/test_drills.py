@@ -185,3 +185,36 @@ def test_the_report_warns_on_data_integrity_only_when_something_is_left(tmp_path
         f"NOT RECONCILED: {round(850 * (rollback_t - 60)):,} records scored by v42 (the reconcile step never ran)"
     )
     assert expected in notes["stuck"]
+
+
+def _waits_for_a_restart() -> dict:
+    data = demo(audit_store={"source": {"kind": "simulated", "lag": "2s", "after": "restart-audit-consumer"}})
+    at = data["steps"].index(step(data, "downstream-consistency"))
+    restart = {
+        "id": "restart-audit-consumer",
+        "title": "Restart the audit store's consumer on v41",
+        "phase": "verify",
+        "owner": "data_steward",
+        "kind": "manual",
+    }
+    data["steps"].insert(at, restart)
+    return data
+
+
+def test_a_dependent_that_waits_for_the_team_switches_only_after_that_step(tmp_path: Path) -> None:
+    played = Played(tmp_path, _waits_for_a_restart())
+    restarted = played.state.steps["restart-audit-consumer"].ended_t
+    [check] = played.lines(EventType.CONSISTENCY_CHECKED)
+    assert check["passed"] and check["dependents"]["audit_store"]["agreed_t"] == restarted + 2
+    rollback_t = played.state.downstream.live_versions[1][0]
+    assert restarted > rollback_t + 2  # so it is the restart, not the rollback, that let it switch
+    assert played.state.outcome == "restored"
+
+
+def test_skipping_what_a_dependent_waits_for_leaves_it_on_the_suspect_version(tmp_path: Path) -> None:
+    skip = [{"at": 30, "role": "data_steward", "do": "skip", "step": "restart-audit-consumer", "reason": "looks fine"}]
+    played = Played(tmp_path, _waits_for_a_restart(), skip)
+    [check] = played.lines(EventType.CONSISTENCY_CHECKED)
+    assert not check["passed"] and check["lagging"] == ["audit_store"]
+    assert check["dependents"]["audit_store"]["version"] == "42"
+    assert played.state.outcome == "failed"

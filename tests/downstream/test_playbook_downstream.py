@@ -57,6 +57,11 @@ CASES = {
         "    owner: auditor\n    source: {kind: simulated, lag: 5s}",
         "dependents.billing.owner: unknown role 'auditor'",
     ),
+    "after an unknown step": (
+        "lag: 12s}",
+        "lag: 12s, after: restart}",
+        "dependents.audit_store.source.after: unknown step 'restart'",
+    ),
     "lag word": ("lag: 12s}", "lag: later}", "dependents.audit_store.source.lag: unparseable duration 'later'"),
     "risk category": (
         "category: data_integrity",
