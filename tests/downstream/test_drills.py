@@ -127,11 +127,27 @@ def test_reconciling_through_a_dependent_still_on_the_suspect_version_fixes_noth
 def test_a_missed_decision_criterion_shows_the_measured_value(tmp_path: Path) -> None:
     data = demo()
     data["criteria"][0]["at_most"] = "5s"  # severity-1 decision within 5 s; the auto player takes 12 s
+    data["criteria"].append(
+        {
+            "id": "sev3-fast",
+            "title": "Severity 3 decided in 1 s",
+            "metric": "time_to_decision_s",
+            "at_most": 1,
+            "severity": 3,
+        }
+    )
+    data["criteria"].append(
+        {"id": "fidelity", "title": "Fidelity at least 99.9%", "metric": "fidelity_match_rate", "at_least": 0.999}
+    )
     played = Played(tmp_path, data)
     d = played.report().data
     decide = d["criteria"][0]
     assert (decide["status"], decide["measured"], decide["bound"]) == ("NOT MET", 12.0, "≤ 5")
     assert decide["risks"] == ["mis-scoring"]
+    by_id = {c["id"]: c for c in d["criteria"]}
+    assert by_id["sev3-fast"]["status"] == "not applicable"  # no severity-3 risk is declared
+    assert (by_id["fidelity"]["status"], by_id["fidelity"]["measured"]) == ("met", 1.0)
+    assert _row(d, "Criteria") == "4 of 5 met; NOT MET: decide-5m"
 
 
 def test_the_fold_of_the_log_agrees_with_the_live_drill(tmp_path: Path) -> None:
