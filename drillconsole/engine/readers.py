@@ -60,7 +60,8 @@ async def _series(http: Any, source: PrometheusVersion) -> list[tuple[dict[str, 
     for series in result:
         if not isinstance(series, dict) or not isinstance(series.get("value"), list) or len(series["value"]) != 2:
             raise ReadError("malformed series in the answer")
-        labels = series.get("metric") if isinstance(series.get("metric"), dict) else {}
+        metric = series.get("metric")
+        labels: dict[str, Any] = metric if isinstance(metric, dict) else {}
         out.append(({str(k): str(v) for k, v in labels.items()}, str(series["value"][1])))
     return out
 

@@ -69,31 +69,37 @@ def blocks(d: dict[str, Any]) -> list[Block]:
         b.append(Block("heading", "After the rollback"))
         b.append(Block("para", "Not available: the playbook could not be loaded, so the log was not folded."))
         return b
-    if ds is not None and ds["has_downstream"]:
-        b.append(Block("heading", "Downstream consistency and reconciliation"))
-        b.append(Block("para", f"At a glance: {ds['glance']}."))
-        for c in ds["consistency"]:
-            rows = [
-                [dep, str(x.get("version") or "unreadable"), clock(x.get("agreed_t")), x.get("error") or ""]
-                for dep, x in c["dependents"].items()
-            ]
-            verdict = "passed" if c["passed"] else f"FAILED: {c['reason']}"
-            b.append(Block("para", f"Step {c['step']} at {clock(c['t'])} (live v{c['live_version']}): {verdict}"))
-            b.append(Block("table", headers=["Dependent", "Reports", "On live version since", "Error"], rows=rows))
-        for r in ds["reconciliations"]:
-            start, end = (r.get("window") or [None, None]) + [None, None][: 2 - len(r.get("window") or [])]
-            b.append(
-                Block(
-                    "para",
-                    f"Step {r['step']} at {clock(r['t'])}: {r['scored']:,} records scored by v{r['suspect']} "
-                    f"between {clock(start)} and {clock(end) if end is not None else 'now (still live)'} "
-                    f"({r['source']}); method {r['method']}.",
-                )
+    if ds["has_downstream"]:
+        b += _downstream_blocks(d, ds)
+    b += _ledger_blocks(d)
+    b += _criteria_blocks(d)
+    return b
+
+
+def _downstream_blocks(d: dict[str, Any], ds: dict[str, Any]) -> list[Block]:
+    """Consistency verdicts, reconciliation accounts and residual discrepancies."""
+    b = [Block("heading", "Downstream consistency and reconciliation")]
+    b.append(Block("para", f"At a glance: {ds['glance']}."))
+    for c in ds["consistency"]:
+        rows = [
+            [dep, str(x.get("version") or "unreadable"), clock(x.get("agreed_t")), x.get("error") or ""]
+            for dep, x in c["dependents"].items()
+        ]
+        verdict = "passed" if c["passed"] else f"FAILED: {c['reason']}"
+        b.append(Block("para", f"Step {c['step']} at {clock(c['t'])} (live v{c['live_version']}): {verdict}"))
+        b.append(Block("table", headers=["Dependent", "Reports", "On live version since", "Error"], rows=rows))
+    for r in ds["reconciliations"]:
+        start, end = (list(r.get("window") or []) + [None, None])[:2]
+        b.append(
+            Block(
+                "para",
+                f"Step {r['step']} at {clock(r['t'])}: {r['scored']:,} records scored by v{r['suspect']} "
+                f"between {clock(start)} and {clock(end) if end is not None else 'now (still live)'} "
+                f"({r['source']}); method {r['method']}.",
             )
-            rows = [
-                [sid, str(x["version"]), f"{x['handled']:,}", f"{x['residual']:,}"] for sid, x in r["systems"].items()
-            ]
-            b.append(Block("table", headers=["System", "Version", "Handled", "Residual"], rows=rows))
+        )
+        rows = [[sid, str(x["version"]), f"{x['handled']:,}", f"{x['residual']:,}"] for sid, x in r["systems"].items()]
+        b.append(Block("table", headers=["System", "Version", "Handled", "Residual"], rows=rows))
     b.append(Block("heading", "Residual discrepancies"))
     residuals = d.get("residual_discrepancies") or []
     b.append(
@@ -107,7 +113,12 @@ def blocks(d: dict[str, Any]) -> list[Block]:
         if residuals
         else Block("para", _no_residuals(ds))
     )
-    b.append(Block("heading", "Change ledger"))
+    return b
+
+
+def _ledger_blocks(d: dict[str, Any]) -> list[Block]:
+    """Every change to a target and to a dependent, with who, approval, decision and status."""
+    b = [Block("heading", "Change ledger")]
     rows = []
     for x in d.get("change_ledger") or []:
         approval = f"{x['approval']['approver']} at {clock(x['approval']['t'])}" if x["approval"] else "—"
@@ -125,7 +136,12 @@ def blocks(d: dict[str, Any]) -> list[Block]:
         if rows
         else Block("para", "No target was changed.")
     )
-    b.append(Block("heading", "Risks and rollback criteria"))
+    return b
+
+
+def _criteria_blocks(d: dict[str, Any]) -> list[Block]:
+    """The declared risks and each criterion with its bound, measured value and verdict."""
+    b = [Block("heading", "Risks and rollback criteria")]
     risks = d.get("risks") or []
     b.append(
         Block(
