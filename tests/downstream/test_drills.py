@@ -234,3 +234,28 @@ def test_skipping_what_a_dependent_waits_for_leaves_it_on_the_suspect_version(tm
     assert not check["passed"] and check["lagging"] == ["audit_store"]
     assert check["dependents"]["audit_store"]["version"] == "42"
     assert played.state.outcome == "failed"
+
+
+def test_every_new_event_matches_its_declared_payload(tmp_path: Path) -> None:
+    from drillconsole.log.contract import PAYLOADS
+    from drillconsole.log.reference import payload_adapter
+
+    skip = [{"at": 30, "role": "data_steward", "do": "skip", "step": "reconcile", "reason": "no time today"}]
+    logs = [
+        Played(tmp_path / "stuck", demo(audit_store={"source": {"kind": "simulated", "lag": "never"}})).log,
+        Played(tmp_path / "skipped", demo(), skip).log,
+        Played(tmp_path / "right", demo()).log,
+    ]
+    new = (EventType.CONSISTENCY_CHECKED, EventType.RECONCILE_RECORDED, EventType.DISCREPANCY_RESIDUAL)
+    seen = set()
+    for log in logs:
+        for event in read_log(log).events:
+            if event.type in new:
+                adapter = payload_adapter(event.type)
+                assert adapter is not None
+                adapter.validate_python(event.data)
+                # Unknown keys too: a field written but not declared would slip past the contract.
+                payload = PAYLOADS[EventType(event.type)]
+                assert set(event.data) <= payload.__required_keys__ | payload.__optional_keys__, event.data
+                seen.add(event.type)
+    assert seen == set(new)
