@@ -112,6 +112,20 @@ def report(log: Path, fmt: str, output: Path | None, verify: bool | None, allow_
 
 
 @main.command()
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(path_type=Path), metavar="DIR", help="New folder."
+)
+def audit(log: Path, out: Path) -> None:
+    """Write an audit pack of LOG into DIR: log, verification, playbook, reports, ledger, criteria, manifest."""
+    from drillconsole.audit import write_pack
+
+    ok, line = write_pack(log, out)
+    click.echo(f"audit pack {out}: log {line}")
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True, help="Trend format."

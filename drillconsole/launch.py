@@ -270,6 +270,8 @@ NOTABLE = frozenset(
         EventType.STEP_SKIPPED,
         EventType.STEP_UNDONE,
         EventType.ESCALATION_RAISED,
+        EventType.CONSISTENCY_CHECKED,
+        EventType.DISCREPANCY_RESIDUAL,
         EventType.ACCESS_DENIED,
         EventType.ENGINE_ERROR,
         EventType.SESSION_ENDED,

@@ -96,6 +96,8 @@ SCRIPT = """
 - {at: 106s, role: commander, do: approve, step: registry-rollback, phrase: ROLLBACK fraud-scorer TO v41}
 - {at: 110s, role: data_steward, do: run, step: verify-signals}
 - {at: 170s, role: data_steward, do: run, step: fidelity}
+- {at: 171s, role: data_steward, do: run, step: downstream-consistency}
+- {at: 172s, role: data_steward, do: run, step: reconcile}
 - {at: 175s, role: comms, do: run, step: all-clear}
 - {at: 180s, role: commander, do: end}
 """
@@ -294,6 +296,8 @@ def _prod_script(tmp_path, by: bool):
         f"- {{at: 106s, role: data_steward, do: approve, step: registry-rollback, phrase: ROLLBACK fraud-scorer TO v41{person}}}\n"
         "- {at: 110s, role: data_steward, do: run, step: verify-signals}\n"
         "- {at: 200s, role: data_steward, do: run, step: fidelity}\n"
+        "- {at: 202s, role: data_steward, do: run, step: downstream-consistency}\n"
+        "- {at: 203s, role: data_steward, do: run, step: reconcile}\n"
         "- {at: 205s, role: comms, do: run, step: all-clear}\n"
         "- {at: 230s, role: commander, do: end}\n"
     )

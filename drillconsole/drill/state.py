@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from drillconsole.drill import downstream
 from drillconsole.drill.causes import fault_affects, note_target_change
+from drillconsole.drill.downstream import DownstreamView
 from drillconsole.drill.views import CheckView, GateHistory, GateView, SignalView, StepView, TriggerView
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
@@ -77,6 +79,8 @@ class DrillState:
     """Participant command id → seq of the event that answered it (a duplicate has no second effect)."""
     by: str | None = None
     """The person of the event being folded (None for the engine and older logs)."""
+    downstream: DownstreamView = field(default_factory=DownstreamView)
+    """Dependents, reconciliation, residual discrepancies and the change ledger (drill/downstream.py)."""
 
     @classmethod
     def initial(cls, playbook: Playbook) -> DrillState:
@@ -95,6 +99,7 @@ class DrillState:
                 segments = ["*", *target.segments]
                 state.flags[tid] = {name: {seg: value for seg in segments} for name, value in target.flags.items()}
         note_target_change(state, 0.0, initial=True)
+        downstream.note_live_version(state, 0.0)
         return state
 
     def copy(self) -> DrillState:
@@ -396,6 +401,7 @@ def _step_succeeded(s: DrillState, t: float, d: dict[str, Any], actor: str) -> N
     view.result = d.get("result") or {}
     if _apply_target_change(s, t, view.result):
         s.effective_changes.append((t, d["step"]))
+        downstream.record_change(s, t, d["step"], actor, d, undo=False)
 
 
 def _step_failed(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -420,7 +426,8 @@ def _step_undone(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     view.status = "undone"
     if d["step"] in s.gates:
         s.gates[d["step"]] = GateView()
-    _apply_target_change(s, t, d.get("result") or {})
+    if _apply_target_change(s, t, d.get("result") or {}):
+        downstream.record_change(s, t, d["step"], actor, d, undo=True)
 
 
 def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> bool:
@@ -434,6 +441,7 @@ def _apply_target_change(s: DrillState, t: float, result: dict[str, Any]) -> boo
         s.registry[tid][result["alias"]] = result["to"]
         s.target_changes.append(t)
         note_target_change(s, t)
+        downstream.note_live_version(s, t)
         return True
     if "flag" in result and tid in s.flags:
         values = s.flags[tid].setdefault(result["flag"], {"*": False})
@@ -540,6 +548,9 @@ _HANDLERS: dict[str, Handler] = {
     EventType.VERIFY_PASSED: _verify_passed,
     EventType.VERIFY_FAILED: _verify_failed,
     EventType.FIDELITY_MEASURED: _fidelity,
+    EventType.CONSISTENCY_CHECKED: lambda s, t, d, a: downstream.fold_checked(s.downstream, t, d, a),
+    EventType.RECONCILE_RECORDED: lambda s, t, d, a: downstream.fold_reconciled(s.downstream, t, d, a),
+    EventType.DISCREPANCY_RESIDUAL: lambda s, t, d, a: downstream.fold_residual(s.downstream, t, d, a),
     EventType.ESCALATION_RAISED: _escalation,
     EventType.ACCESS_DENIED: _access_denied,
     EventType.NOTE_ADDED: _note,

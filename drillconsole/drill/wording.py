@@ -58,7 +58,16 @@ KINDS = (
 )
 """Timeline filter kinds, in the order the filter cycles through them."""
 
-_KIND_OF = {"fidelity": "verify", "source": "signal", "scenario": "signal", "participant": "session", "role": "session"}
+_KIND_OF = {
+    "fidelity": "verify",
+    "consistency": "verify",
+    "reconcile": "verify",
+    "discrepancy": "verify",
+    "source": "signal",
+    "scenario": "signal",
+    "participant": "session",
+    "role": "session",
+}
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,15 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
         + (" ✓" if d.get("passed") else " ✖")
         + (f" (step {d['step']})" if d.get("step") != "fidelity" else "")
     ),
+    EventType.CONSISTENCY_CHECKED: lambda d: _consistency(d),
+    EventType.RECONCILE_RECORDED: lambda d: (
+        f"reconcile {d['step']}: {d.get('scored', 0):,} records scored by v{d.get('suspect')}; "
+        + ", ".join(f"{sid} {x.get('handled', 0):,} {_done(d)}" for sid, x in (d.get("systems") or {}).items())
+    ),
+    EventType.DISCREPANCY_RESIDUAL: lambda d: (
+        f"RESIDUAL DISCREPANCY {d.get('count', 0):,} records unreconciled in {', '.join(d.get('systems', []))}"
+        f" (owner {d.get('owner')}): {d.get('reason', '')}"
+    ),
     EventType.ESCALATION_RAISED: lambda d: (
         f"ESCALATION {d.get('message') or d.get('subject')} (late: {', '.join(d.get('late_roles', []))})"
     ),
@@ -154,6 +172,24 @@ _TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
         f"REFUSED {d.get('command')}" + (f" {d['step']}" if d.get("step") else "") + f": {d.get('reason', '')}"
     ),
 }
+
+
+def _consistency(d: dict[str, Any]) -> str:
+    """`billing on v41 ✓` when all agree; otherwise every dependent still off the live version, named."""
+    if d.get("passed"):
+        return f"dependents on v{d.get('live_version')} ✓ ({', '.join(d.get('dependents') or {})})"
+    deps = d.get("dependents") or {}
+    named = ", ".join(
+        f"{dep} still on v{deps.get(dep, {}).get('version')}"
+        if deps.get(dep, {}).get("version")
+        else f"{dep} unreadable"
+        for dep in d.get("lagging", [])
+    )
+    return f"DEPENDENTS NOT ON v{d.get('live_version')}: {named} ✖"
+
+
+def _done(d: dict[str, Any]) -> str:
+    return "queued" if d.get("method") == "queue" else "re-scored"
 
 
 def _late_item(d: dict[str, Any], playbook: Playbook) -> str | None:

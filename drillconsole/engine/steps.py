@@ -11,6 +11,7 @@ from drillconsole.actions import ActionContext, ActionError, ActionOutcome, Exec
 from drillconsole.actions.describe import describe
 from drillconsole.drill import evaluate
 from drillconsole.drill.state import DrillState
+from drillconsole.engine.downstream import DownstreamSteps
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.log.contract import EventType
@@ -56,6 +57,7 @@ class StepRunner:
         self._executor_for = executor_for
         self._fidelity = fidelity
         self._completions: list[Completion] = []
+        self.downstream = DownstreamSteps(recorder, tasks, lambda: self._context().http)
 
     def start(self, step: Step, actor: str, *, auto: bool = False, retry: bool = False) -> None:
         """Write `step.started` and set the step going (the caller has checked the rules)."""
@@ -75,6 +77,8 @@ class StepRunner:
         elif step.kind == "action":
             assert step.action is not None
             self.tasks.spawn(self._run_action(step, attempt, step.action, auto=auto), f"step {step.id}")
+        elif step.kind in ("consistency", "reconcile"):
+            self.downstream.start(step, actor, auto)
 
     def undo(self, step: Step, actor: str, action: Action, *, auto: bool = False) -> None:
         """Run a step's undo action; `step.undone` or an undo `step.failed` follows."""
@@ -233,7 +237,7 @@ class StepRunner:
 
     def next_times(self) -> list[float]:
         """When a finished action is due to be logged."""
-        return [c.due for c in self._completions]
+        return [c.due for c in self._completions] + self.downstream.next_times()
 
     def finish_completions(self, now: float) -> None:
         """Log every action attempt whose result is due."""
@@ -241,6 +245,7 @@ class StepRunner:
         self._completions = [c for c in self._completions if c.due > now + 1e-9]
         for c in sorted(due, key=lambda c: (c.due, c.step)):
             self._log_completion(c, now)
+        self.downstream.finish(now)
 
     def _log_completion(self, c: Completion, now: float) -> None:
         rec = self.rec

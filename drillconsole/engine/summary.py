@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drillconsole.drill import metrics
+from drillconsole.drill import criteria, ledger, metrics
 from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_duration
 
@@ -32,8 +32,13 @@ def summary_lines(state: DrillState, log_path: Path, head: str | None = None) ->
         f"fidelity:          {fidelity}",
         f"false alarms:      {m.false_alarms}",
         f"escalations:       {m.escalations}",
-        f"session log:       {log_path}",
     ]
+    if state.playbook.dependents:
+        glance = ledger.glance(ledger.verdict(state), state.playbook.drill.versions.suspect)
+        lines.append(f"downstream:        {glance}")
+    if state.playbook.criteria:
+        lines.append(f"criteria:          {criteria.summary(criteria.criteria_rows(state, m))}")
+    lines.append(f"session log:       {log_path}")
     if head:
         lines.append(f"head:              {head}")
     return lines

@@ -44,6 +44,9 @@ class EventType(StrEnum):
     VERIFY_PASSED = "verify.passed"
     VERIFY_FAILED = "verify.failed"
     FIDELITY_MEASURED = "fidelity.measured"
+    CONSISTENCY_CHECKED = "consistency.checked"
+    RECONCILE_RECORDED = "reconcile.recorded"
+    DISCREPANCY_RESIDUAL = "discrepancy.residual"
     ESCALATION_RAISED = "escalation.raised"
     ACCESS_DENIED = "access.denied"
     ENGINE_ERROR = "engine.error"
@@ -337,6 +340,65 @@ class FidelityMeasured(Payload):
     """sha256 of the reference scores as canonical JSON."""
 
 
+class DependentVersion(TypedDict):
+    """What one dependent reported to a consistency check."""
+
+    version: str | None
+    """The version it reported last (None: it could not be read)."""
+    agreed_t: float | None
+    """When it was first seen on the live version (None: never, during the check)."""
+    error: NotRequired[str]
+    """Why the last read failed."""
+
+
+class ConsistencyChecked(Payload):
+    """A consistency step's verdict: whether every dependent reports the live version."""
+
+    step: str
+    live_version: str | None
+    passed: bool
+    dependents: dict[str, DependentVersion]
+    lagging: list[str]
+    """Dependents not on the live version when the check ended (still on the suspect version, or unread)."""
+    reason: NotRequired[str]
+
+
+class SystemReconciled(TypedDict):
+    """What a reconcile step did in one system that keeps records."""
+
+    handled: int
+    """Records re-scored or queued by this step."""
+    residual: int
+    """Records scored by the suspect version left unreconciled."""
+    version: str | None
+    """The version the system reported when re-scoring (re-scoring on the suspect version fixes nothing)."""
+
+
+class ReconcileRecorded(Payload):
+    """A reconcile step's account: records the suspect version scored and what was re-scored or queued."""
+
+    step: str
+    suspect: str
+    scored: int
+    """Records scored by the suspect version between impact and rollback."""
+    window: list[float | None]
+    """[impact, rollback] in drill seconds (rollback None: the suspect version was still live)."""
+    method: str
+    systems: dict[str, SystemReconciled]
+    source: str
+    """Where the count came from: `simulated traffic (signal)` or the counter's query or URL."""
+
+
+class DiscrepancyResidual(Payload):
+    """Records scored by the suspect version that nobody reconciled: count, systems, owner."""
+
+    step: str
+    count: int
+    systems: list[str]
+    owner: str
+    reason: str
+
+
 class EscalationRaised(Payload):
     """Something is late: a gate, the decision or a checklist item."""
 
@@ -497,6 +559,9 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.VERIFY_PASSED: VerifyPassed,
     EventType.VERIFY_FAILED: VerifyFailed,
     EventType.FIDELITY_MEASURED: FidelityMeasured,
+    EventType.CONSISTENCY_CHECKED: ConsistencyChecked,
+    EventType.RECONCILE_RECORDED: ReconcileRecorded,
+    EventType.DISCREPANCY_RESIDUAL: DiscrepancyResidual,
     EventType.ESCALATION_RAISED: EscalationRaised,
     EventType.ACCESS_DENIED: AccessDenied,
     EventType.ENGINE_ERROR: EngineError,

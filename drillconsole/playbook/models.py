@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from drillconsole.playbook.base import PHASES, Authority, Cadence, Duration, Id, Model, Phase, PositiveDuration
+from drillconsole.playbook.downstream import ConsistencyCheck, Criterion, Dependent, ReconcileCheck, Risk
 from drillconsole.playbook.sensing import (
     Band,
     Bands,
@@ -56,7 +57,10 @@ __all__ = [
     "ChecklistItem",
     "CommandAction",
     "ConfidenceTrigger",
+    "ConsistencyCheck",
+    "Criterion",
     "DecisionOption",
+    "Dependent",
     "Drill",
     "Duration",
     "Escalation",
@@ -76,6 +80,8 @@ __all__ = [
     "Playbook",
     "PolicyTrigger",
     "PrometheusSource",
+    "ReconcileCheck",
+    "Risk",
     "Role",
     "SetAliasAction",
     "Signal",
@@ -175,6 +181,12 @@ class Playbook(Model):
     """What to raise when people are late."""
     teardown: list[TeardownAction] = []
     """Run after every drill (restored, failed or aborted) and by `drillconsole teardown`: leave the environment clean."""
+    dependents: dict[Id, Dependent] = {}
+    """Downstream systems that must end up on the restored version, by id."""
+    risks: list[Risk] = []
+    """The risks the drill exercises (taxonomy in docs/risks.md)."""
+    criteria: list[Criterion] = []
+    """The organisation's rollback criteria; the report says met or not met for each."""
 
     # Lookups used everywhere; derived, so they do not appear in the schema.
     @cached_property

@@ -234,6 +234,41 @@ def _check_signals(found: Found, pb: Playbook) -> None:
             )
 
 
+def _check_downstream(found: Found, k: _Known) -> None:
+    """Dependents, the consistency and reconcile steps that name them, risks and criteria."""
+    pb = k.pb
+    registries = [t for t in pb.targets.values() if t.type == "registry"]
+    for did, dep in pb.dependents.items():
+        _check_ref(found, f"dependents.{did}.owner", "role", dep.owner, pb.roles)
+        if dep.source.kind == "simulated" and len(registries) != 1:
+            found.append((f"dependents.{did}.source", "a simulated dependent follows the playbook's only registry"))
+        after = getattr(dep.source, "after", None)
+        _check_ref(found, f"dependents.{did}.source.after", "step", after, k.step_index)
+    for i, step in enumerate(pb.steps):
+        path = f"steps[{i}]"
+        if step.kind in ("consistency", "reconcile") and len(registries) != 1:
+            # The live version dependents must agree with, and the rollback that ends the window, are the registry's.
+            found.append((f"{path}.kind", f"a {step.kind} step needs exactly one registry target"))
+        if step.consistency is not None:
+            for j, dep_id in enumerate(step.consistency.dependents):
+                _check_ref(found, f"{path}.consistency.dependents[{j}]", "dependent", dep_id, pb.dependents)
+        if step.reconcile is not None:
+            for j, dep_id in enumerate(step.reconcile.systems):
+                where = f"{path}.reconcile.systems[{j}]"
+                if _check_ref(found, where, "dependent", dep_id, pb.dependents) and not pb.dependents[dep_id].records:
+                    found.append((where, f"dependent '{dep_id}' keeps no records (`records: true`)"))
+            traffic = step.reconcile.traffic
+            known = _check_ref(found, f"{path}.reconcile.traffic", "signal", traffic, k.signals)
+            if known and traffic is not None and pb.signal(traffic).source.kind != "simulated":
+                found.append((f"{path}.reconcile.traffic", f"signal '{traffic}' is not simulated: name a `counter`"))
+    _duplicates(found, "risk", [r.id for r in pb.risks], "risks[{i}].id")
+    _duplicates(found, "criterion", [c.id for c in pb.criteria], "criteria[{i}].id")
+    risk_ids = {r.id for r in pb.risks}
+    for i, criterion in enumerate(pb.criteria):
+        for j, risk in enumerate(criterion.risks):
+            _check_ref(found, f"criteria[{i}].risks[{j}]", "risk", risk, risk_ids)
+
+
 def check(pb: Playbook) -> list[tuple[str, str]]:
     """Return (field path, message) for every broken reference or rule in a valid-shaped playbook."""
     found: Found = []
@@ -256,6 +291,7 @@ def check(pb: Playbook) -> list[tuple[str, str]]:
             first = pb.steps[decisions[0]].id
             found.append((f"steps[{i}].kind", f"more than one decision step (the first is '{first}')"))
         _check_step(found, k, i, step)
+    _check_downstream(found, k)
     _duplicates(found, "escalation", [e.id for e in pb.escalations], "escalations[{i}].id")
     for i, esc in enumerate(pb.escalations):
         for j, notified in enumerate(esc.notify):

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from drillconsole.playbook.base import Duration, Id, Model, Phase, PositiveDuration
 from drillconsole.playbook.checks import ConfirmPhrase, EscalationMessage, HttpUrl, NotifyTemplate
+from drillconsole.playbook.downstream import ConsistencyCheck, ReconcileCheck
 
 # --- steps -----------------------------------------------------------------
 
@@ -222,8 +223,8 @@ class Step(Model):
     """Phase the step belongs to; it can run once the drill is there."""
     owner: str
     """Role that executes the step."""
-    kind: Literal["manual", "decision", "action", "verify", "fidelity"]
-    """manual: a person does it; decision: choose an option; action: runs `action`; verify: signals back in band; fidelity: probe outputs vs known-safe."""
+    kind: Literal["manual", "decision", "action", "verify", "fidelity", "consistency", "reconcile"]
+    """manual: a person does it; decision: choose an option; action: runs `action`; verify: signals back in band; fidelity: probe outputs vs known-safe; consistency: dependents report the live version; reconcile: records scored by the suspect version are re-scored or queued."""
     description: str = ""
     """Details for the step list."""
     options: list[DecisionOption] = []
@@ -234,6 +235,10 @@ class Step(Model):
     """Conditions of a `verify` step."""
     fidelity: FidelityCheck | None = None
     """Settings of a `fidelity` step."""
+    consistency: ConsistencyCheck | None = None
+    """Dependents a `consistency` step checks."""
+    reconcile: ReconcileCheck | None = None
+    """What a `reconcile` step counts and fixes."""
     gate: Gate | None = None
     """Approval needed before the step runs."""
     undo: Literal["restore"] | Action | None = None
@@ -255,7 +260,13 @@ class Step(Model):
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
-        needs = {"decision": "options", "action": "action", "verify": "verify"}
+        needs = {
+            "decision": "options",
+            "action": "action",
+            "verify": "verify",
+            "consistency": "consistency",
+            "reconcile": "reconcile",
+        }
         field = needs.get(self.kind)
         if field and not getattr(self, field):
             raise ValueError(f"a {self.kind} step needs `{field}`")

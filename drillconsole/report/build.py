@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from drillconsole.drill import metrics, summary
-from drillconsole.report import sections
+from drillconsole.report import downstream, sections
 from drillconsole.report.folded import fold_lifecycle
 from drillconsole.report.load import Loaded, load_log, read_header
 from drillconsole.report.metrics import headline, plan_frame, trigger_episodes
@@ -206,5 +206,6 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         "signals": _signals(hd),
         "markers": sections.markers(ev, h),
         "warnings": [w.replace(str(path), path.name) for w in warnings],
+        **downstream.sections_of(state, measured),
     }
     return Report(_clean(data), loaded, info, warnings, broken)

@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from drillconsole.report.blocks import Block, clock, pct, secs, yes
 from drillconsole.report.charts import describe_bands
+from drillconsole.report.downstream import blocks as downstream_blocks
 
-
-@dataclass(frozen=True)
-class Block:
-    """One piece of the document: heading, para, note, table, bullets or chart."""
-
-    kind: str
-    text: str = ""
-    level: int = 2
-    headers: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)
-    signal: dict[str, Any] = field(default_factory=dict)
-
-
-def secs(value: float | None) -> str:
-    """`16.5 s`, or `—` when the moment was never reached."""
-    return "—" if value is None else f"{value:g} s"
-
-
-def clock(t: float | None) -> str:
-    """Drill time as `T+mm:ss` (with tenths when not whole)."""
-    if t is None:
-        return "—"
-    whole, frac = int(t), t - int(t)
-    tail = f"{frac:.3f}".rstrip("0").rstrip(".")[1:] if frac >= 0.0005 else ""
-    if whole >= 3600:
-        return f"T+{whole // 3600}:{(whole % 3600) // 60:02d}:{whole % 60:02d}{tail}"
-    return f"T+{whole // 60:02d}:{whole % 60:02d}{tail}"
-
-
-def pct(value: float | None) -> str:
-    """`99.5%`, or `—`."""
-    return "—" if value is None else f"{value * 100:.4g}%"
-
-
-def yes(value: bool | None) -> str:
-    """yes / no / —."""
-    return "—" if value is None else ("yes" if value else "no")
+__all__ = ["Block", "clock", "document", "metrics_rows", "pct", "secs", "yes"]
 
 
 def _chain(d: dict[str, Any]) -> str:
@@ -64,6 +28,13 @@ def _failed(d: dict[str, Any]) -> str | None:
     """The verification failure to put above everything else, or None."""
     v = d.get("verification")
     return f"VERIFICATION FAILED: {v['verdict']}" if v and not v["ok"] else None
+
+
+def _criteria(d: dict[str, Any]) -> str:
+    """`3 of 4 met; NOT MET: …` for the header table."""
+    from drillconsole.drill.criteria import summary
+
+    return summary(d.get("criteria") or [])
 
 
 def _summary(d: dict[str, Any]) -> str:
@@ -131,12 +102,18 @@ def document(d: dict[str, Any]) -> list[Block]:
                 ["Duration", secs(d["duration_s"])],
                 ["Outcome", f"{d['outcome'] or 'unfinished'}" + (f" ({d['end_reason']})" if d["end_reason"] else "")],
                 ["Hash chain", _chain(d)],
+                ["Downstream", (d.get("downstream") or {}).get("glance") or "no dependents declared"],
+                ["Criteria", _criteria(d)],
             ],
         )
     )
     b += [Block("note", w) for w in d["warnings"]]
+    downstream = d.get("downstream") or {}
+    if downstream.get("consistent") is False or downstream.get("reconciled") is False:
+        b.append(Block("note", f"Data integrity: {downstream['glance']}"))
     b += [Block("heading", "Summary"), Block("para", _summary(d))]
     b += [Block("heading", "Metrics"), Block("table", headers=["Metric", "Value"], rows=metrics_rows(d))]
+    b += downstream_blocks(d)
     dec = d["decision"]
     b.append(Block("heading", "Decision"))
     if dec:

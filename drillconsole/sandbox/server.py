@@ -1,6 +1,7 @@
 """HTTP routes of the sandbox (stdlib `http.server`, one thread per request).
 
 - `GET /healthz`, `GET /status`: liveness and what is served, faulted, flagged;
+- `GET /dependents`: the version each downstream system uses (they follow the served version with a lag);
 - `GET /metrics`: Prometheus text exposition;
 - `POST /predict {"features": [4 numbers]}`: score with the live version;
 - `POST /score {"probes": [[4 numbers], ...], "version"?}`: deterministic scores of a probe set by the
@@ -169,6 +170,7 @@ def _route(method: str, path: str):  # type: ignore[no-untyped-def]
     return {
         ("GET", "/healthz"): lambda s, h, p, q: (200, {"ok": True, "version": s.version}, JSON),
         ("GET", "/status"): lambda s, h, p, q: (200, s.status(), JSON),
+        ("GET", "/dependents"): lambda s, h, p, q: (200, {"dependents": s.dependents.snapshot()}, JSON),
         ("GET", "/metrics"): lambda s, h, p, q: (200, s.metrics.exposition(), s.metrics.content_type),
         ("POST", "/predict"): _predict,
         ("POST", "/score"): _score,

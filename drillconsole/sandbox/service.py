@@ -6,6 +6,7 @@ import random
 import threading
 from http.server import ThreadingHTTPServer
 
+from drillconsole.sandbox.dependents import DEFAULT_DEPENDENTS, Dependents
 from drillconsole.sandbox.flags import FlagStore
 from drillconsole.sandbox.metrics import Metrics
 from drillconsole.sandbox.model import Faults, Outcome, output, score
@@ -30,6 +31,7 @@ class Sandbox:
         flags: dict[str, bool] | None = None,
         probe_rate: float | None = None,
         refresh: float | None = None,
+        dependents: dict[str, float | None] | None = None,
     ) -> None:
         if mlflow is None and fixed_version is None:
             raise ValueError("a sandbox needs an MLflow tracking URI or a fixed version")
@@ -38,6 +40,8 @@ class Sandbox:
         self.faults = Faults()
         self.flags = FlagStore(DEFAULT_FLAGS if flags is None else flags)
         self.version: str | None = fixed_version
+        self.dependents = Dependents(DEFAULT_DEPENDENTS if dependents is None else dependents)
+        self.metrics.before_exposition = self._publish_dependents
         self.registry_up = fixed_version is not None
         self._watcher = (
             AliasWatcher(mlflow, model, alias, self._on_alias, **({"refresh": refresh} if refresh else {}))
@@ -53,6 +57,8 @@ class Sandbox:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
         self.metrics.set_version(self.version)
+        if self.version is not None:
+            self.dependents.served(self.version)
         self.metrics.registry_up.set(1 if self.registry_up else 0)
         for name, values in self.flags.snapshot().items():
             self._publish_flag(name, values)
@@ -83,6 +89,8 @@ class Sandbox:
 
     def _on_alias(self, version: str | None, up: bool) -> None:
         self.version, self.registry_up = version, up
+        if version is not None:
+            self.dependents.served(version)
         self.metrics.set_version(version)
         self.metrics.registry_up.set(1 if up else 0)
 
@@ -92,7 +100,11 @@ class Sandbox:
         if version is None:
             outcome = Outcome(503, None, 0.0)
         else:
-            outcome = score(features, self.faults.of(version), rng, version)
+            faults = self.faults.of(version)
+            outcome = score(features, faults, rng, version)
+            if faults and outcome.status == 200:
+                # Records scored while this version misbehaves: what reconciliation must re-score.
+                self.metrics.faulty_scored.labels(version=version).inc()
         self.metrics.requests.labels(status=str(outcome.status)).inc()
         if outcome.status != 503:
             self.metrics.latency.observe(outcome.latency)
@@ -119,6 +131,9 @@ class Sandbox:
         for segment, value in values.items():
             self.metrics.flag.labels(flag=name, segment=segment).set(1 if value else 0)
 
+    def _publish_dependents(self) -> None:
+        self.metrics.set_dependents(self.dependents.snapshot())
+
     def status(self) -> dict[str, object]:
         """What GET /status shows."""
         return {
@@ -128,4 +143,5 @@ class Sandbox:
             "registry_up": self.registry_up,
             "faults": self.faults.snapshot(),
             "flags": self.flags.snapshot(),
+            "dependents": self.dependents.snapshot(),
         }

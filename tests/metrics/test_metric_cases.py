@@ -55,6 +55,8 @@ def demo_script(decide_at: int) -> list[dict[str, Any]]:
         },
         {"at": f"{t + 20}s", "role": "data_steward", "do": "run", "step": "verify-signals"},
         {"at": "240s", "role": "data_steward", "do": "run", "step": "fidelity"},
+        {"at": "241s", "role": "data_steward", "do": "run", "step": "downstream-consistency"},
+        {"at": "242s", "role": "data_steward", "do": "run", "step": "reconcile"},
         {"at": "245s", "role": "comms", "do": "run", "step": "all-clear"},
         {"at": "260s", "role": "commander", "do": "end"},
     ]

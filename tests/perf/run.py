@@ -21,6 +21,7 @@ SUITES = [
     "rerun_bench",
     "playbook_bench",
     "team_bench",
+    "audit_bench",
 ]
 
 

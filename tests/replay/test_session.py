@@ -217,7 +217,7 @@ def test_markers_of_the_demo(auto_run):
     }
     assert kinds.count("trigger") == 2 and kinds.count("decision") == 1
     assert kinds.count("gate.requested") == kinds.count("gate.approved") == 1
-    assert kinds.count("step.succeeded") == 7 and kinds.count("verify.passed") == 1 and kinds.count("fidelity") == 1
+    assert kinds.count("step.succeeded") == 9 and kinds.count("verify.passed") == 1 and kinds.count("fidelity") == 1
     assert [m.label for m in markers if m.kind == "phase"] == [
         "phase baseline",
         "phase detect",

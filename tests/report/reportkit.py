@@ -42,6 +42,8 @@ SCRIPT = [
     {"at": APPROVE, "role": "data_steward", "do": "approve", "step": "registry-rollback", "phrase": PHRASE},
     {"at": "115s", "role": "data_steward", "do": "run", "step": "verify-signals"},
     {"at": "200s", "role": "data_steward", "do": "run", "step": "fidelity"},
+    {"at": "201s", "role": "data_steward", "do": "run", "step": "downstream-consistency"},
+    {"at": "202s", "role": "data_steward", "do": "run", "step": "reconcile"},
     {"at": "205s", "role": "comms", "do": "run", "step": "all-clear"},
     {"at": "210s", "role": "commander", "do": "lesson", "text": "the latency blip drew attention from precision"},
     {

@@ -129,7 +129,9 @@ def test_timeline_steps_and_phases(demo_log: Path) -> None:
 
 
 def test_rejected_and_expired_gate(tmp_path: Path) -> None:
-    script = [c for c in SCRIPT if c["at"] not in (REQUEST, APPROVE, "115s", "200s", "205s", "215s")] + [
+    script = [
+        c for c in SCRIPT if c["at"] not in (REQUEST, APPROVE, "115s", "200s", "201s", "202s", "205s", "215s")
+    ] + [
         {"at": "100s", "role": "tech_lead", "do": "request", "step": "registry-rollback"},
         {"at": "105s", "role": "commander", "do": "reject", "step": "registry-rollback", "reason": "wrong window"},
         {"at": "110s", "role": "tech_lead", "do": "request", "step": "registry-rollback"},  # expires at T+230
