@@ -164,7 +164,7 @@ def palette_names(app: DrillApp) -> list[str]:
 
 
 async def test_the_palette_runs_what_is_typed_and_offers_only_what_applies(tmp_path: Path) -> None:
-    prepared = held_drill(100.0, tmp_path / "logs")  # decided; freeze-deploys is next, the rollback not yet run
+    prepared = held_drill(96.0, tmp_path / "logs")  # decided; freeze-deploys is next, the rollback not yet run
     app = DrillApp(prepared)
     state = prepared.engine.state
     async with app.run_test(size=SIZE) as pilot:

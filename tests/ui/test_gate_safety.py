@@ -65,7 +65,7 @@ KEYS = [
 
 
 async def test_random_keys_never_run_the_gated_step_unapproved(tmp_path: Path) -> None:
-    prepared = held_drill(110.0, tmp_path / "logs")  # decided, earlier steps done: the gated step is next
+    prepared = held_drill(106.0, tmp_path / "logs")  # decided, earlier steps done: the gated step is next
     app = DrillApp(prepared)
     rng = random.Random(20261127)
     async with app.run_test(size=SIZE) as pilot:

@@ -15,7 +15,7 @@ from .conftest import SIZE, fast_drill, log_events, wait_for
 
 
 async def test_skip_asks_to_act_as_the_owner_then_for_a_reason(tmp_path: Path) -> None:
-    prepared = held_drill(100.0, tmp_path / "logs")  # decided; freeze-deploys is next
+    prepared = held_drill(96.0, tmp_path / "logs")  # decided; freeze-deploys is next
     app = DrillApp(prepared)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -41,7 +41,7 @@ async def test_skip_asks_to_act_as_the_owner_then_for_a_reason(tmp_path: Path) -
 
 
 async def test_undo_from_the_step_list_after_a_confirmation(tmp_path: Path) -> None:
-    prepared = fast_drill(tmp_path, speed=40.0, players=[AutoPlayer()])
+    prepared = fast_drill(tmp_path, speed=5.0, players=[AutoPlayer()])  # time to undo before the auto player ends it
     app = DrillApp(prepared)
     state = prepared.engine.state
     async with app.run_test(size=SIZE) as pilot:
@@ -54,6 +54,16 @@ async def test_undo_from_the_step_list_after_a_confirmation(tmp_path: Path) -> N
         await pilot.press("y")  # act as tech_lead, the owner
         await wait_for(pilot, lambda: "Undo" in str(app.screen.query_one("#yes").label), "the undo confirmation")
         await pilot.press("y")
+        # The undo of a gated step is gated like the step: its approvers are asked, nothing moves before.
+        await wait_for(
+            pilot,
+            lambda: (
+                state.gates["registry-rollback"].status == "requested" and state.gates["registry-rollback"].for_undo
+            ),
+            "the undo's gate request",
+        )
+        assert state.live_version() == "41"
+        prepared.engine.approve("data_steward", "registry-rollback", "ROLLBACK fraud-scorer TO v41")
         await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "undone", "the undo")
         assert state.live_version() == "42"
     assert any(e.type == "step.undone" and e.data["step"] == "registry-rollback" for e in log_events(prepared))
@@ -81,5 +91,5 @@ async def test_the_gate_modal_closes_with_a_notice_when_the_request_expires(tmp_
         await wait_for(pilot, lambda: state.gates["registry-rollback"].status == "expired", "the gate to expire")
         await wait_for(pilot, lambda: not isinstance(app.screen, GateModal), "the modal to close")
         await wait_for(pilot, lambda: any("expired" in n.message for n in app._notifications), "the expiry notice")
-    assert state.steps["registry-rollback"].status == "pending"
+    assert state.steps["registry-rollback"].status == "failed"  # an expired gate fails its step, so people see it
     assert not any(e.type == "step.started" and e.data["step"] == "registry-rollback" for e in log_events(prepared))
