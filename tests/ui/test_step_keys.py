@@ -72,7 +72,7 @@ async def test_undo_from_the_step_list_after_a_confirmation(tmp_path: Path) -> N
 async def test_the_gate_modal_closes_with_a_notice_when_the_request_expires(tmp_path: Path) -> None:
     from drillconsole.ui.screens.gate import GateModal
 
-    prepared = fast_drill(tmp_path, speed=60.0)  # the 2-minute gate timeout is 2 s of wall time
+    prepared = fast_drill(tmp_path, speed=30.0)  # the 2-minute gate timeout is 4 s of wall time
     engine, state = prepared.engine, prepared.engine.state
     app = DrillApp(prepared)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -50,22 +50,23 @@ def headline_text(m: metrics.Metrics, earlier: list[Comparison]) -> str:
     against = {c.metric: c for c in earlier}
     lines = []
     for key, label in LABELS.items():
-        line = f"{label:<18}[b]{_shown(key, values[key])}[/b]"
+        line = f"{label:<18}[b]{_shown(key, values[key])} [/b]"  # the space inside: SVG drops one after bold
         if key == "time_to_detect_s" and m.detected_by == "person":
-            line += " (by a person)"
+            line += "(by a person)"
         if key == "fidelity_match_rate" and m.fidelity is not None:
-            line += " passed" if m.fidelity.passed else " [b $band-critical]FAILED[/]"
+            line += "passed" if m.fidelity.passed else "[b $band-critical]FAILED[/]"
         c = against.get(key)
         if c is not None and c.verdict != "new":
             tone = {"better": "$band-ok", "worse": "$band-critical"}.get(c.verdict, "dim")
-            line += f"  [{tone}]{c.verdict} than {_shown(key, c.before)} before[/]"
+            word = "same as" if c.verdict == "same" else f"{c.verdict} than"
+            line += f" [{tone}]{word} {_shown(key, c.before)}[/]"
         lines.append(line)
     late = [f"{rid}/{i}" for rid, a in m.adherence.items() for i in a["late_items"]]
     missed = [f"{rid}/{i}" for rid, a in m.adherence.items() for i in a["missed_items"]]
     lines.append(f"Late items        {escape(', '.join(late)) or 'none'}")
     lines.append(f"Missed items      {escape(', '.join(missed)) or 'none'}")
     if earlier:
-        lines.append(f"[dim]compared with the median of earlier drills of this playbook in {'the log folder'}[/dim]")
+        lines.append("[dim]against the median of earlier drills of this playbook in the log folder[/dim]")
     return "\n".join(lines)
 
 
@@ -126,8 +127,12 @@ class ReviewScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Draw the picture of the drill to the width beside the numbers."""
+        self.call_after_refresh(self._draw_picture)
+
+    def _draw_picture(self) -> None:
+        """The picture at the width its panel got once laid out beside the numbers."""
         picture = self.query_one("#picture", Static)
-        width = max(30, event.size.width - 50)  # beside the 40-cell numbers, inside paddings and borders
+        width = max(30, picture.content_region.width - 1)
         picture.update("\n".join(drill_picture(self._engine.state, width)))
 
     def _list(self) -> None:
