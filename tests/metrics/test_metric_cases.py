@@ -144,3 +144,12 @@ def test_notes_lessons_and_actions_are_in_every_report_format(tmp_path: Path) ->
         text = render(report, fmt)
         for needle in ("paged the on-call DBA", "decide sooner", "alert on CI"):
             assert needle in text, (fmt, needle)
+
+
+def test_every_headline_metric_can_be_a_playbook_criterion() -> None:
+    """The criteria a playbook may name (playbook layer) and the metrics the drill model computes stay one list."""
+    from typing import get_args
+
+    from drillconsole.playbook.downstream import CriterionMetric
+
+    assert set(metrics.HEADLINE) <= set(get_args(CriterionMetric))
