@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 def utc_now() -> datetime:
@@ -27,6 +27,22 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
     async def sleep_until(self, t: float, wake: asyncio.Event | None = None) -> None: ...
+
+
+@runtime_checkable
+class SteeredClock(Protocol):
+    """A clock the console may pause, resume and speed up (a real clock; not a virtual or a follower's)."""
+
+    speed: float
+
+    @property
+    def paused(self) -> bool: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def set_speed(self, speed: float) -> None: ...
 
 
 class RealClock:

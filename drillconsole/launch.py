@@ -23,6 +23,8 @@ from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 
 if TYPE_CHECKING:
+    from drillconsole.engine.engine import Engine
+    from drillconsole.engine.seat import DrillSeat
     from drillconsole.playbook.models import Playbook
 
 
@@ -32,12 +34,27 @@ class LaunchError(UserError):
 
 @dataclass
 class Prepared:
-    """A drill ready to run: engine, log and where it is."""
+    """A drill ready to run: the console's seat at it, the log and where it is, and the engine when it runs here."""
 
-    engine: Any
+    seat: DrillSeat
+    """What a console holds: the commands and the fold (in a team drill, sent as the local person)."""
     log: Any
     playbook: Playbook
     log_path: Path
+    engine: Engine | None = None
+    """The engine itself, when it runs in this process: only the composition root and the headless run hold it."""
+    participants: Path | None = None
+    """The socket participants join on (a team drill)."""
+
+
+def _nothing_logged(path: Path) -> bool:
+    """Whether a log to resume holds not even one whole line (a crash before or during its first write)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return False  # opening it for append says why
+    return len(head) < (1 << 20) and b"\n" not in head
 
 
 def default_log_path(playbook: Playbook, log_dir: Path | None) -> Path:
@@ -65,7 +82,7 @@ def prepare(
     """Load and check everything, open the log, and build the engine (raises LaunchError).
 
     With `team` (`group`, `person`, `roles`), participants are served on a socket
-    beside the log and `Prepared.engine` is the local person's view of the engine.
+    beside the log and `Prepared.seat` is the local person's seat (commands go through the hub as them).
     """
     from drillconsole.engine.engine import Engine
     from drillconsole.log.reader import LogError
@@ -97,7 +114,13 @@ def prepare(
     existing = None
     try:
         sealer = Sealer.for_installation()  # signs the log's head: at the end, and now and then on the way
-        if resume is not None:
+        if resume is not None and _nothing_logged(resume):
+            # Killed before its first event was whole: there is nothing to resume, so the drill starts again here.
+            click.echo(f"{resume}: nothing was logged before the crash; the drill starts from the beginning", err=True)
+            resume.unlink()
+            path, resume = resume, None
+            log = SessionLog.create(path, digest, redactor=redactor, sealer=sealer)
+        elif resume is not None:
             log = SessionLog.open_for_append(resume, redactor=redactor, sealer=sealer)
             existing = log.existing
             started = existing[0]
@@ -145,7 +168,7 @@ def prepare(
         from drillconsole.team.session import attach
 
         try:
-            engine = attach(
+            seat = attach(
                 engine,
                 path,
                 group=team.get("group"),
@@ -156,7 +179,8 @@ def prepare(
         except (IdentityError, OSError, NatsUnavailable) as exc:
             log.close()
             raise LaunchError(f"cannot serve participants: {exc}") from None
-    return Prepared(engine, log, playbook, path)
+        return Prepared(seat, log, playbook, path, engine, seat.server.path if seat.server else None)
+    return Prepared(engine, log, playbook, path, engine)
 
 
 def _found(playbook: Playbook, redactor: Any, existing: list[Event] | None) -> dict[str, Any] | None:
@@ -217,25 +241,24 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         team=team_options(options),
         confirm=options.get("confirm"),
     )
-    engine = prepared.engine
-    socket_path = getattr(engine, "server", None)
-    if socket_path is not None and not options.get("quiet"):
-        click.echo(f"participants: drillconsole join {engine.server.path} --as NAME --role ROLE", err=True)
+    seat = prepared.seat
+    if prepared.participants is not None and not options.get("quiet"):
+        click.echo(f"participants: drillconsole join {prepared.participants} --as NAME --role ROLE", err=True)
     if not options.get("quiet"):
-        engine.subscribe(_progress_line)
+        seat.subscribe(_progress_line)
     try:
-        asyncio.run(engine.run())
+        asyncio.run(seat.run())
     except KeyboardInterrupt:
-        if not engine.state.ended:
-            engine.end_drill("engine", "aborted", "interrupted (Ctrl-C)")
+        if not seat.state.ended:
+            seat.end_drill("engine", "aborted", "interrupted (Ctrl-C)")
     finally:
         prepared.log.close()
-    for line in engine.rejected:
+    for line in prepared.engine.rejected if prepared.engine else []:
         click.echo(f"refused: {line}", err=True)
     head = getattr(prepared.log, "last_hash", None)
-    for line in summary_lines(engine.state, prepared.log_path, head):
+    for line in summary_lines(seat.state, prepared.log_path, head):
         click.echo(line)
-    return 0 if engine.state.outcome == "restored" else 1
+    return 0 if seat.state.outcome == "restored" else 1
 
 
 def team_options(options: dict[str, Any]) -> dict[str, Any] | None:

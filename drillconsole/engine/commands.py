@@ -147,12 +147,12 @@ class CommandProcessor:
         self.rec.emit(EventType.GATE_REJECTED, role, data, auto=auto)
         self._after()
 
-    def deny(self, role: str, command: str, reason: str, *, step: str | None = None) -> None:
+    def deny(self, role: str, command: str, reason: str, *, step_id: str | None = None) -> None:
         """Log a command a console refused before sending it (who, which command and step, why; never typed text)."""
         self._role(role)
         data: dict[str, Any] = {"command": command, "reason": reason}
-        if step is not None:
-            data["step"] = step
+        if step_id is not None:
+            data["step"] = step_id
         self.rec.emit(EventType.ACCESS_DENIED, role, data)
 
     # --- steps ------------------------------------------------------------------

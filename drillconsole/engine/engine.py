@@ -200,6 +200,8 @@ class Engine:
         if "production" in self.started_extra:  # a production drill is confirmed again on every resume
             resumed["production"] = self.started_extra["production"]
         self.emit(EventType.SESSION_RESUMED, ENGINE, resumed)
+        if not self.state.phase_t:  # killed between `session.started` and the first phase
+            self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": Phase.baseline.value, "prev": None})
         self._settle_interrupted()
 
     def _settle_interrupted(self) -> None:

@@ -26,6 +26,10 @@ END_DELAY = 10.0
 Intent = tuple[float, str, Callable[[], object]]
 
 
+def _checker(engine: Engine, role: str, item: str) -> Callable[[], object]:
+    return lambda: engine.check(role, item, auto=True)
+
+
 class AutoPlayer:
     """Plays every role as the playbook intends, with human-like think times."""
 
@@ -39,9 +43,7 @@ class AutoPlayer:
             if entered is None or s.checklist[(rid, item.id)].checked:
                 continue
             delay = min(item.within * 0.5, CHECK_DELAY) if item.within else CHECK_DELAY + 2.0 * (index % 4)
-            out.append(
-                (entered + delay, f"check {rid}/{item.id}", lambda r=rid, i=item.id: engine.check(r, i, auto=True))
-            )
+            out.append((entered + delay, f"check {rid}/{item.id}", _checker(engine, rid, item.id)))
         expected = pb.expected_option
         if s.decision is None and s.fired_order and expected is not None:
             decider = pb.roles_with("declare_rollback")[0]  # type: ignore[arg-type]

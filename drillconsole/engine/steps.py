@@ -112,7 +112,7 @@ class StepRunner:
         if isinstance(found, str) and found.lower() in ("true", "false"):  # a flag service reads back as text
             found = found.lower() == "true"
         if found is not None and found == wanted:
-            result = {"target": action.target, "resumed": True, "to": wanted}
+            result = {"target": getattr(action, "target", None), "resumed": True, "to": wanted}
             if isinstance(action, SetAliasAction):
                 result |= {"alias": action.alias or getattr(self.rec.playbook.targets[action.target], "alias", None)}
                 result["from"] = before or self.rec.playbook.drill.versions.suspect

@@ -8,6 +8,7 @@ from drillconsole.drill import evaluate
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.steps import StepRunner
 from drillconsole.log.contract import ENGINE, EventType
+from drillconsole.playbook.models import Authority
 
 
 class Timers:
@@ -86,7 +87,8 @@ class Timers:
 
     def _escalations_due(self, now: float, *, pending: bool) -> list[tuple[float, dict[str, Any]]]:
         """Escalations that are due (or, with pending, the times they will be)."""
-        s, pb, out = self.rec.state, self.rec.playbook, []
+        s, pb = self.rec.state, self.rec.playbook
+        out: list[tuple[float, dict[str, Any]]] = []
         for esc in pb.escalations:
             candidates: list[tuple[float, str, list[str]]] = []
             if esc.kind == "gate":
@@ -96,7 +98,7 @@ class Timers:
                         approvers = list(step_gate.approver) if step_gate else []
                         candidates.append((gate.requested_t + esc.after, f"gate {sid}@{gate.requested_t:g}", approvers))
             elif esc.kind == "decision" and s.decision is None and s.first_trigger_t is not None:
-                deciders = [str(r) for r in pb.roles_with("declare_rollback")]
+                deciders = [str(r) for r in pb.roles_with(Authority.declare_rollback)]
                 candidates.append((s.first_trigger_t + esc.after, "decision", deciders))
             elif esc.kind == "checklist":
                 for (rid, item), check in s.checklist.items():

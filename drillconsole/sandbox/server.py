@@ -25,14 +25,33 @@ import random
 import time
 from email.message import Message
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from drillconsole.limits import JsonLimitError, parse_json
-from drillconsole.sandbox.model import DEFAULT_FAULT, FAULT_KINDS
+from drillconsole.sandbox.dependents import Dependents
+from drillconsole.sandbox.flags import FlagStore
+from drillconsole.sandbox.metrics import Metrics
+from drillconsole.sandbox.model import DEFAULT_FAULT, FAULT_KINDS, Faults, Outcome
 
-if TYPE_CHECKING:
-    from drillconsole.sandbox.service import Sandbox
+
+class Sandbox(Protocol):
+    """What the HTTP handler serves (`drillconsole.sandbox.service.Sandbox` is it)."""
+
+    version: str | None
+    faults: Faults
+    flags: FlagStore
+    dependents: Dependents
+    metrics: Metrics
+
+    def status(self) -> dict[str, object]: ...
+
+    def serve(self, features: list[float], rng: random.Random) -> Outcome: ...
+
+    def score_probes(self, probes: list[list[float]], version: str | None = None) -> tuple[str | None, list[float]]: ...
+
+    def set_flag(self, flag: str, value: bool, segment: str | None) -> bool: ...
+
 
 MAX_BODY = 64 * 1024
 READ_TIMEOUT = 10.0

@@ -17,11 +17,8 @@ from drillconsole.drill import rules
 from drillconsole.engine.commands import CommandError
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
-from drillconsole.team.protocol import COMMANDS, Command, Result
+from drillconsole.team.protocol import COMMANDS, RENAMED, Command, Result
 from drillconsole.team.tokens import Invite
-
-_RENAMED = {"step": "step_id"}
-"""Protocol argument names that the command processor spells differently."""
 
 
 class JoinRefused(Exception):
@@ -217,7 +214,7 @@ class Hub:
         if command.name == "renounce":
             self.renounce(person, command.role, str(command.args.get("reason") or ""))
             return None
-        kwargs = {_RENAMED.get(k, k): v for k, v in command.args.items() if v is not None}
+        kwargs = {RENAMED.get(k, k): v for k, v in command.args.items() if v is not None}
         method = getattr(self.engine.commands, command.name)
         try:
             return method(command.role, **kwargs)

@@ -37,10 +37,14 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "end": ("outcome", "reason"),
     "lesson": ("text",),
     "action_item": ("text", "owner", "due"),
+    "deny": ("command", "reason", "step"),
     "assume": (),
     "renounce": ("reason",),
 }
 """Every command a participant may send, with the argument names it takes (all acting as `role`)."""
+
+RENAMED = {"step": "step_id"}
+"""Protocol argument names that the engine's command processor spells differently."""
 
 Scalar = str | int | float | bool | None
 

@@ -23,10 +23,10 @@ from drillconsole.drill import rules
 from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
 from drillconsole.drill.state import DrillState, apply
 from drillconsole.engine.commands import CommandError
+from drillconsole.engine.seat import SentCommands
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook, Step
 from drillconsole.team.follower import Follower, JoinError
-from drillconsole.team.protocol import COMMANDS
 
 ANSWER_TIMEOUT = 15.0
 """Seconds a command waits for the engine's answer (it is resent across reconnects meanwhile)."""
@@ -52,8 +52,20 @@ class FollowClock:
         """The drill time now, as far as this participant can tell."""
         return self._t + (time.monotonic() - self._at) * self.speed
 
+    async def sleep_until(self, t: float, wake: asyncio.Event | None = None) -> None:
+        """Sleep until drill time `t` as this participant reckons it, or until `wake` is set."""
+        while (delay := (t - self.now()) / self.speed) > 0:
+            if wake is None:
+                await asyncio.sleep(min(delay, 0.25))
+                continue
+            try:
+                await asyncio.wait_for(wake.wait(), min(delay, 0.25))
+                return
+            except TimeoutError:
+                pass
 
-class RemoteEngine:
+
+class RemoteEngine(SentCommands):
     """A participant's stand-in for the engine (see the module's docstring)."""
 
     def __init__(self, socket_path: Path, person: str, roles: list[str], token: str | None = None) -> None:
@@ -198,7 +210,7 @@ class RemoteEngine:
         gate = self.state.gates.get(step.id)
         return rules.allowed_approvers(self.playbook, step, gate.requested_by if gate else None)
 
-    def send(self, name: str, role: str, **args: Any) -> Any:
+    def send(self, name: str, role: str, *, auto: bool = False, **args: Any) -> Any:
         """Send one command and wait for its answer; raises CommandError with the engine's reason."""
         if name == "approve" or name == "reject":
             gate = self.state.gates.get(str(args.get("step")))
@@ -213,21 +225,3 @@ class RemoteEngine:
         if result.seq is not None:
             self._drain(until_seq=result.seq)
         return result.value
-
-
-def _command_method(name: str) -> Any:
-    params = COMMANDS[name]
-
-    def method(self: RemoteEngine, role: str, *args: Any, auto: bool = False, **kwargs: Any) -> Any:
-        named: dict[str, Any] = dict(zip(params, args, strict=False))
-        for key, value in kwargs.items():
-            named["step" if key == "step_id" else key] = value
-        return self.send(name, role, **named)
-
-    method.__name__ = name
-    method.__doc__ = f"`{name}` sent to the engine as this participant."
-    return method
-
-
-for _name in COMMANDS:
-    setattr(RemoteEngine, _name, _command_method(_name))

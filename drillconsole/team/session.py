@@ -11,15 +11,24 @@ from __future__ import annotations
 import getpass
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.engine.commands import CommandError
+from drillconsole.engine.seat import SentCommands
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.team import identity
 from drillconsole.team.hub import Hub
-from drillconsole.team.protocol import COMMANDS, Command
+from drillconsole.team.protocol import RENAMED, Command
 from drillconsole.team.server import TeamServer
+
+if TYPE_CHECKING:
+    from drillconsole.clock import Clock
+    from drillconsole.drill.state import DrillState
+    from drillconsole.engine.engine import Engine
+    from drillconsole.log.events import Event
+    from drillconsole.playbook.models import Playbook, Step
 
 SOLO_NOTE = "solo: one person holds every role"
 
@@ -32,11 +41,14 @@ def local_person() -> str:
         return f"uid{os.geteuid()}"
 
 
-class LocalParticipant:
+class LocalParticipant(SentCommands):
     """The engine as the console sees it, with every command sent through the hub as one person."""
 
-    def __init__(self, engine: Any, hub: Hub, server: TeamServer | None, person: str, roles: list[str] | None) -> None:
-        self._engine = engine
+    def __init__(
+        self, engine: Engine, hub: Hub, server: TeamServer | None, person: str, roles: list[str] | None
+    ) -> None:
+        self.engine = engine
+        """The engine itself (the composition root's, never the console's)."""
         self.hub = hub
         self.server = server
         self.person = person
@@ -44,28 +56,53 @@ class LocalParticipant:
         """The roles asked for with `--role`; None: every role, held until someone else claims it (solo)."""
         self.joined = False
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
+    # --- what the console reads (the engine's, unchanged) ---------------------------------
 
     @property
-    def state(self) -> Any:
+    def playbook(self) -> Playbook:
+        return self.engine.playbook
+
+    @property
+    def state(self) -> DrillState:
         """The engine's fold."""
-        return self._engine.state
+        return self.engine.state
 
     @property
-    def engine(self) -> Any:
-        """The engine itself."""
-        return self._engine
+    def clock(self) -> Clock:
+        return self.engine.clock
+
+    @property
+    def idle(self) -> bool:
+        return self.engine.idle
+
+    def now(self) -> float:
+        return self.engine.now()
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self.engine.subscribe(listener)
+
+    def wake(self) -> None:
+        self.engine.wake()
+
+    async def run(self) -> str | None:
+        return await self.engine.run()
+
+    def end_drill(self, actor: str, outcome: str, reason: str, *, auto: bool = False) -> None:
+        """End the drill (the engine's own ending: quitting the console, Ctrl-C)."""
+        self.engine.end_drill(actor, outcome, reason, auto=auto)
+
+    def allowed_approvers(self, step: Step) -> list[str]:
+        return self.engine.allowed_approvers(step)
 
     def join(self) -> list[str]:
         """Seat the local person (once): the roles they asked for, or every free role provisionally."""
         if not self.joined and self.hub.writable:
             self.joined = True
-            roles = self.claimed if self.claimed is not None else list(self._engine.playbook.roles)
+            roles = self.claimed if self.claimed is not None else list(self.engine.playbook.roles)
             account = identity.Peer(os.getpid(), os.geteuid(), os.getegid()).account
             self.hub.join(self.person, account, "console", roles, provisional=self.claimed is None)
             if self.state.solo and self.hub.writable:
-                self._engine.emit(EventType.NOTE_ADDED, ENGINE, {"text": SOLO_NOTE}, by=self.person)
+                self.engine.emit(EventType.NOTE_ADDED, ENGINE, {"text": SOLO_NOTE}, by=self.person)
         return self.hub.roles_of(self.person)
 
     @property
@@ -73,8 +110,11 @@ class LocalParticipant:
         """One person holds every role."""
         return bool(self.state.solo)
 
-    def send(self, name: str, role: str, **args: Any) -> Any:
+    def send(self, name: str, role: str, *, auto: bool = False, **args: Any) -> Any:
         """Apply one command as the local person; raises CommandError with the reason when refused."""
+        if auto:  # the auto player is not a person: it goes straight to the engine's command processor
+            kwargs = {RENAMED.get(k, k): v for k, v in args.items() if v is not None}
+            return getattr(self.engine.commands, name)(role, auto=True, **kwargs)
         self.join()
         result = self.hub.dispatch(self.person, Command(id=uuid.uuid4().hex, name=name, role=role, args=args))
         if not result.ok:
@@ -90,29 +130,8 @@ class LocalParticipant:
         self.send("assume", role)
 
 
-def _command_method(name: str) -> Any:
-    params = COMMANDS[name]
-
-    def method(self: LocalParticipant, role: str, *args: Any, auto: bool = False, **kwargs: Any) -> Any:
-        named: dict[str, Any] = dict(zip(params, args, strict=False))
-        for key, value in kwargs.items():
-            named["step" if key == "step_id" else key] = value
-        if auto:  # the auto player is not a person: it goes straight to the engine
-            return getattr(self._engine, name)(role, *args, auto=True, **kwargs)
-        return self.send(name, role, **named)
-
-    method.__name__ = name
-    method.__doc__ = f"`{name}` as the local person (through the hub)."
-    return method
-
-
-for _name in COMMANDS:
-    if _name not in ("assume", "renounce"):
-        setattr(LocalParticipant, _name, _command_method(_name))
-
-
 def attach(
-    engine: Any,
+    engine: Engine,
     log_path: Path,
     *,
     group: str | None,

@@ -7,23 +7,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from drillconsole.engine.commands import CommandError
+from drillconsole.engine.seat import DrillSeat
 from drillconsole.playbook.models import Authority, Step
+from drillconsole.ui.host import DrillHost
 from drillconsole.ui.screens.confirm import ConfirmScreen
-
-if TYPE_CHECKING:
-    from drillconsole.ui.app import DrillApp
 
 
 class ActingRole:
     """Mixin of the main screen's Operator: the role each command is sent as, and refusals with their reason."""
 
-    app: DrillApp
+    app: DrillHost
     role_fixed: str | None
 
     if TYPE_CHECKING:  # provided by MainScreen and Operator
 
         @property
-        def engine(self) -> Any: ...
+        def seat(self) -> DrillSeat: ...
         def current_role(self) -> str: ...
         def switch_role(self, role: str) -> None: ...
         def command(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]: ...
@@ -50,14 +49,14 @@ class ActingRole:
         ):
             return None
         self.switch_role(owner)
-        self.command(self.engine.note, owner, f"console switched from acting as {role} to {owner} to {what}")
+        self.command(self.seat.note, owner, f"console switched from acting as {role} to {owner} to {what}")
         return owner
 
     async def step_actor(self, command: str, step: Step) -> str | None:
         """The role a step command is sent as: the acting role if it owns the step or may execute steps."""
 
         def may(role: str) -> bool:
-            return role == step.owner or Authority.execute_steps in self.engine.playbook.roles[role].authority
+            return role == step.owner or Authority.execute_steps in self.seat.playbook.roles[role].authority
 
         def why(role: str) -> str:
             return f"step {step.id} is owned by {step.owner}, and {role} lacks execute_steps authority"
@@ -66,13 +65,13 @@ class ActingRole:
 
     async def authority_actor(self, command: str, authority: Authority, what: str) -> str | None:
         """The role a command needing `authority` is sent as (asking to switch to a holder if needed)."""
-        holders = self.engine.playbook.roles_with(authority)
+        holders = self.seat.playbook.roles_with(authority)
         if not holders:
             self.app.notify(f"no role of this playbook may {what}", title="Refused", severity="error")
             return None
 
         def may(role: str) -> bool:
-            return authority in self.engine.playbook.roles[role].authority
+            return authority in self.seat.playbook.roles[role].authority
 
         def why(role: str) -> str:
             return f"to {what} needs {authority.value} authority: {', '.join(holders)} has it, {role} does not"
@@ -82,5 +81,5 @@ class ActingRole:
     def deny(self, role: str, command: str, reason: str, step_id: str | None = None) -> None:
         """Log a refusal in the session log (`access.denied`); a drill that has ended logs nothing more."""
         with contextlib.suppress(CommandError):
-            self.engine.deny(role, command, reason, step=step_id)
+            self.seat.deny(role, command, reason, step_id=step_id)
         self.app.refresh_now()

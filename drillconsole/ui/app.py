@@ -20,9 +20,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from drillconsole import resources
+from drillconsole.clock import SteeredClock
 from drillconsole.drill.wording import HIDDEN
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
+from drillconsole.ui.host import DrillHost
 from drillconsole.ui.housekeeping import close_prepared, freeze_startup_objects, screenshot_dir
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
@@ -31,6 +33,7 @@ from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from drillconsole.engine.seat import DrillSeat
     from drillconsole.launch import Prepared
     from drillconsole.ui.screens.main import MainScreen
 
@@ -59,7 +62,7 @@ def _import_main_screen() -> None:
     import drillconsole.ui.screens.review  # noqa: F401
 
 
-class DrillApp(App[int]):
+class DrillApp(DrillHost):
     """One drill on screen; the result is the exit code (0 restored, 1 otherwise, 2 bad input).
 
     Give it a `prepared` drill (tests, screenshots), or a `load` to run after
@@ -88,7 +91,7 @@ class DrillApp(App[int]):
         if (prepared is None) == (load is None):
             raise ValueError("give exactly one of `prepared` and `load`")
         self.prepared: Prepared | None = None
-        self.engine: Any = None
+        self._seat: DrillSeat | None = None
         self._load = load
         self.load_problems: list[str] = []
         """Why the drill could not be prepared (printed to stderr after the app closes)."""
@@ -105,10 +108,17 @@ class DrillApp(App[int]):
         if prepared is not None:
             self._adopt(prepared)
 
+    @property
+    def seat(self) -> DrillSeat:
+        """The console's seat at the drill: the fold to read and the commands to send (never the engine)."""
+        if self._seat is None:
+            raise RuntimeError("the drill is not prepared yet")
+        return self._seat
+
     def _adopt(self, prepared: Prepared) -> None:
         self.prepared = prepared
-        self.engine = prepared.engine
-        self.engine.subscribe(self._on_engine_event)
+        self._seat = prepared.seat
+        self.seat.subscribe(self._on_engine_event)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT, "-short")
@@ -173,10 +183,10 @@ class DrillApp(App[int]):
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
         self.call_after_refresh(freeze_startup_objects)
-        if self.engine.playbook.drill.environment == "production":  # a resumed production drill asks again
+        if self.seat.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm
 
-            self.push_screen(ProductionConfirm(self.engine.playbook.drill), self._production_answer)
+            self.push_screen(ProductionConfirm(self.seat.playbook.drill), self._production_answer)
         else:
             self.start_engine()
 
@@ -194,7 +204,7 @@ class DrillApp(App[int]):
 
     async def _run_engine(self) -> None:
         try:
-            outcome = await self.engine.run()
+            outcome = await self.seat.run()
         except Exception as exc:  # an engine bug must be visible, not a silent dead clock
             self.post_message(EngineFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -214,7 +224,7 @@ class DrillApp(App[int]):
             return
         events, self._events = self._events, []
         samples, self._samples = self._samples, False
-        now = self.engine.now()
+        now = self.seat.now()
         try:
             with self.batch_update():
                 main.show(now, events, samples)
@@ -227,7 +237,7 @@ class DrillApp(App[int]):
 
         screen = self.screen
         if isinstance(screen, GateModal) and screen.is_mounted:  # pushed but not yet composed: next refresh
-            gate = self.engine.state.gates[screen.step.id]
+            gate = self.seat.state.gates[screen.step.id]
             screen.gate_changed(gate.status, None if gate.expires_t is None else max(0.0, gate.expires_t - now))
 
     def _theme_changed(self, _theme: object) -> None:
@@ -243,8 +253,10 @@ class DrillApp(App[int]):
         self.notify(f"The drill ended: {message.outcome}", title="Drill over", timeout=8)
         from drillconsole.ui.screens.review import ReviewScreen
 
-        role = self.main_screen.current_role() if self.main_screen else next(iter(self.engine.playbook.roles))
-        self.push_screen(ReviewScreen(self.engine, role), lambda _: self.finish())
+        role = self.main_screen.current_role() if self.main_screen else next(iter(self.seat.playbook.roles))
+        self.push_screen(
+            ReviewScreen(self.seat, role, self.prepared.log_path if self.prepared else None), lambda _: self.finish()
+        )
 
     @on(EngineFailed)
     def _engine_failed(self, message: EngineFailed) -> None:
@@ -253,7 +265,7 @@ class DrillApp(App[int]):
     def finish(self) -> None:
         """Close the session log and exit with 0 if the drill was restored, else 1."""
         self.close_session()
-        self.exit(0 if self.engine.state.outcome == "restored" else 1)
+        self.exit(0 if self.seat.state.outcome == "restored" else 1)
 
     def close_session(self, reason: str = "console closed") -> None:
         """End an unfinished drill as aborted, then close the log (an unused log file is removed)."""
@@ -278,10 +290,10 @@ class DrillApp(App[int]):
 
     def action_request_quit(self) -> None:
         """Quit; mid-drill ask first and end the drill as aborted."""
-        if self.engine is None:  # still loading
+        if self._seat is None:  # still loading
             self.exit(1)
             return
-        s = self.engine.state
+        s = self.seat.state
         if not s.started or s.ended:
             self.finish()
             return
@@ -300,28 +312,28 @@ class DrillApp(App[int]):
             return
         self._quitting = True
         ender = self.main_screen.role_with("end_drill") if self.main_screen else ENGINE  # type: ignore[arg-type]
-        self.engine.end_drill(ender, "aborted", "quit from the console")
+        self.seat.end_drill(ender, "aborted", "quit from the console")
         self.finish()
 
     def toggle_pause(self) -> None:
         """Pause or resume the drill clock."""
-        clock = self.engine.clock
-        if not hasattr(clock, "pause"):
+        clock = self.seat.clock
+        if not isinstance(clock, SteeredClock):
             self.notify("this drill's clock cannot be paused", severity="error")
             return
         clock.resume() if clock.paused else clock.pause()
-        self.engine.wake()
+        self.seat.wake()
         self.notify("clock paused" if clock.paused else "clock resumed", timeout=2)
         self.refresh_now()
 
     def set_speed(self, speed: float) -> None:
         """Set the drill clock's speed (drill seconds per real second)."""
-        clock = self.engine.clock
-        if not hasattr(clock, "set_speed"):
+        clock = self.seat.clock
+        if not isinstance(clock, SteeredClock):
             self.notify("this drill's clock has a fixed speed", severity="error")
             return
         clock.set_speed(speed)
-        self.engine.wake()
+        self.seat.wake()
         self.notify(f"speed {speed:g}×", timeout=2)
         self.refresh_now()
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drillconsole.engine.engine import Engine, Player
 
 YIELD_EVERY = 50
 """Give the event loop a turn after this many instant wake-ups, so the UI never starves."""
@@ -56,17 +60,17 @@ class HeldClock:
 class UntilHold:
     """Wraps a player (e.g. the auto player) so it plays only until the held clock stops."""
 
-    def __init__(self, player: object, clock: HeldClock) -> None:
+    def __init__(self, player: Player, clock: HeldClock) -> None:
         self._player = player
         self._clock = clock
 
-    def next_time(self, engine: object) -> float | None:
+    def next_time(self, engine: Engine) -> float | None:
         """The wrapped player's next moment, or None once time holds."""
         if self._clock.holding:
             return None
-        return self._player.next_time(engine)  # type: ignore[attr-defined]
+        return self._player.next_time(engine)
 
-    def act(self, engine: object, now: float) -> None:
+    def act(self, engine: Engine, now: float) -> None:
         """Act as the wrapped player, never at or after the hold."""
         if not self._clock.holding:
-            self._player.act(engine, now)  # type: ignore[attr-defined]
+            self._player.act(engine, now)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from drillconsole.clock import SteeredClock
 from drillconsole.drill import flow
 from drillconsole.drill.wording import KINDS
+from drillconsole.ui.host import DrillHost
 from drillconsole.ui.operator import SPEEDS
-
-if TYPE_CHECKING:
-    from drillconsole.ui.app import DrillApp
+from drillconsole.ui.screens.main import MainScreen
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -48,15 +47,20 @@ class DrillCommands(ListedCommands):
     HIDDEN = ("Check item", "Uncheck item", "Timeline", "Speed", "Reject")
 
     @property
-    def drill_app(self) -> DrillApp:
-        return self.app  # type: ignore[return-value]
+    def drill_app(self) -> DrillHost:
+        assert isinstance(self.app, DrillHost)  # the provider is registered by DrillApp only
+        return self.app
+
+    def main_screen(self) -> MainScreen | None:
+        main = self.drill_app.main_screen
+        return main if isinstance(main, MainScreen) else None
 
     def _commands(self) -> list[Command]:
         app = self.drill_app
-        main = app.main_screen
+        main = self.main_screen()
         if main is None:
             return []
-        pb, state = app.engine.playbook, app.engine.state
+        pb, state = app.seat.playbook, app.seat.state
         out: list[Command] = []
         if not state.ended:
             out += self._step_commands()
@@ -79,8 +83,9 @@ class DrillCommands(ListedCommands):
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
-        if hasattr(app.engine.clock, "pause") and not state.ended:
-            paused = bool(getattr(app.engine.clock, "paused", False))
+        clock = app.seat.clock
+        if isinstance(clock, SteeredClock) and not state.ended:
+            paused = clock.paused
             out.append(("Resume the drill clock" if paused else "Pause the drill clock", app.toggle_pause, "key p"))
         for speed in SPEEDS:
             out.append((f"Speed: {speed:g}×", partial(app.set_speed, speed), "drill seconds per real second"))
@@ -98,11 +103,11 @@ class DrillCommands(ListedCommands):
     def _step_commands(self) -> list[Command]:
         """Step and gate commands that apply to each step as it stands (nothing to run twice or undo unrun)."""
         app = self.drill_app
-        main = app.main_screen
+        main = self.main_screen()
         assert main is not None
-        state = app.engine.state
+        state = app.seat.state
         out: list[Command] = []
-        for step in app.engine.playbook.steps:
+        for step in app.seat.playbook.steps:
             name = f"{step.title} ({step.id})"
             status = state.steps[step.id].status
             gate = state.gates.get(step.id)
@@ -137,7 +142,7 @@ class DrillCommands(ListedCommands):
         return out
 
     def _filter(self, role: str | None = "", kind: str | None = None) -> None:
-        main = self.drill_app.main_screen
+        main = self.main_screen()
         if main is None:
             return
         current_role, current_kind = main.timeline_filter()

@@ -33,12 +33,12 @@ def freeze_startup_objects() -> None:
 
 def close_prepared(prepared: Prepared, reason: str) -> None:
     """End a prepared drill's session: aborted if it is unfinished; an unused, empty log file is removed."""
-    log, engine = prepared.log, prepared.engine
+    log, seat = prepared.log, prepared.seat
     if log.closed:
         return
-    if engine.state.started and not engine.state.ended:
-        engine.end_drill(ENGINE, "aborted", reason)
+    if seat.state.started and not seat.state.ended:
+        seat.end_drill(ENGINE, "aborted", reason)
     log.close()
     path = prepared.log_path
-    if not engine.state.started and path.exists() and path.stat().st_size == 0:
+    if not seat.state.started and path.exists() and path.stat().st_size == 0:
         path.unlink()

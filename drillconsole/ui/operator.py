@@ -9,17 +9,16 @@ from textual import work
 
 from drillconsole.drill.wording import KINDS
 from drillconsole.engine.commands import CommandError
+from drillconsole.engine.seat import DrillSeat
 from drillconsole.playbook.models import Authority, Step
 from drillconsole.ui.acting import ActingRole
+from drillconsole.ui.host import DrillHost
 from drillconsole.ui.phrase import check_phrase
 from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.decision import DecisionModal
 from drillconsole.ui.screens.gate import GateApproval, GateModal
 from drillconsole.ui.screens.help import HelpScreen
 from drillconsole.ui.screens.prompt import TextPrompt
-
-if TYPE_CHECKING:
-    from drillconsole.ui.app import DrillApp
 
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 """Clock speeds the +/- keys step through."""
@@ -28,7 +27,7 @@ SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 class Operator(ActingRole):
     """Mixin of MainScreen: key actions and the commands behind them (the engine enforces every rule)."""
 
-    app: DrillApp
+    app: DrillHost
     role_fixed: str | None
 
     if TYPE_CHECKING:  # provided by MainScreen
@@ -47,8 +46,8 @@ class Operator(ActingRole):
     # --- plumbing ---------------------------------------------------------------
 
     @property
-    def engine(self) -> Any:
-        return self.app.engine
+    def seat(self) -> DrillSeat:
+        return self.app.seat
 
     def command(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
         """Send a command; on refusal notify the one-line reason. Returns (accepted, result)."""
@@ -63,7 +62,7 @@ class Operator(ActingRole):
     def _step(self, step_id: str | None) -> Step | None:
         if step_id is not None:
             self.select_step(step_id)
-            return self.engine.playbook.step(step_id)
+            return self.seat.playbook.step(step_id)
         step = self.selected_step()
         if step is None:
             self.app.notify("no step selected", severity="error")
@@ -72,9 +71,9 @@ class Operator(ActingRole):
     def role_with(self, authority: Authority) -> str:
         """The current role if it holds the authority, else the first role that does."""
         role = self.current_role()
-        if authority in self.engine.playbook.roles[role].authority:
+        if authority in self.seat.playbook.roles[role].authority:
             return role
-        holders = self.engine.playbook.roles_with(authority)
+        holders = self.seat.playbook.roles_with(authority)
         return holders[0] if holders else role
 
     # --- steps --------------------------------------------------------------------
@@ -85,7 +84,7 @@ class Operator(ActingRole):
         step = self._step(step_id)
         if step is None or (actor := await self.step_actor("run", step)) is None:
             return
-        ok, result = self.command(self.engine.run_step, actor, step.id)
+        ok, result = self.command(self.seat.run_step, actor, step.id)
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
@@ -97,7 +96,7 @@ class Operator(ActingRole):
         step = self._step(step_id)
         if step is None or (actor := await self.step_actor("retry", step)) is None:
             return
-        ok, result = self.command(self.engine.retry, actor, step.id)
+        ok, result = self.command(self.seat.retry, actor, step.id)
         if ok:
             self.follow_step(step.id)
         if ok and result == "gate requested":
@@ -115,11 +114,11 @@ class Operator(ActingRole):
 
     @work(group="dialog")
     async def _approve_step(self, step: Step) -> None:
-        if self.engine.state.gates[step.id].status != "requested":
+        if self.seat.state.gates[step.id].status != "requested":
             actor = await self.step_actor("request_gate", step)
             if actor is None:
                 return
-            ok, _ = self.command(self.engine.request_gate, actor, step.id)
+            ok, _ = self.command(self.seat.request_gate, actor, step.id)
             if not ok:
                 return
         await self.gate_dialog(step.id)
@@ -137,8 +136,8 @@ class Operator(ActingRole):
         """
         if isinstance(self.app.screen, GateModal):
             return
-        step = self.engine.playbook.step(step_id)
-        approvers, why = self.engine.allowed_approvers(step), ""
+        step = self.seat.playbook.step(step_id)
+        approvers, why = self.seat.allowed_approvers(step), ""
         if self.role_fixed is not None:  # a console bound to a role approves as that role or not at all
             if self.role_fixed in approvers:
                 approvers = [self.role_fixed]
@@ -155,13 +154,13 @@ class Operator(ActingRole):
             The engine is not called from the dialog's own key handler: the step it starts would run inside it.
             """
             assert step.gate is not None
-            gate = self.engine.state.gates[step_id]
+            gate = self.seat.state.gates[step_id]
             check = check_phrase(step.gate.phrase, approval.phrase)
             if not approval.approver:
                 reason = why or "no role may approve this gate"
             elif gate.status != "requested":
                 reason = f"gate of {step_id} is not awaiting approval ({gate.status})"
-            elif approval.approver not in self.engine.allowed_approvers(step) or (
+            elif approval.approver not in self.seat.allowed_approvers(step) or (
                 step.gate.two_person and approval.approver == gate.requested_by
             ):
                 reason = f"{approval.approver} may not approve the gate of {step_id} (two-person rule or authority)"
@@ -173,11 +172,11 @@ class Operator(ActingRole):
             return reason
 
         preferred = self.role_fixed or self.current_role()
-        modal = GateModal(step, self.engine.playbook, approvers, preferred, submit=refusal, why_nobody=why)
+        modal = GateModal(step, self.seat.playbook, approvers, preferred, submit=refusal, why_nobody=why)
         approval = await self.app.push_screen_wait(modal)
         if approval is None:
             return
-        ok, _ = self.command(self.engine.approve, approval.approver, step_id, approval.phrase)
+        ok, _ = self.command(self.seat.approve, approval.approver, step_id, approval.phrase)
         if ok:
             self.follow_step(step_id)
 
@@ -191,7 +190,7 @@ class Operator(ActingRole):
     async def _reject(self, step_id: str) -> None:
         reason = await self.app.push_screen_wait(TextPrompt("Reject gate", f"Why is {step_id} refused?", ok="Reject"))
         if reason is not None:
-            self.command(self.engine.reject, self.role_fixed or self.current_role(), step_id, reason)
+            self.command(self.seat.reject, self.role_fixed or self.current_role(), step_id, reason)
 
     @work(group="dialog")
     async def action_skip_step(self, step_id: str | None = None) -> None:
@@ -202,7 +201,7 @@ class Operator(ActingRole):
         prompt = TextPrompt("Skip step", f"Why skip '{step.title}' ({step.id})?", ok="Skip")
         reason = await self.app.push_screen_wait(prompt)
         if reason is not None:
-            self.command(self.engine.skip, actor, step.id, reason)
+            self.command(self.seat.skip, actor, step.id, reason)
 
     @work(group="dialog")
     async def action_undo_step(self, step_id: str | None = None) -> None:
@@ -214,14 +213,14 @@ class Operator(ActingRole):
             ConfirmScreen("Undo step", f"Undo '{step.title}' ({step.id})? Its undo action runs now.", yes="Undo")
         )
         if sure:
-            self.command(self.engine.undo, actor, step.id)
+            self.command(self.seat.undo, actor, step.id)
 
     # --- decision, checklist, notes --------------------------------------------------
 
     @work(group="dialog")
     async def action_decide(self) -> None:
         """Open the decision dialog as a role with declare_rollback authority; before any trigger, say why not."""
-        pb, s = self.engine.playbook, self.engine.state
+        pb, s = self.seat.playbook, self.seat.state
         step = pb.decision_step
         role = self.current_role()
         if step is None:
@@ -244,7 +243,7 @@ class Operator(ActingRole):
         proposed = next((p for p in (pb.trigger(tid).proposes for _, tid in s.fired_order) if p), None)
         choice = await self.app.push_screen_wait(DecisionModal(list(step.options), proposed, actor))
         if choice is not None:
-            self.command(self.engine.decide, actor, choice.option, choice.rationale)
+            self.command(self.seat.decide, actor, choice.option, choice.rationale)
 
     def action_check_item(self, role: str | None = None, item: str | None = None) -> None:
         """Check (or uncheck) the highlighted item as the role of its tab (the palette switches to the role)."""
@@ -255,10 +254,10 @@ class Operator(ActingRole):
         if item is None:
             self.app.notify(f"{role} has no checklist items", severity="error")
             return
-        if self.engine.state.checklist[(role, item)].checked:
-            self.command(self.engine.uncheck, role, item)
+        if self.seat.state.checklist[(role, item)].checked:
+            self.command(self.seat.uncheck, role, item)
         else:
-            self.command(self.engine.check, role, item)
+            self.command(self.seat.check, role, item)
 
     @work(group="dialog")
     async def action_note(self) -> None:
@@ -266,7 +265,7 @@ class Operator(ActingRole):
         role = self.current_role()
         text = await self.app.push_screen_wait(TextPrompt("Note", f"Note as {role}:", ok="Add note"))
         if text is not None:
-            self.command(self.engine.note, role, text)
+            self.command(self.seat.note, role, text)
 
     # --- views, clock, end ------------------------------------------------------------
 
@@ -280,7 +279,7 @@ class Operator(ActingRole):
 
         focused = self.app.focused
         if isinstance(focused, StepTable):
-            steps = self.engine.playbook.steps
+            steps = self.seat.playbook.steps
             if number <= len(steps):
                 focused.select(steps[number - 1].id)
             return
@@ -295,7 +294,7 @@ class Operator(ActingRole):
     def action_filter_role(self) -> None:
         """Cycle the timeline's role filter: all, engine, then each role."""
         role, kind = self.timeline_filter()
-        choices: list[str | None] = [None, "engine", *self.engine.playbook.roles]
+        choices: list[str | None] = [None, "engine", *self.seat.playbook.roles]
         self.set_timeline_filter(choices[(choices.index(role) + 1) % len(choices)], kind)
 
     def action_filter_kind(self) -> None:
@@ -310,7 +309,7 @@ class Operator(ActingRole):
 
     def action_speed(self, delta: int) -> None:
         """Step the clock speed up or down."""
-        speed = getattr(self.engine.clock, "speed", 1.0)
+        speed = getattr(self.seat.clock, "speed", 1.0)
         index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
         self.app.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, index + delta))])
 
@@ -322,7 +321,7 @@ class Operator(ActingRole):
             return
         question = f"End the drill now as {role}? It ends as restored once verification passed, otherwise as aborted."
         if await self.app.push_screen_wait(ConfirmScreen("End drill", question, yes="End drill")):
-            self.command(self.engine.end, role)
+            self.command(self.seat.end, role)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -54,7 +54,10 @@ class ParticipantApp(DrillApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.remote.on_arrival = lambda: self.post_message(self.Arrived())
+        self.remote.on_arrival = self._arrived
+
+    def _arrived(self) -> None:
+        self.post_message(self.Arrived())
 
     def on_participant_app_arrived(self, _message: ParticipantApp.Arrived) -> None:
         self._soon()

@@ -70,14 +70,14 @@ def check_phrase(expected: str, typed: str) -> PhraseCheck:
     folded = "".join(_fold(c) for c in typed)
     if "".join(_fold(c) for c in expected[: len(typed)]) == folded:
         # Same letters up to case and look-alikes: compare position by position (a diff would realign).
-        bad = {i for i, (got, want) in enumerate(zip(typed, expected, strict=False)) if got != want}
-        first = min(bad)
+        differ = {i for i, (got, want) in enumerate(zip(typed, expected, strict=False)) if got != want}
+        first = min(differ)
         got, want = typed[first], expected[first]
         kind = "case differs" if got.lower() == want.lower() else "look-alike"
         reason = f"{kind} at character {first + 1}: typed {char_name(got)}, the phrase has {char_name(want)}"
-        if len(bad) > 1:
-            reason += f" ({len(bad)} characters differ)"
-        return PhraseCheck(False, reason, _mark(typed, bad))
+        if len(differ) > 1:
+            reason += f" ({len(differ)} characters differ)"
+        return PhraseCheck(False, reason, _mark(typed, differ))
     matcher = difflib.SequenceMatcher(a=typed, b=expected, autojunk=False)
     bad: set[int] = set()
     reason = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drillconsole.drill.state import GateView, StepView
+from drillconsole.drill.views import GateView, StepView
 from drillconsole.drill.wording import format_clock, format_duration
 from drillconsole.playbook.models import Band, Signal, Step
 

@@ -29,12 +29,12 @@ def steady_cursors() -> None:
 
 async def settle(app: Any, pilot: Any, timeout: float = 60.0) -> None:
     """Wait until a held drill stands still at its hold and the screen shows it (`timeout` only bounds a failure)."""
-    engine = app.engine
+    seat = app.seat
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        held = isinstance(engine.clock, HeldClock) and engine.clock.holding
-        if (held or engine.state.ended) and engine.idle:
+        held = isinstance(seat.clock, HeldClock) and seat.clock.holding
+        if (held or seat.state.ended) and seat.idle:
             break
         if loop.time() > deadline:
             raise TimeoutError(f"the drill did not reach its hold within {timeout:g}s")

@@ -104,7 +104,7 @@ async def _fan_out(kind: str, with_participants: bool) -> dict[str, Any]:
         nats.start()
     team = {"person": "operator", "roles": [], "nats": nats.url("engine") if nats else None}
     prepared = prepare(_playbook(workdir), log_dir=workdir / "logs", team=team)
-    engine = prepared.engine.engine
+    engine = prepared.engine
     written: dict[int, float] = {}
     engine.log.observers.append(lambda e, _l: written.__setitem__(e.seq, time.monotonic()))
     run = asyncio.get_running_loop().create_task(engine.run())
@@ -113,7 +113,7 @@ async def _fan_out(kind: str, with_participants: bool) -> dict[str, Any]:
     out = str(workdir / "participants.json")
     proc = None
     if with_participants:
-        where = str(prepared.engine.server.path) if kind == "socket" else nats.url("alice")  # type: ignore[union-attr]
+        where = str(prepared.seat.server.path) if kind == "socket" else nats.url("alice")  # type: ignore[union-attr]
         if kind == "nats":
             from drillconsole.team.nats import NatsBridge
 
@@ -128,7 +128,7 @@ async def _fan_out(kind: str, with_participants: bool) -> dict[str, Any]:
         while not Path(ready).exists():
             assert proc.poll() is None
             await asyncio.sleep(0.02)
-    hub = prepared.engine.hub
+    hub = prepared.seat.hub
     hub.join("bench", "uid:bench", "socket", ["commander"])
     from drillconsole.team.protocol import Command
 
@@ -194,11 +194,11 @@ async def _catch_up() -> tuple[float, float]:
     workdir = Path(tempfile.mkdtemp(prefix="teamcatch-"))
     os.environ["DRILLCONSOLE_KEY_DIR"] = str(workdir / "keys")
     prepared = prepare(_playbook(workdir), log_dir=workdir / "logs", team={"person": "op", "roles": []})
-    engine = prepared.engine.engine
+    engine = prepared.engine
     run = asyncio.get_running_loop().create_task(engine.run())
     while not engine.state.started:
         await asyncio.sleep(0.01)
-    hub = prepared.engine.hub
+    hub = prepared.seat.hub
     hub.join("bench", "uid:bench", "socket", ["observer"])
     for i in range(CATCH_UP - engine.log.next_seq):
         hub.dispatch("bench", Command(id=f"c{i}", name="note", role="observer", args={"text": f"n{i}"}))
@@ -209,7 +209,7 @@ async def _catch_up() -> tuple[float, float]:
     t0 = time.monotonic()
     read_log(prepared.log_path)
     disk = time.monotonic() - t0
-    follower = Follower(prepared.engine.server.path, "late")
+    follower = Follower(prepared.seat.server.path, "late")
     t0 = time.monotonic()
     await follower.join()
     task = asyncio.get_running_loop().create_task(follower.run())
@@ -236,7 +236,7 @@ def _screen_updates(n: int = 200) -> tuple[list[float], float]:
     workdir = Path(tempfile.mkdtemp(prefix="teamscreen-"))
     os.environ["DRILLCONSOLE_KEY_DIR"] = str(workdir / "keys")
     prepared = prepare(_playbook(workdir), log_dir=workdir / "logs", team={"person": "op", "roles": []})
-    engine, hub = prepared.engine.engine, prepared.engine.hub
+    engine, hub = prepared.engine, prepared.seat.hub
     written: dict[int, float] = {}
     engine.log.observers.append(lambda e, _l: written.__setitem__(e.seq, time.monotonic()))
     loop = asyncio.new_event_loop()
@@ -252,7 +252,7 @@ def _screen_updates(n: int = 200) -> tuple[list[float], float]:
     thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
     thread.start()
     started.wait(30)
-    remote = RemoteEngine(prepared.engine.server.path, "viewer", [])
+    remote = RemoteEngine(prepared.seat.server.path, "viewer", [])
     shown: list[tuple[float, int]] = []
 
     import drillconsole.ui.app as app_module
@@ -265,7 +265,7 @@ def _screen_updates(n: int = 200) -> tuple[list[float], float]:
             shown.append((time.monotonic(), self.remote._state.seq))
 
     async def drive() -> None:
-        app = Measured(remote, prepared.engine.server.path, steady=True)
+        app = Measured(remote, prepared.seat.server.path, steady=True)
         async with app.run_test(size=(160, 50)):
             await asyncio.sleep(0.5)
             first = engine.log.next_seq

@@ -132,3 +132,39 @@ def test_a_real_clock_drill_killed_with_sigkill_resumes_to_restored(tmp_path: Pa
     assert code == 0
     assert after[: len(before)] == before
     assert after[-2].type == "session.ended" and after[-2].data["outcome"] == "restored"
+
+
+def _resume_cli(log: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "drillconsole", "run", str(DEMO), "--headless", "--auto", "--virtual-clock"]
+    return subprocess.run([*cmd, "--resume", str(log), "--quiet"], capture_output=True, text=True, timeout=120)
+
+
+def test_a_drill_killed_right_after_it_started_resumes_into_its_first_phase(tmp_path: Path) -> None:
+    """Killed between `session.started` and the first phase (a soak kill at 0.1 s found it): still restored."""
+    full = prepare(DEMO, log_dir=tmp_path / "full", virtual_clock=True, players=[AutoPlayer()])
+    try:
+        asyncio.run(full.engine.run())
+    finally:
+        full.log.close()
+    first_line = full.log_path.read_bytes().split(b"\n")[0] + b"\n"
+    log = tmp_path / "cut.jsonl"
+    log.write_bytes(first_line)
+    done = _resume_cli(log)
+    assert done.returncode == 0, done.stderr
+    events = read_log(log).events
+    assert [e.type for e in events[:3]] == ["session.started", "session.resumed", "phase.entered"]
+    assert events[-2].type == "session.ended" and events[-2].data["outcome"] == "restored"
+
+
+@pytest.mark.parametrize("content", [b"", b'{"v":2,"seq":0,"t":0.0,"ts":"2026-'], ids=["empty", "half-a-line"])
+def test_a_drill_killed_before_its_first_whole_line_starts_again_from_the_beginning(
+    tmp_path: Path, content: bytes
+) -> None:
+    log = tmp_path / "crashed.jsonl"
+    log.write_bytes(content)
+    done = _resume_cli(log)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == f"{log}: nothing was logged before the crash; the drill starts from the beginning"
+    report = read_log(log)
+    assert report.ok and report.events[0].type == "session.started"
+    assert report.events[-2].data["outcome"] == "restored"

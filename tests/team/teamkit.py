@@ -38,10 +38,10 @@ class TeamDrill:
 
     def __init__(self, prepared: Any) -> None:
         self.prepared = prepared
-        self.local = prepared.engine
-        self.engine = prepared.engine.engine
-        self.hub = prepared.engine.hub
-        self.server = prepared.engine.server
+        self.local = prepared.seat
+        self.engine = prepared.engine
+        self.hub = prepared.seat.hub
+        self.server = prepared.seat.server
         self.socket = self.server.path
         self.followers: list[Follower] = []
         self.task: asyncio.Task[Any] | None = None

@@ -52,13 +52,13 @@ def test_join_follow_prints_the_drill_and_the_group_option_shares_the_socket(
     monkeypatch.setenv("DRILLCONSOLE_KEY_DIR", str(tmp_path / "keys"))
     group = grp.getgrnam("nogroup")
     prepared = prepare(playbook_path, log_dir=tmp_path / "logs", team={"group": "nogroup", "person": "op", "roles": []})
-    server = prepared.engine.server
+    server = prepared.seat.server
     real = Path(identity.connect_path(server.path))
     st = os.stat(real)
     assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == group.gr_gid
 
     async def scenario() -> str:
-        engine = prepared.engine.engine
+        engine = prepared.engine
         run = asyncio.get_running_loop().create_task(engine.run())
         while not engine.state.started:
             await asyncio.sleep(0.01)

@@ -202,3 +202,21 @@ async def test_the_console_alone_holds_every_role_until_someone_claims_one(team:
     assert [(e.data["person"], e.data["reason"]) for e in renounced] == [("operator", "handed to alice")]
     with pytest.raises(CommandError, match=r"operator does not hold role tech \(held by alice\)"):
         team.local.note("tech", "still mine?")  # the console no longer acts for a role it handed over
+
+
+async def test_a_participant_console_logs_its_own_refusal_under_its_person(team: TeamDrill) -> None:
+    """The gate dialog refuses a wrong phrase before sending it: the refusal is still logged, as that person."""
+    bob = await team.join("bob", ["steward"])
+    reason = "the confirm phrase does not match (case differs at character 1)"
+    result = await bob.command("deny", "steward", command="approve", reason=reason, step="gated")
+    assert not result.ok and result.reason == reason
+    denied = by_type(team.events(), EventType.ACCESS_DENIED)[-1]
+    assert (denied.by, denied.actor, denied.data["command"], denied.data["step"]) == (
+        "bob",
+        "steward",
+        "approve",
+        "gated",
+    )
+    # A person cannot log a refusal for a role they do not hold.
+    result = await bob.command("deny", "commander", command="decide", reason="not mine")
+    assert not result.ok and "commander" in (result.reason or "")

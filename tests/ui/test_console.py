@@ -63,7 +63,7 @@ async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Pa
         assert isinstance(app.screen, LoadingScreen)
         assert "loading playbook… demo.yaml" in str(app.screen.query_one("#loading-what", Static).render())
         await wait_for(pilot, lambda: app.main_screen is not None and app.screen is app.main_screen, "the main screen")
-        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         await pilot.press("q", "y")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_value == 1
@@ -75,7 +75,7 @@ async def test_a_production_drill_loaded_after_the_first_frame_still_asks_first(
     app = DrillApp(load=ConsoleLoad(production_playbook(tmp_path), options))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
-        assert not app.engine_started and not app.engine.state.started
+        assert not app.engine_started and not app.seat.state.started
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_value == 2
@@ -86,13 +86,13 @@ async def test_production_drill_starts_only_after_typing_its_id(tmp_path: Path) 
     app = DrillApp(fast_drill(tmp_path, playbook=production_playbook(tmp_path)))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ProductionConfirm), "the production confirmation")
-        assert not app.engine_started and not app.engine.state.started
+        assert not app.engine_started and not app.seat.state.started
         await pilot.press(*"fraud-scorer")
         await pilot.press("enter")
         assert not app.engine_started, "a partial id must not start the drill"
         await pilot.press(*"-v42-rollback")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         assert app.main_screen.query_one("#production-banner")  # type: ignore[union-attr]
         env = next(e for e in log_events_now(app) if e.type == "session.started").data["environment"]
         assert env == "production"
@@ -105,7 +105,7 @@ async def test_cancelling_the_production_confirmation_starts_nothing(tmp_path: P
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_value == 2
-    assert not app.engine.state.started
+    assert not app.seat.state.started
     assert not app.prepared.log_path.exists(), "an unused session log is removed"
 
 
@@ -117,11 +117,11 @@ def log_events_now(app: DrillApp) -> list[Any]:
 async def test_quitting_mid_drill_asks_then_ends_aborted(demo_app: Any) -> None:
     app = demo_app(speed=5.0)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
-        assert not app.engine.state.ended and app.is_running
+        assert not app.seat.state.ended and app.is_running
         await pilot.press("ctrl+c")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -190,17 +190,17 @@ async def test_the_palette_runs_what_is_typed_and_offers_only_what_applies(tmp_p
 async def test_role_view_acts_as_that_role(tmp_path: Path) -> None:
     app = DrillApp(fast_drill(tmp_path, speed=5.0), role="tech_lead")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.engine.state.started, "the drill to start")
+        await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         checklists = app.main_screen.query_one(Checklists)  # type: ignore[union-attr]
         assert checklists.roles == ["tech_lead"]
         checklists.table("tech_lead").focus()
         await pilot.press("c")
-        assert app.engine.state.checklist[("tech_lead", "dashboards")].by == "tech_lead"
+        assert app.seat.state.checklist[("tech_lead", "dashboards")].by == "tech_lead"
         await palette(pilot, app, "Pause the drill clock")
-        await wait_for(pilot, lambda: app.engine.clock.paused, "the clock to pause")
+        await wait_for(pilot, lambda: app.seat.clock.paused, "the clock to pause")
         assert any(n.startswith("Resume the drill clock") for n in palette_names(app))
-        frozen = app.engine.now()
+        frozen = app.seat.now()
         await refreshes(pilot, app.main_screen, "show")  # three refreshes later the clock has not moved
-        assert app.engine.now() == frozen
+        assert app.seat.now() == frozen
         await pilot.press("p")
-        assert not app.engine.clock.paused
+        assert not app.seat.clock.paused

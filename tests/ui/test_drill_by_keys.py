@@ -36,15 +36,15 @@ async def act_as(pilot: Any, app: DrillApp, role: str) -> None:
 async def check_item(pilot: Any, app: DrillApp, role: str, item: str) -> None:
     """Act as the role, jump to its checklist with l, pick the item by its number and check it with c."""
     await act_as(pilot, app, role)
-    rows = [i.id for i in app.engine.playbook.roles[role].checklist]
+    rows = [i.id for i in app.seat.playbook.roles[role].checklist]
     await pilot.press("l", str(rows.index(item) + 1), "c")
-    assert app.engine.state.checklist[(role, item)].checked, f"{role}/{item} not checked"
-    assert app.engine.state.checklist[(role, item)].by == role
+    assert app.seat.state.checklist[(role, item)].checked, f"{role}/{item} not checked"
+    assert app.seat.state.checklist[(role, item)].by == role
 
 
 async def run_step(pilot: Any, app: DrillApp, step_id: str) -> None:
     """Act as the step's owner, go to the step list, pick the step by its number and press r."""
-    step = app.engine.playbook.step(step_id)
+    step = app.seat.playbook.step(step_id)
     await act_as(pilot, app, step.owner)
     table = app.main_screen.query_one(StepTable)  # type: ignore[union-attr]
     table.focus()
@@ -56,7 +56,7 @@ async def run_step(pilot: Any, app: DrillApp, step_id: str) -> None:
 
 async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
     app = demo_app(speed=20.0)
-    state = app.engine.state
+    state = app.seat.state
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: state.started, "the drill to start")
         for role, item in [

@@ -63,7 +63,7 @@ def drill_with_bad_sources(tmp_path: Path) -> Prepared:
         playbook_text=base.engine.playbook_text,
         sources=sources,
     )
-    return Prepared(engine, base.log, pb, base.log_path)
+    return Prepared(engine, base.log, pb, base.log_path, engine)
 
 
 def panel_text(app: DrillApp, signal: str) -> str:

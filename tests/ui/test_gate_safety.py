@@ -76,7 +76,7 @@ async def test_random_keys_never_run_the_gated_step_unapproved(tmp_path: Path) -
                 table.focus()
                 table.select(GATED)
             await pilot.press(*[rng.choice(KEYS) for _ in range(20)])
-        assert app.engine.state.started
+        assert app.seat.state.started
     events = log_events(prepared)
     approved = False
     for event in events:

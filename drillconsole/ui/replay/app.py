@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from drillconsole import resources
 from drillconsole.replay import ReplaySession, Transport
+from drillconsole.ui.host import ReplayHost
 from drillconsole.ui.replay.commands import ReplayCommands
 from drillconsole.ui.replay.screen import ReplayScreen
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
@@ -21,7 +22,7 @@ REFRESH_HZ = 8.0
 UI_DIR = Path(__file__).resolve().parent.parent
 
 
-class ReplayApp(App[int]):
+class ReplayApp(ReplayHost):
     """A replayed drill; there is no engine, so nothing on screen can send a command."""
 
     CSS_PATH = [UI_DIR / "app.tcss", UI_DIR / "replay" / "replay.tcss"]

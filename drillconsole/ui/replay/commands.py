@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from drillconsole.replay import SPEEDS
 from drillconsole.ui.commands import ListedCommands
+from drillconsole.ui.host import ReplayHost
 from drillconsole.ui.present import clock
-
-if TYPE_CHECKING:
-    from drillconsole.ui.replay.app import ReplayApp
+from drillconsole.ui.replay.screen import ReplayScreen
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -22,10 +20,10 @@ class ReplayCommands(ListedCommands):
     HIDDEN = ("Go to T", "Speed", "Timeline")  # markers and speeds appear when searched
 
     def _commands(self) -> list[Command]:
-        app: ReplayApp = self.app  # type: ignore[assignment]
-        screen = app.replay_screen
-        if screen is None:
+        app = self.app
+        if not isinstance(app, ReplayHost) or not isinstance(app.replay_screen, ReplayScreen):
             return []
+        screen = app.replay_screen
         out: list[Command] = [
             ("Play / pause", screen.action_play_pause, "play the replay or hold it"),
             ("Next event", partial(screen.action_step_event, 1), "skip to the next event (samples skipped)"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -31,9 +30,6 @@ from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
 from drillconsole.ui.widgets.timeline import Timeline
 
-if TYPE_CHECKING:
-    from drillconsole.ui.replay.app import ReplayApp
-
 
 def banner(warning: str) -> str:
     """The warning banner's text: what is wrong with the log, and what the replay shows instead."""
@@ -44,8 +40,7 @@ def banner(warning: str) -> str:
 class ReplayScreen(Screen[None]):
     """A drill as it stood at the replay position; keys move the position, none can change the drill."""
 
-    BINDINGS = REPLAY_KEYS
-    app: ReplayApp
+    BINDINGS = [*REPLAY_KEYS]
 
     def __init__(self, session: ReplaySession, transport: Transport, wall: Callable[[], float]) -> None:
         super().__init__(id="replay")

@@ -22,7 +22,7 @@ def record_demo(folder: Path, *, name: str = DEMO_LOG) -> Path:
         resources.bundled_playbook("demo"), log_dir=folder / "sessions", virtual_clock=True, players=[AutoPlayer()]
     )
     try:
-        asyncio.run(prepared.engine.run())
+        asyncio.run(prepared.seat.run())
     finally:
         prepared.log.close()
     target = folder / name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
@@ -14,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from drillconsole.drill import flow
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Step
+from drillconsole.ui.host import DrillHost
 from drillconsole.ui.keys import MAIN_KEYS
 from drillconsole.ui.messages import RoleViewChanged, StepHighlighted
 from drillconsole.ui.operator import Operator
@@ -24,9 +23,6 @@ from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
 from drillconsole.ui.widgets.timeline import Timeline
-
-if TYPE_CHECKING:
-    from drillconsole.ui.app import DrillApp
 
 NARROW = 100
 """Below this many columns the left column narrows, signals go compact and the step list drops columns."""
@@ -44,8 +40,8 @@ MIN_SIZE = (72, 20)
 class MainScreen(Operator, Screen[None]):
     """The drill at a glance; its keys are inactive while a dialog is open."""
 
-    BINDINGS = MAIN_KEYS
-    app: DrillApp
+    BINDINGS = [*MAIN_KEYS]
+    app: DrillHost
 
     def __init__(self, role: str | None) -> None:
         super().__init__(id="main")
@@ -56,8 +52,8 @@ class MainScreen(Operator, Screen[None]):
         self._focus_before: Widget | None = None
 
     def compose(self) -> ComposeResult:
-        engine = self.app.engine
-        state, pb = engine.state, engine.playbook
+        seat = self.app.seat
+        state, pb = seat.state, seat.playbook
         yield DrillHeader(state, id="header")
         if pb.drill.environment == "production":
             yield Static("⚠ PRODUCTION — steps of this drill change live systems", id="production-banner")
@@ -74,13 +70,13 @@ class MainScreen(Operator, Screen[None]):
                 with Vertical(id="steps-box") as box:
                     box.border_title = "Steps"
                     yield StepTable(state, id="steps")
-                    yield StepDetail(state, engine, id="step-detail")
+                    yield StepDetail(state, seat, id="step-detail")
                 yield Timeline(pb, id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(StepTable).focus()
-        first = self.app.engine.playbook.steps[0].id
+        first = self.app.seat.playbook.steps[0].id
         self.query_one(StepDetail).step_id = first
         self._size_class(self.app.size.width, self.app.size.height)
 
@@ -89,7 +85,7 @@ class MainScreen(Operator, Screen[None]):
 
     def _size_class(self, width: int, height: int) -> None:
         """Pick the layout for the terminal size (the TCSS does the rest)."""
-        signals = len(self.app.engine.playbook.signals)
+        signals = len(self.app.seat.playbook.signals)
         # Full signal panels (3 rows each) only when a usable checklist (12 rows) still fits below them.
         compact = width < NARROW or height < 3 * signals + 2 + 12 + 3
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
@@ -116,7 +112,7 @@ class MainScreen(Operator, Screen[None]):
     def show(self, now: float, events: list[Event], samples: bool) -> None:
         """Update every widget in place from the engine state."""
         app = self.app
-        clock = app.engine.clock
+        clock = app.seat.clock
         facts = HeaderFacts(
             now, bool(getattr(clock, "paused", False)), float(getattr(clock, "speed", 1.0)), self.current_role()
         )
@@ -140,7 +136,7 @@ class MainScreen(Operator, Screen[None]):
         step_id = self._advance_from
         if step_id is None:
             return
-        state = self.app.engine.state
+        state = self.app.seat.state
         status = state.steps[step_id].status
         if status in ("pending", "running"):
             return  # still waiting for its gate, or running
@@ -159,7 +155,7 @@ class MainScreen(Operator, Screen[None]):
 
     def selected_step(self) -> Step | None:
         step_id = self.query_one(StepTable).step_id
-        return None if step_id is None else self.app.engine.playbook.step(step_id)
+        return None if step_id is None else self.app.seat.playbook.step(step_id)
 
     def select_step(self, step_id: str) -> None:
         self.query_one(StepTable).select(step_id)
@@ -216,7 +212,7 @@ class MainScreen(Operator, Screen[None]):
             self._advance_from = None  # the operator moved on by hand
         detail = self.query_one(StepDetail)
         detail.step_id = event.step_id
-        detail.show(self.app.engine.now())
+        detail.show(self.app.seat.now())
 
     @on(DataTable.RowSelected, "ChecklistTable")
     def _item_chosen(self, event: DataTable.RowSelected) -> None:

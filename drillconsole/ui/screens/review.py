@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Select, Static
 from drillconsole.drill import metrics
 from drillconsole.drill.wording import format_duration
 from drillconsole.engine.commands import CommandError
+from drillconsole.engine.seat import DrillSeat
 from drillconsole.report.history import Comparison, compare, earlier_drills
 from drillconsole.ui.screens.confirm import ChoiceScreen
 from drillconsole.ui.widgets.drill_picture import drill_picture
@@ -75,13 +76,14 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = [("ctrl+s", "close", "Close the drill")]
 
-    def __init__(self, engine: Any, role: str) -> None:
+    def __init__(self, seat: DrillSeat, role: str, log_path: Path | None = None) -> None:
         super().__init__()
-        self._engine = engine
+        self._seat = seat
+        self._log_path = log_path
         self._role = role
 
     def compose(self) -> ComposeResult:
-        s = self._engine.state
+        s = self._seat.state
         h = metrics.compute(s)
         tone = "band-ok" if h.outcome == "restored" else "band-critical"
         roles = [(rid, rid) for rid in s.playbook.roles]
@@ -115,11 +117,11 @@ class ReviewScreen(Screen[None]):
 
     def _earlier(self) -> list[Comparison]:
         """This drill against earlier drills of the same playbook in the log folder (empty without a log)."""
-        path = getattr(getattr(self._engine, "log", None), "path", None)
+        path = self._log_path
         if path is None:
             return []
-        now = metrics.headline_values(metrics.compute(self._engine.state))
-        return compare(now, earlier_drills(path, self._engine.playbook.drill.id))
+        now = metrics.headline_values(metrics.compute(self._seat.state))
+        return compare(now, earlier_drills(path, self._seat.playbook.drill.id))
 
     def on_mount(self) -> None:
         self.query_one("#lesson", Input).focus()
@@ -133,10 +135,10 @@ class ReviewScreen(Screen[None]):
         """The picture at the width its panel got once laid out beside the numbers."""
         picture = self.query_one("#picture", Static)
         width = max(30, picture.content_region.width - 1)
-        picture.update("\n".join(drill_picture(self._engine.state, width)))
+        picture.update("\n".join(drill_picture(self._seat.state, width)))
 
     def _list(self) -> None:
-        s = self._engine.state
+        s = self._seat.state
         self.query_one("#lessons", Static).update(
             "\n".join(f"  • {escape(x['text'])}" for x in s.lessons) or "  [dim]none yet[/dim]"
         )
@@ -150,7 +152,7 @@ class ReviewScreen(Screen[None]):
     def _add_lesson(self) -> bool:
         field = self.query_one("#lesson", Input)
         try:
-            self._engine.lesson(self._role, field.value)
+            self._seat.lesson(self._role, field.value)
         except CommandError as exc:
             self.notify(str(exc), severity="error")
             return False
@@ -168,7 +170,7 @@ class ReviewScreen(Screen[None]):
             due.focus()
             return False
         try:
-            self._engine.action_item(self._role, text.value, owner, due.value.strip())
+            self._seat.action_item(self._role, text.value, owner, due.value.strip())
         except CommandError as exc:
             self.notify(str(exc), severity="error")
             return False

@@ -17,15 +17,19 @@ class LiveText(Static):
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self._live_markup: str | None = None
 
+    def _height(self, width: int) -> int:
+        """Lines the content takes at `width` (measured as Textual's own Widget does, with its styles)."""
+        return self.visual.get_height(self.styles, width)  # type: ignore[arg-type]
+
     def show_markup(self, markup: str) -> bool:
         """Show `markup` if it changed; a layout pass only when the number of lines does. True if it changed."""
         if markup == self._live_markup:
             return False
         self._live_markup = markup
         width = self.content_size.width
-        before = self.visual.get_height(self.styles, width) if width else -1
+        before = self._height(width) if width else -1
         self.update(markup, layout=False)
         self.clear_cached_dimensions()
-        if not width or self.visual.get_height(self.styles, width) != before:
+        if not width or self._height(width) != before:
             self.refresh(layout=True)
         return True

@@ -15,7 +15,7 @@ from textual.style import Style
 from textual.visual import Visual
 from textual.widget import Widget
 
-from drillconsole.drill.state import SignalView
+from drillconsole.drill.views import SignalView
 from drillconsole.playbook.models import Signal
 from drillconsole.ui.present import band_look, format_value, spark, thresholds
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from textual.markup import escape
 
@@ -69,6 +69,12 @@ def result_text(result: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+class Approvers(Protocol):
+    """Who may approve a gate now: the live drill's rules, or the replay's at the replayed moment."""
+
+    def allowed_approvers(self, step: Step) -> list[str]: ...
+
+
 class StepDetail(LiveText):
     """Detail pane of the selected step."""
 
@@ -81,10 +87,10 @@ class StepDetail(LiveText):
     }
     """
 
-    def __init__(self, state: DrillState, engine: Any, **kwargs: object) -> None:
+    def __init__(self, state: DrillState, seat: Approvers, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._state = state
-        self._engine = engine
+        self._seat = seat
         self.step_id: str | None = None
 
     def show(self, now: float) -> None:
@@ -117,7 +123,7 @@ class StepDetail(LiveText):
         lines += _what(step, pb)
         if step.gate is not None:
             gate = s.gates[step.id]
-            allowed = ", ".join(self._engine.allowed_approvers(step)) or "nobody"
+            allowed = ", ".join(self._seat.allowed_approvers(step)) or "nobody"
             rule = " (two-person)" if step.gate.two_person else ""
             lines.append(
                 f"[b]Gate: [/b]{GATE_WORDS.get(gate.status, gate.status)} · approvers {escape(allowed)}{rule}"
