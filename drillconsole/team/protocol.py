@@ -39,8 +39,13 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "action_item": ("text", "owner", "due"),
     "assume": (),
     "renounce": ("reason",),
+    "deny": ("command", "reason", "step"),
 }
-"""Every command a participant may send, with the argument names it takes (all acting as `role`)."""
+"""Every command a participant may send, with the argument names it takes (all acting as `role`).
+
+`deny` records a refusal the participant's own console made before sending
+anything (a key their roles do not allow): logged as their `access.denied`.
+"""
 
 Scalar = str | int | float | bool | None
 

@@ -158,6 +158,11 @@ class RemoteEngine:
         """The roles this person holds now."""
         return [r for r, p in self.state.holders.items() if p == self.person]
 
+    @property
+    def held_roles(self) -> list[str]:
+        """The roles this person holds now (the console offers only what they allow)."""
+        return self.roles
+
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         """Call `listener(event)` for each event as the console reads it (those before joining first)."""
         self._listeners.append(listener)
