@@ -159,3 +159,33 @@ async def test_the_participant_console_over_nats_approves_as_the_data_steward(
         await asyncio.to_thread(bob.close)
     approved = served.events("gate.approved")
     assert [(e.by, e.actor) for e in approved] == [("bob", "steward")]
+
+
+def test_join_over_nats_follow_prints_the_drill_until_it_ends(served: ServedDrill, broker: NatsServer) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drillconsole",
+            "join",
+            "--nats",
+            broker.url("alice"),
+            "--drill",
+            "mini",
+            "--role",
+            "tech",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().strip() == "joined mini as alice holding tech"
+        served.call(served.engine.end_drill, "engine", "aborted", "test over")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "alice" in out and "aborted" in out.splitlines()[-1]
