@@ -338,6 +338,7 @@ class NatsFollower:
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
+                inbox_prefix=f"_INBOX.{self.person}",  # answers and events come to the person's own inboxes
                 error_cb=_quiet,
                 disconnected_cb=self._down,
                 reconnected_cb=self._up,

@@ -189,3 +189,29 @@ def test_join_over_nats_follow_prints_the_drill_until_it_ends(served: ServedDril
         proc.kill()
     assert proc.returncode == 0, err
     assert "alice" in out and "aborted" in out.splitlines()[-1]
+
+
+async def test_a_person_cannot_read_the_answers_sent_to_someone_else(served: ServedDrill, broker: NatsServer) -> None:
+    import nats
+
+    refused: list[Exception] = []
+
+    async def collect(exc: Exception) -> None:
+        refused.append(exc)
+
+    nc = await nats.connect(broker.url("alice"), error_cb=collect)
+    try:
+        await nc.subscribe("_INBOX.bob.>")  # bob's answers and event deliveries
+        await nc.flush()
+        await wait_async(lambda: bool(refused), "the broker's refusal")
+    finally:
+        await nc.close()
+    assert "permissions violation for subscription" in str(refused[0]).lower()
+    assert "_inbox.bob.>" in str(refused[0]).lower()
+
+
+async def wait_async(condition: object, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
