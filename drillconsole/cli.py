@@ -263,6 +263,13 @@ def _start(playbook: Path, options: dict[str, object]) -> int:
 @click.option("--token", default=None, help="An invite token (`drillconsole invite`); also $DRILLCONSOLE_TOKEN.")
 @click.option("--log-dir", default=None, type=click.Path(path_type=Path), help="Where session logs go (for --drill).")
 @click.option("--follow", is_flag=True, help="No console: print each event as a line (scripts, SSH without a TTY).")
+@click.option(
+    "--nats",
+    "nats_url",
+    default=None,
+    metavar="URL",
+    help="Join over NATS JetStream with --drill ID (nats://user:pass@host; the user is you).",
+)
 def join(
     socket_path: Path | None,
     drill_id: str | None,
@@ -271,16 +278,23 @@ def join(
     token: str | None,
     log_dir: Path | None,
     follow: bool,
+    nats_url: str | None,
 ) -> None:
     """Join a running drill as a participant: your roles' console, live."""
-    from drillconsole.team.commands import follow_command, resolve_join
+    from drillconsole.team.commands import follow_command, resolve_join, resolve_nats_join
 
-    path, person, token = resolve_join(socket_path, drill_id, as_person, token, log_dir)
+    path: Path | None
+    nats: tuple[str, str] | None = None
+    if nats_url is not None:
+        nats, person = resolve_nats_join(nats_url, socket_path, drill_id, as_person, token)
+        path, token = None, None
+    else:
+        path, person, token = resolve_join(socket_path, drill_id, as_person, token, log_dir)
     if follow or not sys.stdout.isatty():
-        sys.exit(follow_command(path, person, list(roles), token))
+        sys.exit(follow_command(path, person, list(roles), token, nats))
     from drillconsole.ui.participant import run_participant_console
 
-    sys.exit(run_participant_console(path, person, list(roles), token))
+    sys.exit(run_participant_console(path, person, list(roles), token, nats))
 
 
 @main.command()

@@ -136,6 +136,11 @@ class Engine:
         return self.recorder.emit(type, actor, data, auto=auto, by=by)
 
     @property
+    def held_roles(self) -> None:
+        """The engine itself is no person: the roles are the console's to choose (`--role`, or all)."""
+        return None
+
+    @property
     def idle(self) -> bool:
         """No action, poll or backfill is in flight."""
         return self.tasks.idle

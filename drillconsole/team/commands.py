@@ -9,6 +9,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -65,12 +66,35 @@ def resolve_join(
     return find_socket(socket_path, drill_id, log_dir), who(as_person, token), token
 
 
-def follow_command(path: Path, person: str, roles: list[str], token: str | None) -> int:
+def resolve_nats_join(
+    url: str, socket_path: Path | None, drill_id: str | None, as_person: str | None, token: str | None
+) -> tuple[tuple[str, str], str]:
+    """(url, drill id) and the person of a `join --nats`: `--as`, else the URL's user, else the login name."""
+    from urllib.parse import urlsplit
+
+    if socket_path is not None:
+        raise JoinProblem("give a SOCKET or --nats URL, not both")
+    if drill_id is None:
+        raise JoinProblem("--nats needs --drill ID (the drill's id in its playbook)")
+    if token or os.environ.get("DRILLCONSOLE_TOKEN"):
+        raise JoinProblem("invites are for the socket: over NATS the broker's user (in the URL) says who you are")
+    try:
+        user = urlsplit(url).username
+    except ValueError:
+        user = None
+    return (url, drill_id), who(as_person or user, None)
+
+
+def follow_command(
+    path: Path | None, person: str, roles: list[str], token: str | None, nats: tuple[str, str] | None = None
+) -> int:
     """`join --follow`: print each event as a line until the drill ends; returns the exit code."""
-    return asyncio.run(_follow_lines(path, person, roles, token))
+    return asyncio.run(_follow_lines(path, person, roles, token, nats))
 
 
-async def _follow_lines(path: Path, person: str, roles: list[str], token: str | None) -> int:
+async def _follow_lines(
+    path: Path | None, person: str, roles: list[str], token: str | None, nats: tuple[str, str] | None
+) -> int:
     def show(event: Event) -> None:
         line = describe_event(event)
         if line is not None:
@@ -79,7 +103,14 @@ async def _follow_lines(path: Path, person: str, roles: list[str], token: str | 
     def note(text: str) -> None:
         click.echo(f"note: {text}", err=True)
 
-    follower = Follower(path, person, roles, token=token, on_event=show, on_resync=note, on_note=note)
+    follower: Any
+    if nats is not None:
+        from drillconsole.team.nats import NatsFollower
+
+        follower = NatsFollower(nats[0], nats[1], person, roles, on_event=show, on_note=note)
+    else:
+        assert path is not None
+        follower = Follower(path, person, roles, token=token, on_event=show, on_resync=note, on_note=note)
     try:
         await follower.join()
     except JoinError as exc:

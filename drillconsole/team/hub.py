@@ -211,6 +211,12 @@ class Hub:
             if reason is not None:
                 raise CommandError(reason)
             return None
+        if command.name == "deny":  # the person's console refused a key: logged like a refusal of the engine's
+            step = command.args.get("step")
+            reason = str(command.args.get("reason") or "refused by the console")[:500]
+            name = str(command.args.get("command") or "?")[:64]
+            self.deny(person, name, reason, command.role, step if isinstance(step, str) else None)
+            return None
         if command.name == "renounce":
             self.renounce(person, command.role, str(command.args.get("reason") or ""))
             return None

@@ -23,6 +23,7 @@ from typing import Any
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
 from drillconsole.log.lines import check_line
+from drillconsole.team.follower import JoinError
 from drillconsole.team.hub import Hub, JoinRefused
 from drillconsole.team.protocol import (
     NAME,
@@ -223,6 +224,14 @@ class NatsBridge:
             self.published = seq + 1
             self._progress.set()
 
+    async def _published_through(self, seq: int, grace: float = 2.0) -> None:
+        """Wait (up to `grace` seconds) until the stream holds log seq `seq`."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                while self.status == "connected" and self.published <= seq:
+                    self._progress.clear()
+                    await self._progress.wait()
+
     async def _command(self, msg: Any) -> None:
         person = msg.subject.rsplit(".", 1)[-1]
         try:
@@ -243,6 +252,7 @@ class NatsBridge:
             welcome = Welcome(
                 protocol=PROTOCOL, drill=self.hub.state.playbook.drill.id, person=person, roles=roles, from_seq=0
             )
+            await self._published_through(self.hub.state.seq)  # the stream shows the join before the welcome
             await msg.respond(encode(welcome))
             return
         if person not in self.hub.state.participants:
@@ -267,46 +277,101 @@ def _file_lines(path: Any) -> list[bytes]:
 
 
 class NatsFollower:
-    """A participant over NATS: follows the stream from its last seq and sends commands on its own subject."""
+    """A participant over NATS: follows the stream from its last seq and sends commands on its own subject.
+
+    It has the shape of the socket's `Follower` (`join`, `run`, `caught_up`,
+    `command`, `close`), so `RemoteEngine` and the participant console use
+    either. The broker's user is who the person is: the subject names them and
+    the broker's permissions stop anyone else publishing on it. nats-py
+    reconnects by itself and the ordered consumer resumes after the last event
+    held; a command is resent with the same id until answered, so it has one
+    effect however often it is delivered.
+    """
 
     def __init__(
         self,
         url: str,
         drill: str,
         person: str,
+        roles: list[str] | None = None,
         *,
         user: str | None = None,
         password: str | None = None,
         on_event: Callable[[Event], None] | None = None,
+        on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.url, self.user, self.password = url, user, password
         self.person = person
+        self.roles = list(roles or [])
+        self.drill = drill
         self.stream, self.subject, commands = subjects(drill)
         self.command_subject = f"{commands}.{person}"
         self.on_event = on_event
+        self.on_note = on_note
         self.last_seq = -1
         self.last_hash: str | None = None
+        self.welcome: Welcome | None = None
+        self.caught_up = asyncio.Event()
+        self.ended = False
+        self._head = -1
         self._changed = asyncio.Event()
+        self._closed = asyncio.Event()
         self._nc: Any = None
         self._sub: Any = None
 
     async def join(self, roles: list[str] | None = None) -> Welcome:
-        """Connect, say hello (claiming roles), and follow the stream from the first event not held."""
-        from nats.js.api import ConsumerConfig, DeliverPolicy
+        """Connect, say hello (claiming roles), and follow the stream from the first event not held.
 
-        self._nc = await require_nats().connect(
-            self.url, user=self.user, password=self.password, connect_timeout=2, error_cb=_quiet
-        )
-        answer = await self._nc.request(
-            self.command_subject, encode(Hello(protocol=PROTOCOL, person=self.person, roles=roles or [])), timeout=5
-        )
-        welcome: Welcome = _answer(answer.data, Welcome)
-        js = self._nc.jetstream()
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.last_seq + 2)
-        self._sub = await js.subscribe(
-            self.subject, stream=self.stream, ordered_consumer=True, config=config, cb=self._take
-        )
+        Raises JoinError with one line when the broker or the engine refuses, or does not answer.
+        """
+        if roles is not None:
+            self.roles = list(roles)
+        try:
+            require_nats()
+            from nats.js.api import ConsumerConfig, DeliverPolicy
+
+            self._nc = await require_nats().connect(
+                self.url,
+                user=self.user,
+                password=self.password,
+                connect_timeout=2,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                inbox_prefix=f"_INBOX.{self.person}",  # answers and events come to the person's own inboxes
+                error_cb=_quiet,
+                disconnected_cb=self._down,
+                reconnected_cb=self._up,
+            )
+            hello = Hello(protocol=PROTOCOL, person=self.person, roles=self.roles)
+            answer = await self._nc.request(self.command_subject, encode(hello), timeout=5)
+            welcome: Welcome = _answer(answer.data, Welcome)
+            js = self._nc.jetstream()
+            self._head = (await js.stream_info(self.stream)).state.last_seq - 1
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.last_seq + 2)
+            self._sub = await js.subscribe(
+                self.subject, stream=self.stream, ordered_consumer=True, config=config, cb=self._take
+            )
+        except ProtocolError as exc:
+            await self.close()
+            raise JoinError(str(exc)) from None
+        except NatsUnavailable as exc:
+            raise JoinError(str(exc)) from None
+        except Exception as exc:  # refused, no engine on this drill, a permissions violation, unreachable
+            await self.close()
+            raise JoinError(f"{_redacted(self.url)}: cannot join drill {self.drill} over NATS ({_why(exc)})") from None
+        self.welcome = welcome
+        if self.last_seq >= self._head:
+            self.caught_up.set()
         return welcome
+
+    async def _down(self) -> None:
+        if self.on_note is not None and not self._closed.is_set():
+            self.on_note("the broker is unreachable; the drill carries on at the engine (reconnecting)")
+
+    async def _up(self) -> None:
+        if self.on_note is not None:
+            self.on_note("reconnected to the broker")
 
     async def _take(self, msg: Any) -> None:
         event, _ = check_line(msg.data)
@@ -315,9 +380,19 @@ class NatsFollower:
         if self.last_hash is not None and event.prev != self.last_hash:
             return
         self.last_seq, self.last_hash = event.seq, event.hash
+        if event.type == EventType.SESSION_ENDED:
+            self.ended = True
         if self.on_event is not None:
             self.on_event(event)
+        if self.last_seq >= self._head:
+            self.caught_up.set()
         self._changed.set()
+        if self.ended:
+            self._closed.set()
+
+    async def run(self) -> None:
+        """Follow until the drill ends or `close()` (nats-py reconnects meanwhile)."""
+        await self._closed.wait()
 
     async def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
         """Wait until event `seq` has arrived."""
@@ -327,18 +402,45 @@ class NatsFollower:
                 await self._changed.wait()
 
     async def command(
-        self, name: str, role: str, *, id: str | None = None, timeout: float = 5.0, **args: Any
+        self, name: str, role: str, *, id: str | None = None, timeout: float | None = 5.0, **args: Any
     ) -> Result:
-        """Send one command as this person and wait for the answer (resend with the same id after a timeout)."""
+        """Send one command as this person and wait for the answer, resending it (same id) until `timeout`."""
         command = Command(id=id or uuid.uuid4().hex, name=name, role=role, args=args)
-        answer = await self._nc.request(self.command_subject, encode(command), timeout=timeout)
-        result: Result = _answer(answer.data, Result)
-        return result
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (timeout if timeout is not None else 30.0)
+        while True:
+            attempt = max(0.1, min(2.0, deadline - loop.time()))
+            try:
+                answer = await self._nc.request(self.command_subject, encode(command), timeout=attempt)
+                result: Result = _answer(answer.data, Result)
+                return result
+            except ProtocolError as exc:
+                return Result(id=command.id, ok=False, reason=str(exc))
+            except Exception as exc:  # no answer yet (broker down, engine restarting): resend with the same id
+                if loop.time() >= deadline:
+                    return Result(id=command.id, ok=False, reason=f"no answer from the engine over NATS ({_why(exc)})")
+                await asyncio.sleep(0.2)
 
     async def close(self) -> None:
         """Disconnect."""
+        self._closed.set()
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
         if self._nc is not None:
-            await self._nc.close()
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+
+
+def _why(exc: Exception) -> str:
+    """A NATS error in a few words (nats-py's messages start with 'nats: ')."""
+    text = str(exc).removeprefix("nats: ").strip()
+    return text or type(exc).__name__
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
 def _answer(data: bytes, kind: type[Any]) -> Any:

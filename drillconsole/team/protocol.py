@@ -37,11 +37,15 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "end": ("outcome", "reason"),
     "lesson": ("text",),
     "action_item": ("text", "owner", "due"),
-    "deny": ("command", "reason", "step"),
     "assume": (),
     "renounce": ("reason",),
+    "deny": ("command", "reason", "step"),
 }
-"""Every command a participant may send, with the argument names it takes (all acting as `role`)."""
+"""Every command a participant may send, with the argument names it takes (all acting as `role`).
+
+`deny` records a refusal the participant's own console made before sending
+anything (a key their roles do not allow): logged as their `access.denied`.
+"""
 
 RENAMED = {"step": "step_id"}
 """Protocol argument names that the engine's command processor spells differently."""

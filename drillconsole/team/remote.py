@@ -3,7 +3,7 @@
 The console reads `state`, `playbook`, `clock` and `now()` and calls the
 command methods synchronously. Here `state` is the fold of the events received
 (folded on the reader's thread, when it reads), and each command is sent over
-the socket and answered before the call returns: refused, it raises
+the socket (or NATS) and answered before the call returns: refused, it raises
 `CommandError` with the engine's reason; accepted, the state already holds
 what it wrote.
 """
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillconsole.drill import rules
 from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
@@ -27,6 +27,9 @@ from drillconsole.engine.seat import SentCommands
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook, Step
 from drillconsole.team.follower import Follower, JoinError
+
+if TYPE_CHECKING:
+    from drillconsole.team.nats import NatsFollower
 
 ANSWER_TIMEOUT = 15.0
 """Seconds a command waits for the engine's answer (it is resent across reconnects meanwhile)."""
@@ -68,7 +71,16 @@ class FollowClock:
 class RemoteEngine(SentCommands):
     """A participant's stand-in for the engine (see the module's docstring)."""
 
-    def __init__(self, socket_path: Path, person: str, roles: list[str], token: str | None = None) -> None:
+    def __init__(
+        self,
+        socket_path: Path | None,
+        person: str,
+        roles: list[str],
+        token: str | None = None,
+        *,
+        nats: tuple[str, str] | None = None,
+    ) -> None:
+        """Join over the drill's socket, or over NATS with `nats=(url, drill id)` (the broker's user is the person)."""
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self.notes: list[str] = []
         """Things the participant should be told (resync, reconnects); the console shows and clears them."""
@@ -79,16 +91,28 @@ class RemoteEngine(SentCommands):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="drillconsole-follower", daemon=True)
         self._thread.start()
-        self.follower = Follower(
-            socket_path,
-            person,
-            roles,
-            token=token,
-            on_event=self._arrived,
-            on_resync=lambda why: self._inbox.put((_RESYNC, why)),
-            on_note=lambda text: self._inbox.put(("note", text)),
-        )
-        self._call(self.follower.join(), ANSWER_TIMEOUT)
+        self.follower: Follower | NatsFollower
+        if nats is not None:
+            from drillconsole.team.nats import NatsFollower
+
+            url, drill = nats
+            self.follower = NatsFollower(url, drill, person, roles, on_event=self._arrived, on_note=self._note)
+        else:
+            assert socket_path is not None
+            self.follower = Follower(
+                socket_path,
+                person,
+                roles,
+                token=token,
+                on_event=self._arrived,
+                on_resync=lambda why: self._inbox.put((_RESYNC, why)),
+                on_note=self._note,
+            )
+        try:
+            self._call(self.follower.join(), ANSWER_TIMEOUT)
+        except JoinError:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            raise
         self._done: Future[None] = asyncio.run_coroutine_threadsafe(self.follower.run(), self._loop)
         self._call(asyncio.wait_for(self.follower.caught_up.wait(), 120), 125)
         first = self._inbox.get(timeout=5)
@@ -110,6 +134,11 @@ class RemoteEngine(SentCommands):
 
     def _arrived(self, event: Event) -> None:
         self._inbox.put(("event", event))
+        if self.on_arrival is not None:
+            self.on_arrival()
+
+    def _note(self, text: str) -> None:
+        self._inbox.put(("note", text))
         if self.on_arrival is not None:
             self.on_arrival()
 
@@ -169,6 +198,11 @@ class RemoteEngine(SentCommands):
     def roles(self) -> list[str]:
         """The roles this person holds now."""
         return [r for r, p in self.state.holders.items() if p == self.person]
+
+    @property
+    def held_roles(self) -> list[str]:
+        """The roles this person holds now (the console offers only what they allow)."""
+        return self.roles
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         """Call `listener(event)` for each event as the console reads it (those before joining first)."""

@@ -106,6 +106,14 @@ class LocalParticipant(SentCommands):
         return self.hub.roles_of(self.person)
 
     @property
+    def held_roles(self) -> list[str]:
+        """The roles the local person holds now (before their first command: the ones they will claim, if free)."""
+        if self.joined:
+            return self.hub.roles_of(self.person)
+        wanted = self.claimed if self.claimed is not None else list(self.engine.playbook.roles)
+        return [r for r in wanted if self.state.holders.get(r) in (None, self.person)]
+
+    @property
     def solo(self) -> bool:
         """One person holds every role."""
         return bool(self.state.solo)

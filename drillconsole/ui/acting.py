@@ -26,6 +26,7 @@ class ActingRole:
         def current_role(self) -> str: ...
         def switch_role(self, role: str) -> None: ...
         def command(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]: ...
+        def held_roles(self) -> list[str]: ...
 
     def refuse(self, role: str, command: str, reason: str, step_id: str | None = None) -> None:
         """Show a refusal with its reason, and log it."""
@@ -35,15 +36,22 @@ class ActingRole:
     async def acting_role(
         self, command: str, may: Callable[[str], bool], owner: str, why: Callable[[str], str], what: str
     ) -> str | None:
-        """The role to send a command as: the acting role if it may; otherwise ask to act as `owner` (logged
-        as a note), or refuse with the reason when the console is bound to a role with `--role`."""
+        """The role to send a command as: the acting role if it may and is held; otherwise another held role
+        that may — asking first (logged as a note), except on a console bound with `--role`, which acts as a
+        role handed to its person mid-drill without asking — or refuse with the reason when no held role may."""
         role = self.current_role()
-        if may(role):
+        held = self.held_roles()
+        if may(role) and role in held:
             return role
-        if self.role_fixed is not None:
-            self.refuse(role, command, f"this console acts as {role} (--role): {why(role)}")
+        able = [r for r in held if may(r)]
+        reason = why(role) if not may(role) else f"you do not hold {role} (you hold {', '.join(held) or 'no role'})"
+        if not able:
+            self.refuse(role, command, f"this console acts as {role} (--role): {reason}" if self.role_fixed else reason)
             return None
-        question = f"{why(role)}.\nAct as {owner} from now on? The switch is noted in the session log."
+        owner = owner if owner in able else able[0]
+        if self.role_fixed is not None:
+            return owner
+        question = f"{reason}.\nAct as {owner} from now on? The switch is noted in the session log."
         if not await self.app.push_screen_wait(
             ConfirmScreen(f"Act as {owner}?", question, yes=f"Act as {owner}", no="Cancel")
         ):

@@ -1,4 +1,4 @@
-"""The command palette provider: every key action, plus themes, speeds and role views."""
+"""The command palette provider: every key action the held roles allow, plus themes, speeds and role views."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from drillconsole.clock import SteeredClock
-from drillconsole.drill import flow
+from drillconsole.drill import flow, offer
 from drillconsole.drill.wording import KINDS
 from drillconsole.ui.host import DrillHost
 from drillconsole.ui.operator import SPEEDS
@@ -42,7 +42,8 @@ class ListedCommands(Provider):
 
 
 class DrillCommands(ListedCommands):
-    """Commands of the drill, built from the playbook and the current state."""
+    """Commands of the drill, built from the playbook, the current state and the roles this console's person holds
+    (a command none of them may do is not offered, as its key is not: see `ui/offering.py`)."""
 
     HIDDEN = ("Check item", "Uncheck item", "Timeline", "Speed", "Reject")
 
@@ -61,13 +62,14 @@ class DrillCommands(ListedCommands):
         if main is None:
             return []
         pb, state = app.seat.playbook, app.seat.state
+        held = main.held_roles()
         out: list[Command] = []
         if not state.ended:
-            out += self._step_commands()
-            if state.fired_order and state.decision is None:
+            out += self._step_commands(held)
+            if state.fired_order and state.decision is None and main.not_offered("decide") is None:
                 out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
             for rid, item in pb.checklist_items():
-                if main.role_fixed not in (None, rid):
+                if main.role_fixed not in (None, rid) or rid not in held:
                     continue
                 verb = "Uncheck item" if state.checklist[(rid, item.id)].checked else "Check item"
                 out.append(
@@ -77,9 +79,9 @@ class DrillCommands(ListedCommands):
                         f"{verb.split()[0].lower()} it as {rid}",
                     )
                 )
-        if not state.ended:
+        if not state.ended and held:
             out.append(("Add a note", main.action_note, "a timeline note as the current role"))
-        for rid in [main.role_fixed] if main.role_fixed else list(pb.roles):
+        for rid in [main.role_fixed] if main.role_fixed else [r for r in pb.roles if r in held]:
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))
@@ -95,13 +97,13 @@ class DrillCommands(ListedCommands):
             out.append(
                 (f"Timeline: kind {kind or 'all'}", partial(self._filter, kind=kind or ""), "show one kind of event")
             )
-        if not state.ended:
+        if not state.ended and main.not_offered("end_drill") is None:
             out.append(("End the drill", main.action_end_drill, "restored once verified, otherwise aborted"))
         out.append(("Help: keys", main.action_help, "every key of the console"))
         return out
 
-    def _step_commands(self) -> list[Command]:
-        """Step and gate commands that apply to each step as it stands (nothing to run twice or undo unrun)."""
+    def _step_commands(self, held: list[str]) -> list[Command]:
+        """Step and gate commands that apply to each step as it stands and that a held role may give."""
         app = self.drill_app
         main = self.main_screen()
         assert main is not None
@@ -114,16 +116,20 @@ class DrillCommands(ListedCommands):
             ready = status == "pending" and flow.blocker(state, step) is None
             if step.kind == "decision":
                 continue
-            if ready and (gate is None or gate.status != "requested"):
+            runs = offer.executes(app.seat.playbook, held, step)
+            approves = offer.approves(app.seat.playbook, held, step, gate.requested_by if gate else None)
+            if not runs and not approves:
+                continue
+            if runs and ready and (gate is None or gate.status != "requested"):
                 help_text = "a gated step asks for approval first" if step.gate else "run it now"
                 out.append((f"Run step: {name}", partial(main.action_run_step, step.id), help_text))
-            if status == "failed":
+            if runs and status == "failed":
                 out.append((f"Retry step: {name}", partial(main.action_retry_step, step.id), "run a failed step again"))
-            if status in ("pending", "failed"):
+            if runs and status in ("pending", "failed"):
                 out.append((f"Skip step: {name}", partial(main.action_skip_step, step.id), "skip it, with a reason"))
-            if step.undo is not None and status == "succeeded":
+            if runs and step.undo is not None and status == "succeeded":
                 out.append((f"Undo step: {name}", partial(main.action_undo_step, step.id), "reverse a succeeded step"))
-            if gate is not None and (gate.status == "requested" or ready):
+            if approves and gate is not None and (gate.status == "requested" or (ready and runs)):
                 out.append(
                     (
                         f"Approve gate: {name}",
@@ -131,7 +137,7 @@ class DrillCommands(ListedCommands):
                         "type the confirm phrase as an allowed approver",
                     )
                 )
-            if gate is not None and gate.status == "requested":
+            if approves and gate is not None and gate.status == "requested":
                 out.append(
                     (
                         f"Reject gate: {name}",

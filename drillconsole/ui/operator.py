@@ -138,15 +138,15 @@ class Operator(ActingRole):
             return
         step = self.seat.playbook.step(step_id)
         approvers, why = self.seat.allowed_approvers(step), ""
-        if self.role_fixed is not None:  # a console bound to a role approves as that role or not at all
-            if self.role_fixed in approvers:
-                approvers = [self.role_fixed]
-            else:
-                why = (
-                    f"this console acts as {self.role_fixed} (--role), who may not approve this gate "
-                    f"(approvers: {', '.join(approvers) or 'nobody'})"
-                )
-                approvers = []
+        held = self.held_roles()  # a console approves only as a role its person holds
+        if not any(r in held for r in approvers):
+            who = (
+                f"this console acts as {self.role_fixed} (--role)"
+                if self.role_fixed
+                else f"you hold {', '.join(held) or 'no role'}"
+            )
+            why = f"{who}, who may not approve this gate (approvers: {', '.join(approvers) or 'nobody'})"
+        approvers = [r for r in approvers if r in held]
 
         def refusal(approval: GateApproval) -> str | None:
             """Why the engine would refuse this approval (logged), or None: the dialog closes and the engine decides.

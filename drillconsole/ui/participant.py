@@ -33,8 +33,9 @@ class ParticipantApp(DrillApp):
     class Arrived(Message):
         """Events arrived from the engine (posted from the follower's thread: post_message is thread-safe)."""
 
-    def __init__(self, remote: RemoteEngine, socket_path: Path, **kwargs: Any) -> None:
-        prepared = Prepared(remote, _Departure(remote), remote.playbook, socket_path)
+    def __init__(self, remote: RemoteEngine, socket_path: Path | None = None, **kwargs: Any) -> None:
+        where = socket_path if socket_path is not None else Path.cwd() / f"{remote.playbook.drill.id}.nats"
+        prepared = Prepared(remote, _Departure(remote), remote.playbook, where)
         roles = remote.roles
         super().__init__(prepared, role=roles[0] if len(roles) == 1 else None, **kwargs)
         self.remote = remote
@@ -81,10 +82,12 @@ class ParticipantApp(DrillApp):
         self.exit(0)
 
 
-def run_participant_console(socket_path: Path, person: str, roles: list[str], token: str | None) -> int:
-    """Join and open the console; 2 with one line when the engine refuses."""
+def run_participant_console(
+    socket_path: Path | None, person: str, roles: list[str], token: str | None, nats: tuple[str, str] | None = None
+) -> int:
+    """Join (over the socket, or NATS with `nats=(url, drill id)`) and open the console; 2 with one line when refused."""
     try:
-        remote = RemoteEngine(socket_path, person, roles, token)
+        remote = RemoteEngine(socket_path, person, roles, token, nats=nats)
     except JoinError as exc:
         print(f"drillconsole: {exc}", file=sys.stderr)
         return 2

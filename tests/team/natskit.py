@@ -1,8 +1,9 @@
-"""A real nats-server on a free loopback port, with JetStream and per-user permissions like the README's."""
+"""A real nats-server on a free loopback port, with JetStream and the README's per-user permissions."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,24 +36,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_config() -> str:
+    """The nats-server config the README gives (the block with `authorization`), exactly as printed there."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    found = [b for b in blocks if "authorization {" in b and "jetstream" in b]
+    assert len(found) == 1, "the README gives one nats-server config"
+    return found[0]
+
+
 def config(port: int, store: Path) -> str:
-    """The README's server config: the engine publishes events, each person only commands as themselves."""
-    return f"""
-listen: 127.0.0.1:{port}
-jetstream {{ store_dir: "{store}" }}
-authorization {{
-  users = [
-    {{ user: engine, password: {USERS["engine"]}, permissions: {{
-        publish: ["drill.*.events", "$JS.API.>", "_INBOX.>"], subscribe: ["drill.*.commands.*", "_INBOX.>"] }} }}
-    {{ user: alice, password: {USERS["alice"]}, permissions: {{
-        publish: ["drill.*.commands.alice", "$JS.API.CONSUMER.>", "$JS.API.STREAM.INFO.>", "$JS.ACK.>", "$JS.FC.>"],
-        subscribe: ["drill.*.events", "_INBOX.>"] }} }}
-    {{ user: bob, password: {USERS["bob"]}, permissions: {{
-        publish: ["drill.*.commands.bob", "$JS.API.CONSUMER.>", "$JS.API.STREAM.INFO.>", "$JS.ACK.>", "$JS.FC.>"],
-        subscribe: ["drill.*.events", "_INBOX.>"] }} }}
-  ]
-}}
-"""
+    """The README's server config, on a loopback port with a scratch store and the test users' passwords.
+
+    Only the address, the store and the "…" passwords change, so the permissions under test are the README's.
+    """
+    text = readme_config()
+    for old, new in ((" 0.0.0.0:4222", f" 127.0.0.1:{port}"), ('"/var/lib/nats"', f'"{store}"')):
+        assert old in text, f"the README's config no longer has {old!r}"
+        text = text.replace(old, new)
+    for user, password in USERS.items():
+        old = f'user: {user}, password: "…"'
+        assert old in text, f"the README's config has no user {user}"
+        text = text.replace(old, f'user: {user}, password: "{password}"')
+    return text
 
 
 class NatsServer:

@@ -15,6 +15,7 @@ from drillconsole.playbook.models import Step
 from drillconsole.ui.host import DrillHost
 from drillconsole.ui.keys import MAIN_KEYS
 from drillconsole.ui.messages import RoleViewChanged, StepHighlighted
+from drillconsole.ui.offering import Offering
 from drillconsole.ui.operator import Operator
 from drillconsole.ui.widgets.alerts import Alerts
 from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
@@ -37,8 +38,8 @@ MIN_SIZE = (72, 20)
 """Below this size the console shows what size it needs instead of panels nobody can read."""
 
 
-class MainScreen(Operator, Screen[None]):
-    """The drill at a glance; its keys are inactive while a dialog is open."""
+class MainScreen(Operator, Offering, Screen[None]):
+    """The drill at a glance; its keys are inactive while a dialog is open, and offered by the roles held."""
 
     BINDINGS = [*MAIN_KEYS]
     app: DrillHost
@@ -127,6 +128,7 @@ class MainScreen(Operator, Screen[None]):
         if events:
             self.query_one(Timeline).add_events(events)
         self._advance()
+        self.offer_changed()
 
     def follow_step(self, step_id: str) -> None:
         """The operator ran this step: once it is done, move the cursor on to the next step (if it is still on it)."""
@@ -226,3 +228,4 @@ class MainScreen(Operator, Screen[None]):
     def _role_changed(self, event: RoleViewChanged) -> None:
         self._role_view = self.role_fixed or event.role
         self.app.refresh_now()
+        self.offer_changed()
