@@ -203,6 +203,10 @@ class MainScreen(Operator, Screen[None]):
         self.set_focus(table)  # now, not after the next refresh: a number key typed right after must find it
         return table
 
+    def action_filter_checklist(self) -> None:
+        """`/`: find an item of the shown role's checklist by typing part of its text (any number of items)."""
+        self.query_one(Checklists).open_filter()
+
     def timeline_filter(self) -> tuple[str | None, str | None]:
         timeline = self.query_one(Timeline)
         return timeline.role, timeline.kind
