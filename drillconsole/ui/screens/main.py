@@ -20,6 +20,7 @@ from drillconsole.ui.operator import Operator
 from drillconsole.ui.widgets.alerts import Alerts
 from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
 from drillconsole.ui.widgets.drill_header import DrillHeader, HeaderFacts
+from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
@@ -76,7 +77,7 @@ class MainScreen(Operator, Screen[None]):
                     yield StepTable(state, id="steps")
                     yield StepDetail(state, engine, id="step-detail")
                 yield Timeline(pb, id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(StepTable).focus()
