@@ -12,7 +12,7 @@ from drillconsole.ui.app import DrillApp
 from drillconsole.ui.staging import held_drill, settle
 from drillconsole.ui.widgets.checklists import ChecklistFilter, Checklists, ChecklistTable
 
-from .conftest import SIZE, log_events, type_text, wait_for
+from .conftest import SIZE, log_events, palette, type_text, wait_for
 
 
 def twelve_items(tmp_path: Path) -> Path:
@@ -99,3 +99,15 @@ async def test_beyond_nine_items_arrows_pick_among_matches_and_escape_changes_no
         await pilot.press("escape")
         assert not checklists.filter_open and table.row_count == 12 and app.focused is table
         assert checked(app) == [("extra-11", "commander", "commander")]
+
+
+async def test_the_palette_opens_the_same_filter(tmp_path: Path) -> None:
+    prepared = held_drill(30.0, tmp_path / "logs", auto=False)
+    app = DrillApp(prepared)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await palette(pilot, app, "Find a checklist item")
+        await wait_for(pilot, lambda: isinstance(app.focused, ChecklistFilter), "the filter to have the focus")
+        await type_text(pilot, "scope")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: prepared.engine.state.checklist[("commander", "brief-team")].checked, "the check")
