@@ -67,6 +67,8 @@ class DrillState:
     comms: list[dict[str, Any]] = field(default_factory=list)
     lessons: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    teardown: list[dict[str, Any]] = field(default_factory=list)
+    """Every teardown action run after the end: `{t, action, ok, error}` in order."""
     source_errors: int = 0
     resumed: int = 0
     holders: dict[str, str] = field(default_factory=dict)
@@ -497,6 +499,10 @@ def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     s.actions.append({**d, "t": t, "actor": actor})
 
 
+def _teardown(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.teardown.append({"t": t, "action": d.get("action"), "ok": "error" not in d, "error": d.get("error")})
+
+
 def _joined(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.participants[d["person"]] = {"account": d.get("account"), "via": d.get("via"), "online": True, "joined_t": t}
 
@@ -557,6 +563,8 @@ _HANDLERS: dict[str, Handler] = {
     EventType.COMMS_SENT: _comms,
     EventType.REVIEW_LESSON: _lesson,
     EventType.REVIEW_ACTION: _action_item,
+    EventType.TEARDOWN_DONE: _teardown,
+    EventType.TEARDOWN_FAILED: _teardown,
     EventType.PARTICIPANT_JOINED: _joined,
     EventType.PARTICIPANT_LEFT: _left,
     EventType.ROLE_ASSUMED: _role_assumed,

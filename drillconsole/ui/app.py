@@ -9,6 +9,7 @@ drill, then the main screen replaces the loading screen.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,7 +362,9 @@ def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool 
         return 2
     for problem in app.theme_problems:
         print(f"drillconsole: {problem}", file=sys.stderr)
-    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # A driver named in the environment draws without a terminal: `textual serve` sets its web driver there.
+    drawn_elsewhere = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not headless and not drawn_elsewhere and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal Textual has nothing to draw on (and spun at full CPU): say so and stop.
         print(
             "drillconsole: the console needs a terminal (stdin and stdout must be a TTY); "

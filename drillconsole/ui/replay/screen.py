@@ -8,7 +8,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from drillconsole.drill.wording import KINDS
 from drillconsole.replay import ReplaySession, TimeFormatError, Transport, parse_time
@@ -25,6 +25,7 @@ from drillconsole.ui.screens.main import NARROW
 from drillconsole.ui.screens.prompt import TextPrompt
 from drillconsole.ui.widgets.checklists import Checklists
 from drillconsole.ui.widgets.drill_header import HeaderFacts
+from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
@@ -75,7 +76,7 @@ class ReplayScreen(Screen[None]):
                     yield StepDetail(state, ApproverRules(self.mirror), id="step-detail")
                 yield Timeline(self.session.playbook, id="timeline")
         yield TransportBar(self.session, id="transport")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.header = self.query_one(ReplayHeader)
