@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
-from drillconsole.drill.state import STATE_RANK, DrillState
-from drillconsole.playbook.models import ConfidenceTrigger, Step, Trigger
+from drillconsole.drill.state import STATE_RANK, DrillState, _Same
+from drillconsole.playbook.models import ConfidenceTrigger, Playbook, Step, Trigger
 
 
 def band_state(state: DrillState, signal_id: str, now: float) -> str:
@@ -25,6 +26,47 @@ def band_state(state: DrillState, signal_id: str, now: float) -> str:
     if bands.warn is not None and view.warn_since is not None and now - view.warn_since >= bands.warn.for_:
         return "warn"
     return "ok"
+
+
+@lru_cache(maxsize=64)
+def _band_holds(key: _Same) -> dict[str, tuple[float | None, float | None]]:
+    """Per signal the `for:` hold of its (warn, critical) bands, None where it has no such band."""
+    pb: Playbook = key.obj  # type: ignore[assignment]
+    return {
+        s.id: (
+            None if s.bands.warn is None else s.bands.warn.for_,
+            None if s.bands.critical is None else s.bands.critical.for_,
+        )
+        for s in pb.signals
+    }
+
+
+def band_changes(state: DrillState, values: Mapping[str, float | None], now: float) -> list[tuple[str, str]]:
+    """(signal, new band state) for each sampled signal whose `band_state` differs from its state now.
+
+    The engine asks this after every tick's samples, so it reads a per-playbook table and skips a
+    signal that is in band and was in band (nothing can change) without looking further.
+    """
+    holds = _band_holds(_Same(state.playbook))
+    signals = state.signals
+    changes = []
+    for sid, value in values.items():
+        if value is None:
+            continue
+        view = signals[sid]
+        warn_since, critical_since = view.warn_since, view.critical_since
+        if warn_since is None and critical_since is None and view.state == "ok":
+            continue
+        warn_for, critical_for = holds[sid]
+        if critical_for is not None and critical_since is not None and now - critical_since >= critical_for:
+            new = "critical"
+        elif warn_for is not None and warn_since is not None and now - warn_since >= warn_for:
+            new = "warn"
+        else:
+            new = "ok"
+        if new != view.state:
+            changes.append((sid, new))
+    return changes
 
 
 @lru_cache(maxsize=32)

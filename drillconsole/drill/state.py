@@ -211,20 +211,38 @@ class _Same:
 Limits = tuple[float | None, float | None] | None
 """A band as (above, below) bounds, or None when the signal has no such band."""
 
+Bounds = tuple[float, float, float, float] | None
+"""A signal's bands as (warn low, warn high, critical low, critical high), ±inf where a bound is absent; None: no band."""
+
+_INF = float("inf")
+
+
+def _bounds(limits: Limits) -> tuple[float, float]:
+    """(low, high) of a band: a value is beyond it above high or below low; a missing bound never is."""
+    if limits is None:
+        return -_INF, _INF
+    above, below = limits
+    return -_INF if below is None else below, _INF if above is None else above
+
 
 @lru_cache(maxsize=64)
-def _sampling_table(key: _Same) -> tuple[dict[str, tuple[Limits, Limits]], list[tuple[str, str, Limits]]]:
-    """Per signal its (warn, critical) limits, and the threshold triggers as (trigger, signal, limits): read per sample."""
+def _sampling_table(key: _Same) -> tuple[dict[str, Bounds], list[tuple[str, str, tuple[float | None, float | None]]]]:
+    """Per signal its band bounds, and the threshold triggers as (trigger, signal, limits): read per sample."""
     pb: Playbook = key.obj  # type: ignore[assignment]
-    bands = {}
+    bands: dict[str, Bounds] = {}
     for signal in pb.signals:
         warn, crit = signal.bands.warn, signal.bands.critical
+        if warn is None and crit is None:
+            bands[signal.id] = None
+            continue
+        # `value > high or value < low` with ±inf for a missing bound is exactly "beyond a bound that is set",
+        # and a missing band never holds a `since` (only this fold sets one), so clearing it is a no-op.
         bands[signal.id] = (
-            None if warn is None else (warn.above, warn.below),
-            None if crit is None else (crit.above, crit.below),
+            *_bounds(None if warn is None else (warn.above, warn.below)),
+            *_bounds(None if crit is None else (crit.above, crit.below)),
         )
     thresholds = [(trig.id, trig.signal, (trig.above, trig.below)) for trig in pb.triggers if trig.kind == "threshold"]
-    return bands, thresholds  # type: ignore[return-value]
+    return bands, thresholds
 
 
 def _beyond(value: float, limits: tuple[float | None, float | None]) -> bool:
@@ -239,8 +257,10 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
             signals[sid].history.extend((pt, pv) for pt, pv in points)
     values = d["values"]
     bands, thresholds = _sampling_table(_Same(s.playbook))
+    get = signals.get
+    # This loop runs once per signal per sample, millions of times in a long drill: band checks inlined.
     for sid, value in values.items():
-        view = signals.get(sid)
+        view = get(sid)
         if view is None:
             continue
         view.last_t = t
@@ -252,28 +272,26 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
             continue
         view.value = value
         view.history.append((t, value))
-        warn, crit = bands[sid]
-        # Inlined band checks: this loop runs once per signal per sample, millions of times in a long drill.
-        if warn is not None:
-            above, below = warn
-            if (above is not None and value > above) or (below is not None and value < below):
-                if view.warn_since is None:
-                    view.warn_since = t
-            elif view.warn_since is not None:
-                view.warn_since = None
-        if crit is not None:
-            above, below = crit
-            if (above is not None and value > above) or (below is not None and value < below):
-                if view.critical_since is None:
-                    view.critical_since = t
-            elif view.critical_since is not None:
-                view.critical_since = None
+        band = bands[sid]
+        if band is None:
+            continue
+        warn_low, warn_high, critical_low, critical_high = band
+        if value > warn_high or value < warn_low:
+            if view.warn_since is None:
+                view.warn_since = t
+        elif view.warn_since is not None:
+            view.warn_since = None
+        if value > critical_high or value < critical_low:
+            if view.critical_since is None:
+                view.critical_since = t
+        elif view.critical_since is not None:
+            view.critical_since = None
     for tid, sid, limits in thresholds:
         value = values.get(sid)
         if value is None:
             continue
         tv = s.triggers[tid]
-        if _beyond(value, limits):  # type: ignore[arg-type]
+        if _beyond(value, limits):
             if tv.breach_since is None:
                 tv.breach_since = t
         else:
