@@ -226,8 +226,8 @@ def _bounds(limits: Limits) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=64)
-def _sampling_table(key: _Same) -> tuple[dict[str, Bounds], list[tuple[str, str, tuple[float | None, float | None]]]]:
-    """Per signal its band bounds, and the threshold triggers as (trigger, signal, limits): read per sample."""
+def _sampling_table(key: _Same) -> tuple[dict[str, Bounds], list[tuple[str, str, float, float]]]:
+    """Per signal its band bounds, and the threshold triggers as (trigger, signal, low, high): read per sample."""
     pb: Playbook = key.obj  # type: ignore[assignment]
     bands: dict[str, Bounds] = {}
     for signal in pb.signals:
@@ -241,13 +241,10 @@ def _sampling_table(key: _Same) -> tuple[dict[str, Bounds], list[tuple[str, str,
             *_bounds(None if warn is None else (warn.above, warn.below)),
             *_bounds(None if crit is None else (crit.above, crit.below)),
         )
-    thresholds = [(trig.id, trig.signal, (trig.above, trig.below)) for trig in pb.triggers if trig.kind == "threshold"]
+    thresholds = [
+        (trig.id, trig.signal, *_bounds((trig.above, trig.below))) for trig in pb.triggers if trig.kind == "threshold"
+    ]
     return bands, thresholds
-
-
-def _beyond(value: float, limits: tuple[float | None, float | None]) -> bool:
-    above, below = limits
-    return (above is not None and value > above) or (below is not None and value < below)
 
 
 def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -286,12 +283,12 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
                 view.critical_since = t
         elif view.critical_since is not None:
             view.critical_since = None
-    for tid, sid, limits in thresholds:
+    for tid, sid, low, high in thresholds:
         value = values.get(sid)
         if value is None:
             continue
         tv = s.triggers[tid]
-        if _beyond(value, limits):
+        if value > high or value < low:
             if tv.breach_since is None:
                 tv.breach_since = t
         else:
