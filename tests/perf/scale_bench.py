@@ -256,6 +256,7 @@ def replay_rows(path: Path, seeks: int = 200) -> list[tuple[str, str, str]]:
     with open(path, "rb") as f:
         lines = [line for line in f if b'"type":"signal.sample"' in line[:40]][:250]
     wall_decode, _ = _time(lambda: [parse(line.rstrip(b"\n")) for line in lines])
+    shown, bare, end = replay_in_terminal(path)
     return [
         (
             f"replay open, 4 h × {SIGNALS} log ({mb:.0f} MB, verified; to the first frame)",
@@ -274,4 +275,34 @@ def replay_rows(path: Path, seeks: int = 200) -> list[tuple[str, str, str]]:
             "p95 ≤ 100 ms",
         ),
         ("  yardstick: decoding the 250 sample lines a seek may fold", f"{wall_decode * 1000:.0f} ms", ""),
+        (
+            "replay LOG in a terminal: first frame with the signal panels (process start included)",
+            f"{shown:.2f} s, {shown / bare:.1f}× yardstick",
+            "",
+        ),
+        ("  yardstick: a bare Textual app's first frame", f"{bare:.2f} s", ""),
+        ("  End pressed at that first frame: the last moment shown after", f"{end:.2f} s", ""),
     ]
+
+
+def replay_in_terminal(path: Path, runs: int = 3) -> tuple[float, float, float]:
+    """Medians: `drillconsole replay LOG` to its panels, a bare Textual app's first frame, End key to the last moment."""
+    import statistics
+
+    from ui_bench import BARE_APP, BIN, Terminal, frames
+
+    shown, bare, end = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bare.py"
+        script.write_text(BARE_APP)
+        for _ in range(runs):  # interleaved, so both see the same machine load
+            bare += frames([sys.executable, str(script)], [b"BARE-READY"], tmp)
+            term = Terminal([str(BIN / "drillconsole"), "replay", str(path)], tmp)
+            try:
+                shown.append(term.wait_for(b"Signals") - term.started)
+                start, sent = term.size, time.perf_counter()
+                term.press(b"\x1b[F")  # End: before the seek snapshots are folded, it folds what it needs
+                end.append(term.wait_for(b"T+4:00:00", start, timeout=60) - sent)
+            finally:
+                term.close()
+    return statistics.median(shown), statistics.median(bare), statistics.median(end)
