@@ -9,8 +9,8 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
-from drillconsole.drill.state import STATE_RANK, DrillState, _Same
-from drillconsole.playbook.models import ConfidenceTrigger, Playbook, Step, Trigger
+from drillconsole.drill.state import STATE_RANK, DrillState
+from drillconsole.playbook.models import ConfidenceTrigger, Step, Trigger
 
 
 def band_state(state: DrillState, signal_id: str, now: float) -> str:
@@ -28,44 +28,22 @@ def band_state(state: DrillState, signal_id: str, now: float) -> str:
     return "ok"
 
 
-@lru_cache(maxsize=64)
-def _band_holds(key: _Same) -> dict[str, tuple[float | None, float | None]]:
-    """Per signal the `for:` hold of its (warn, critical) bands, None where it has no such band."""
-    pb: Playbook = key.obj  # type: ignore[assignment]
-    return {
-        s.id: (
-            None if s.bands.warn is None else s.bands.warn.for_,
-            None if s.bands.critical is None else s.bands.critical.for_,
-        )
-        for s in pb.signals
-    }
-
-
 def band_changes(state: DrillState, values: Mapping[str, float | None], now: float) -> list[tuple[str, str]]:
-    """(signal, new band state) for each sampled signal whose `band_state` differs from its state now.
+    """(signal, new band state) for each sampled signal whose `band_state` differs from its state now, in sample order.
 
-    The engine asks this after every tick's samples, so it reads a per-playbook table and skips a
-    signal that is in band and was in band (nothing can change) without looking further.
+    The engine asks this after every tick's samples. Only the signals the fold watches can differ
+    (`DrillState.band_watch`): a signal in band, or settled in a band with its hold done, is not looked at.
     """
-    holds = _band_holds(_Same(state.playbook))
-    signals = state.signals
     changes = []
-    for sid, value in values.items():
-        if value is None:
+    for sid in state.band_watch:
+        if values.get(sid) is None:  # not sampled this time (or no value): its state waits for a sample
             continue
-        view = signals[sid]
-        warn_since, critical_since = view.warn_since, view.critical_since
-        if warn_since is None and critical_since is None and view.state == "ok":
-            continue
-        warn_for, critical_for = holds[sid]
-        if critical_for is not None and critical_since is not None and now - critical_since >= critical_for:
-            new = "critical"
-        elif warn_for is not None and warn_since is not None and now - warn_since >= warn_for:
-            new = "warn"
-        else:
-            new = "ok"
-        if new != view.state:
+        new = band_state(state, sid, now)
+        if new != state.signals[sid].state:
             changes.append((sid, new))
+    if len(changes) > 1:
+        order = {sid: i for i, sid in enumerate(values)}
+        changes.sort(key=lambda change: order[change[0]])
     return changes
 
 
