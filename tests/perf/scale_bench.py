@@ -257,6 +257,7 @@ def replay_rows(path: Path, seeks: int = 200) -> list[tuple[str, str, str]]:
         lines = [line for line in f if b'"type":"signal.sample"' in line[:40]][:250]
     wall_decode, _ = _time(lambda: [parse(line.rstrip(b"\n")) for line in lines])
     shown, bare, end = replay_in_terminal(path)
+    rss = replay_peak_rss(path)
     return [
         (
             f"replay open, 4 h × {SIGNALS} log ({mb:.0f} MB, verified; to the first frame)",
@@ -282,7 +283,22 @@ def replay_rows(path: Path, seeks: int = 200) -> list[tuple[str, str, str]]:
         ),
         ("  yardstick: a bare Textual app's first frame", f"{bare:.2f} s", ""),
         ("  End pressed at that first frame: the last moment shown after", f"{end:.2f} s", ""),
+        ("peak RSS: replay of the 4 h log (open, every snapshot folded, a seek)", f"{rss} MB", "< 500 MB"),
     ]
+
+
+def replay_peak_rss(path: Path) -> int:
+    """Peak RSS (MB) of a process that opens the log for replay, folds every seek snapshot and seeks once."""
+    code = (
+        "import sys; from drillconsole.replay import ReplaySession; s = ReplaySession.open(sys.argv[1]); "
+        "s.build_checkpoints(); s.state_at(s.duration / 2)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        rss_file = Path(tmp) / "rss"
+        argv = [sys.executable, "-c", _MEASURE, str(rss_file), sys.executable, "-c", code, str(path)]
+        done = subprocess.run(argv, capture_output=True, env=_env())
+        assert done.returncode == 0, done.stderr
+        return int(rss_file.read_text()) // 1024
 
 
 def replay_in_terminal(path: Path, runs: int = 3) -> tuple[float, float, float]:
