@@ -59,7 +59,14 @@ def _import_main_screen() -> None:
     import drillconsole.ui.commands
     import drillconsole.ui.screens.gate
     import drillconsole.ui.screens.main
-    import drillconsole.ui.screens.production
+    import drillconsole.ui.screens.production  # noqa: F401
+
+
+def _import_review_screen() -> None:
+    """Import the review screen (and polars, for its metrics) once the main screen is up: only the drill's end needs it.
+
+    A third of the console's start-up imports; the main screen no longer waits for them.
+    """
     import drillconsole.ui.screens.review  # noqa: F401
 
 
@@ -183,6 +190,7 @@ class DrillApp(DrillHost):
 
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
+        self.call_after_refresh(self.run_worker, _import_review_screen, name="import review", thread=True)
         self.call_after_refresh(freeze_startup_objects)
         if self.seat.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm

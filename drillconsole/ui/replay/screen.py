@@ -32,6 +32,12 @@ from drillconsole.ui.widgets.step_table import StepTable
 from drillconsole.ui.widgets.timeline import Timeline
 
 
+BUILD_SLICE = 200
+"""Events folded into the seek snapshots per slice (a few ms each for a 200-signal drill)."""
+BUILD_EVERY = 1 / 60
+"""Seconds between slices."""
+
+
 def banner(warning: str) -> str:
     """The warning banner's text: what is wrong with the log, and what the replay shows instead."""
     title = "LOG NOT INTACT" if warning.startswith("chain broken") else "UNFINISHED DRILL"
@@ -93,6 +99,12 @@ class ReplayScreen(Screen[None]):
         self._size_class(self.app.size.width)
         self._ready = True
         self.call_after_refresh(self.show_position)
+        # The snapshots seeks start from are folded in slices once the first frame is up, between key presses.
+        self._builder = self.set_interval(BUILD_EVERY, self._build_checkpoints)
+
+    def _build_checkpoints(self) -> None:
+        if self.session.build_checkpoints(BUILD_SLICE):
+            self._builder.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         self._size_class(event.size.width)
