@@ -31,7 +31,6 @@ from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
 from drillconsole.ui.widgets.timeline import Timeline
 
-
 BUILD_SLICE = 200
 """Events folded into the seek snapshots per slice (a few ms each for a 200-signal drill)."""
 BUILD_EVERY = 1 / 60
