@@ -93,6 +93,12 @@ unset _team_missing
 NATS_SERVER_BIN=$(command -v nats-server || echo /usr/sbin/nats-server)
 export NATS_SERVER_BIN
 
+# The browser test (tests/ui/test_browser.py): headless Chromium loads the console under textual serve.
+if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    echo "services: installing chromium (Debian)"
+    _services_locked bash -c "DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium"
+fi
+
 export PROMETHEUS_BIN MLFLOW_BIN
 echo "services: $("$PROMETHEUS_BIN" --version 2>&1 | head -n 1)"
 echo "services: $("$MLFLOW_BIN" --version 2>&1 | tail -n 1)"

@@ -135,12 +135,19 @@ def pattern(value: str) -> str:
     return "|".join([*layers, *(re.escape(w) for w in sorted(whole, key=len, reverse=True) if len(w) >= 4)])
 
 
+_SCALARS = frozenset({float, int, bool, type(None)})
+"""Value types that cannot carry a secret (exact types: a str or float subclass takes the full walk)."""
+_CLEAN_KEYS_KEPT = 4096
+
+
 class Redactor:
     """Removes known secret values, in every encoding, from anything about to be logged or shown."""
 
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._clean_keys: set[str] = set()
+        """Keys seen to need no redaction (text unchanged, not a sensitive header) under the current secrets."""
 
     def add(self, value: str) -> None:
         """Redact this value (and its encodings) from now on."""
@@ -150,6 +157,7 @@ class Redactor:
             # Longest secrets first, so one that contains another is replaced whole.
             ordered = sorted(self._values, key=len, reverse=True)
             self._pattern = re.compile("|".join(f"(?:{pattern(v)})" for v in ordered))
+            self._clean_keys.clear()
 
     def add_from_env_refs(self, text: str, env: Mapping[str, str] | None = None) -> None:
         """Redact the values of the secret references in `text` (unset ones are reported elsewhere)."""
@@ -173,6 +181,11 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
+            # A flood of numbers under keys already seen clean (a tick's samples) has nothing to redact:
+            # copy it whole instead of visiting every value.
+            if self._clean_keys.issuperset(value) and _SCALARS.issuperset(map(type, value.values())):
+                return dict(value)
+            self._note_clean_keys(value)
             return {
                 (self.text(k) if isinstance(k, str) else k): (
                     REDACTED if isinstance(k, str) and k.lower() in SENSITIVE_HEADERS else self.deep(v)
@@ -182,3 +195,15 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.deep(v) for v in value]
         return value
+
+    def _note_clean_keys(self, value: dict[Any, Any]) -> None:
+        """Remember the string keys of `value` that redaction leaves as they are (bounded)."""
+        if len(self._clean_keys) < _CLEAN_KEYS_KEPT:
+            self._clean_keys.update(
+                k
+                for k in value
+                if isinstance(k, str)
+                and k not in self._clean_keys
+                and k.lower() not in SENSITIVE_HEADERS
+                and self.text(k) == k
+            )

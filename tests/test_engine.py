@@ -351,3 +351,46 @@ async def test_auto_play_restores_the_mini_drill(tmp_path):
     for event in d.events():
         if event.actor != "engine" and event.type not in ("verify.passed", "step.succeeded", "comms.sent"):
             assert event.data.get("auto") is True, event
+
+
+def noisy_bands_playbook() -> dict:
+    """Signals whose noise crosses both bands often, at two poll intervals, with holds that run, elapse and reset."""
+    signals = [
+        {
+            "id": f"n{i}",
+            "title": f"Noisy {i}",
+            "interval": "1s" if i % 2 else "2s",
+            "source": {"kind": "simulated", "baseline": 100.0, "noise": 6.0},
+            "bands": {
+                "warn": {"below" if i % 3 == 0 else "above": 95 if i % 3 == 0 else 105, "for": f"{i % 4}s"},
+                "critical": {"below" if i % 3 == 0 else "above": 89 if i % 3 == 0 else 111, "for": "3s"},
+            },
+        }
+        for i in range(8)
+    ]
+    base = mini()
+    return mini(signals=[*base["signals"], *signals], drill={**base["drill"], "time_limit": "15m"})
+
+
+async def test_after_every_tick_each_sampled_signal_shows_the_state_its_bands_give(tmp_path):
+    from drillconsole.drill.evaluate import band_state
+    from drillconsole.drill.state import DrillState, apply
+
+    d = Drill(tmp_path, noisy_bands_playbook())
+    await d.finish()
+    events = d.events()
+    state = DrillState.initial(d.playbook)
+    checked, changes = 0, 0
+    for event, following in zip(events, [*events[1:], None], strict=True):
+        apply(state, event)
+        changes += event.type == "signal.state"
+        if following is not None and following.t == event.t:
+            continue  # the tick is not over: its band changes come after its sample
+        sample = next((e for e in reversed(events[: event.seq + 1]) if e.type == "signal.sample"), None)
+        if sample is None or sample.t != event.t:
+            continue
+        for sid, value in sample.data["values"].items():
+            if value is not None:
+                assert state.signals[sid].state == band_state(state, sid, event.t), (event.t, sid)
+                checked += 1
+    assert checked > 3000 and changes > 100  # bands were crossed often, both ways

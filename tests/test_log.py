@@ -183,6 +183,22 @@ def test_secrets_never_reach_the_file(log_path: Path) -> None:
     assert read_log(log_path).ok
 
 
+def test_a_secret_learned_later_is_redacted_from_keys_already_seen_clean(log_path: Path) -> None:
+    secret = "late-s3cr3t-key"
+    redactor = Redactor()
+    with SessionLog.create(log_path, PLAYBOOK_HASH, redactor=redactor) as log:
+        log.append(0.0, "session.started", "engine", started())
+        for t in (1.0, 2.0):  # the same keys twice: the second time they are known clean and copied whole
+            first = log.append(t, "signal.sample", "engine", {"values": {secret: 1.5, "latency": 2.0}})
+        redactor.add(secret)
+        later = log.append(3.0, "signal.sample", "engine", {"values": {secret: 1.5, "latency": 2.0}})
+        bad = log.append(4.0, "signal.sample", "engine", {"values": {"latency": float("nan"), "x": secret}})
+    assert first.data["values"] == {secret: 1.5, "latency": 2.0}
+    assert later.data["values"] == {"***": 1.5, "latency": 2.0}
+    assert bad.data["values"] == {"latency": None, "x": "***"}
+    assert log_path.read_bytes().count(secret.encode()) == 2  # only the two samples written before it was known
+
+
 def test_durable_events_fsync_immediately(log_path: Path) -> None:
     with SessionLog.create(log_path, PLAYBOOK_HASH, monotonic=lambda: 100.0) as log:
         for i, kind in enumerate(sorted(DURABLE_TYPES)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
@@ -25,6 +26,25 @@ def band_state(state: DrillState, signal_id: str, now: float) -> str:
     if bands.warn is not None and view.warn_since is not None and now - view.warn_since >= bands.warn.for_:
         return "warn"
     return "ok"
+
+
+def band_changes(state: DrillState, values: Mapping[str, float | None], now: float) -> list[tuple[str, str]]:
+    """(signal, new band state) for each sampled signal whose `band_state` differs from its state now, in sample order.
+
+    The engine asks this after every tick's samples. Only the signals the fold watches can differ
+    (`DrillState.band_watch`): a signal in band, or settled in a band with its hold done, is not looked at.
+    """
+    changes = []
+    for sid in state.band_watch:
+        if values.get(sid) is None:  # not sampled this time (or no value): its state waits for a sample
+            continue
+        new = band_state(state, sid, now)
+        if new != state.signals[sid].state:
+            changes.append((sid, new))
+    if len(changes) > 1:
+        order = {sid: i for i, sid in enumerate(values)}
+        changes.sort(key=lambda change: order[change[0]])
+    return changes
 
 
 @lru_cache(maxsize=32)

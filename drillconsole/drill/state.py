@@ -44,6 +44,12 @@ class DrillState:
     fired_order: list[tuple[float, str]] = field(default_factory=list)
     fires: list[tuple[float, str, bool]] = field(default_factory=list)
     """Every trigger firing: (t, trigger, whether a staged fault was affecting its signal then)."""
+    band_watch: set[str] = field(default_factory=set)
+    """Signals whose band state (`evaluate.band_state`) may differ from their `state`, now or later without a new
+    sample: a band's `for:` hold is running, or the state disagrees with the bands. Every other signal's band
+    state equals its state until a sample moves a band's `since` or its state changes (both update this set), so
+    the engine evaluates only these after each sample.
+    """
     left_ok: dict[str, float] = field(default_factory=dict)
     """When each signal first left `ok` for a band state (the start of its out-of-band run), drill time ≥ 0."""
     effective_changes: list[tuple[float, str]] = field(default_factory=list)
@@ -67,6 +73,8 @@ class DrillState:
     comms: list[dict[str, Any]] = field(default_factory=list)
     lessons: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    teardown: list[dict[str, Any]] = field(default_factory=list)
+    """Every teardown action run after the end: `{t, action, ok, error}` in order."""
     source_errors: int = 0
     resumed: int = 0
     holders: dict[str, str] = field(default_factory=dict)
@@ -211,25 +219,76 @@ class _Same:
 Limits = tuple[float | None, float | None] | None
 """A band as (above, below) bounds, or None when the signal has no such band."""
 
+Bounds = tuple[float, float, float, float] | None
+"""A signal's bands as (warn low, warn high, critical low, critical high), ±inf where a bound is absent; None: no band."""
+
+_INF = float("inf")
+
+
+def _bounds(limits: Limits) -> tuple[float, float]:
+    """(low, high) of a band: a value is beyond it above high or below low; a missing bound never is."""
+    if limits is None:
+        return -_INF, _INF
+    above, below = limits
+    return -_INF if below is None else below, _INF if above is None else above
+
+
+Holds = tuple[float | None, float | None]
+"""The `for:` hold of a signal's (warn, critical) bands, None where it has no such band."""
+
 
 @lru_cache(maxsize=64)
-def _sampling_table(key: _Same) -> tuple[dict[str, tuple[Limits, Limits]], list[tuple[str, str, Limits]]]:
-    """Per signal its (warn, critical) limits, and the threshold triggers as (trigger, signal, limits): read per sample."""
+def band_holds(key: _Same) -> dict[str, Holds]:
+    """Per signal of the playbook (`key`) its band holds (what `evaluate.band_state` needs besides the state)."""
     pb: Playbook = key.obj  # type: ignore[assignment]
-    bands = {}
+    return {
+        s.id: (
+            None if s.bands.warn is None else s.bands.warn.for_,
+            None if s.bands.critical is None else s.bands.critical.for_,
+        )
+        for s in pb.signals
+    }
+
+
+def _watch(s: DrillState, sid: str, view: SignalView, t: float) -> None:
+    """Keep `band_watch` for one signal whose bands' `since` or state just changed at t."""
+    warn, critical = view.warn_since, view.critical_since
+    if warn is None and critical is None:
+        settled = view.state == "ok"
+    else:
+        warn_for, critical_for = band_holds(_Same(s.playbook))[sid]
+        running = (warn is not None and warn_for is not None and t - warn < warn_for) or (
+            critical is not None and critical_for is not None and t - critical < critical_for
+        )
+        # With no hold running the band state no longer depends on time: critical, else warn, else ok.
+        band = "critical" if critical is not None else "warn" if warn is not None else "ok"
+        settled = not running and band == view.state
+    if settled:
+        s.band_watch.discard(sid)
+    else:
+        s.band_watch.add(sid)
+
+
+@lru_cache(maxsize=64)
+def _sampling_table(key: _Same) -> tuple[dict[str, Bounds], list[tuple[str, str, float, float]]]:
+    """Per signal its band bounds, and the threshold triggers as (trigger, signal, low, high): read per sample."""
+    pb: Playbook = key.obj  # type: ignore[assignment]
+    bands: dict[str, Bounds] = {}
     for signal in pb.signals:
         warn, crit = signal.bands.warn, signal.bands.critical
+        if warn is None and crit is None:
+            bands[signal.id] = None
+            continue
+        # `value > high or value < low` with ±inf for a missing bound is exactly "beyond a bound that is set",
+        # and a missing band never holds a `since` (only this fold sets one), so clearing it is a no-op.
         bands[signal.id] = (
-            None if warn is None else (warn.above, warn.below),
-            None if crit is None else (crit.above, crit.below),
+            *_bounds(None if warn is None else (warn.above, warn.below)),
+            *_bounds(None if crit is None else (crit.above, crit.below)),
         )
-    thresholds = [(trig.id, trig.signal, (trig.above, trig.below)) for trig in pb.triggers if trig.kind == "threshold"]
-    return bands, thresholds  # type: ignore[return-value]
-
-
-def _beyond(value: float, limits: tuple[float | None, float | None]) -> bool:
-    above, below = limits
-    return (above is not None and value > above) or (below is not None and value < below)
+    thresholds = [
+        (trig.id, trig.signal, *_bounds((trig.above, trig.below))) for trig in pb.triggers if trig.kind == "threshold"
+    ]
+    return bands, thresholds
 
 
 def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -239,8 +298,10 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
             signals[sid].history.extend((pt, pv) for pt, pv in points)
     values = d["values"]
     bands, thresholds = _sampling_table(_Same(s.playbook))
+    get = signals.get
+    # This loop runs once per signal per sample, millions of times in a long drill: band checks inlined.
     for sid, value in values.items():
-        view = signals.get(sid)
+        view = get(sid)
         if view is None:
             continue
         view.last_t = t
@@ -252,28 +313,29 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
             continue
         view.value = value
         view.history.append((t, value))
-        warn, crit = bands[sid]
-        # Inlined band checks: this loop runs once per signal per sample, millions of times in a long drill.
-        if warn is not None:
-            above, below = warn
-            if (above is not None and value > above) or (below is not None and value < below):
-                if view.warn_since is None:
-                    view.warn_since = t
-            elif view.warn_since is not None:
-                view.warn_since = None
-        if crit is not None:
-            above, below = crit
-            if (above is not None and value > above) or (below is not None and value < below):
-                if view.critical_since is None:
-                    view.critical_since = t
-            elif view.critical_since is not None:
-                view.critical_since = None
-    for tid, sid, limits in thresholds:
+        band = bands[sid]
+        if band is None:
+            continue
+        warn_low, warn_high, critical_low, critical_high = band
+        moved = False
+        if value > warn_high or value < warn_low:
+            if view.warn_since is None:
+                view.warn_since, moved = t, True
+        elif view.warn_since is not None:
+            view.warn_since, moved = None, True
+        if value > critical_high or value < critical_low:
+            if view.critical_since is None:
+                view.critical_since, moved = t, True
+        elif view.critical_since is not None:
+            view.critical_since, moved = None, True
+        if moved:
+            _watch(s, sid, view, t)
+    for tid, sid, low, high in thresholds:
         value = values.get(sid)
         if value is None:
             continue
         tv = s.triggers[tid]
-        if _beyond(value, limits):  # type: ignore[arg-type]
+        if value > high or value < low:
             if tv.breach_since is None:
                 tv.breach_since = t
         else:
@@ -293,6 +355,7 @@ def _signal_state(s: DrillState, t: float, d: dict[str, Any], actor: str) -> Non
         for trig in s.playbook.triggers:
             if trig.signal == d["signal"] and trig.id in s.triggers:
                 s.triggers[trig.id].breach_since = None
+    _watch(s, d["signal"], view, t)
 
 
 def _source_error(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
@@ -497,6 +560,10 @@ def _action_item(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None
     s.actions.append({**d, "t": t, "actor": actor})
 
 
+def _teardown(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
+    s.teardown.append({"t": t, "action": d.get("action"), "ok": "error" not in d, "error": d.get("error")})
+
+
 def _joined(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     s.participants[d["person"]] = {"account": d.get("account"), "via": d.get("via"), "online": True, "joined_t": t}
 
@@ -557,6 +624,8 @@ _HANDLERS: dict[str, Handler] = {
     EventType.COMMS_SENT: _comms,
     EventType.REVIEW_LESSON: _lesson,
     EventType.REVIEW_ACTION: _action_item,
+    EventType.TEARDOWN_DONE: _teardown,
+    EventType.TEARDOWN_FAILED: _teardown,
     EventType.PARTICIPANT_JOINED: _joined,
     EventType.PARTICIPANT_LEFT: _left,
     EventType.ROLE_ASSUMED: _role_assumed,

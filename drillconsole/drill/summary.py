@@ -1,4 +1,4 @@
-"""What a drill's state says for the after-action report: steps, gates, roles, phases, escalations, review.
+"""What a drill's state says for the after-action report: steps, gates, roles, phases, escalations, review, teardown.
 
 Pure functions of the folded state; the report renders these, the property test
 checks that the report's sections equal them for every prefix of a log.
@@ -122,6 +122,14 @@ def review_rows(state: DrillState) -> dict[str, list[dict[str, Any]]]:
             for x in state.actions
         ],
     }
+
+
+def teardown_rows(state: DrillState) -> list[dict[str, Any]]:
+    """Each teardown action run after the end: what, ok or failed (with the one-line reason), and when."""
+    return [
+        {"t": x["t"], "action": x["action"], "result": "ok" if x["ok"] else "failed", "reason": x["error"]}
+        for x in state.teardown
+    ]
 
 
 def _phase(name: str) -> Any:

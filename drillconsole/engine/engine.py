@@ -23,7 +23,7 @@ from drillconsole.engine.tasks import Supervisor
 from drillconsole.engine.timers import Timers
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
-from drillconsole.playbook.models import Phase, Playbook
+from drillconsole.playbook.models import Injection, Phase, Playbook
 from drillconsole.secrets import Redactor
 from drillconsole.signals import SignalSource
 
@@ -109,6 +109,8 @@ class Engine:
         self.deny = c.deny
         self._begun = False
         self._owns_http = False
+        self._pending: tuple[int, int, list[Injection]] = (-1, -1, [])
+        """(id of the state, injections made, the injections still to make): rebuilt only when one is made."""
         self.services: list[Service] = []
         """Started when the drill begins, closed when it ends (the participants' server, the NATS bridge)."""
         self.on_end: Callable[[Engine], Awaitable[None]] | None = None
@@ -308,15 +310,23 @@ class Engine:
     def _next_time(self) -> float:
         now = self.now()
         times = [*self.sampler.next_times(), *self.runner.next_times(), *self.timers.next_times(now)]
-        times += [inj.at for inj in self.playbook.scenario if inj.id not in self.state.injected]
+        times += [inj.at for inj in self._pending_injections()]
         for player in self.players:
             t = player.next_time(self)
             if t is not None:
                 times.append(t)
         return max(now, min(times))
 
+    def _pending_injections(self) -> list[Injection]:
+        """The scenario's injections not made yet, in playbook order (looked at on every tick)."""
+        state = self.state
+        key = (id(state), len(state.injected))
+        if self._pending[:2] != key:
+            self._pending = (*key, [inj for inj in self.playbook.scenario if inj.id not in state.injected])
+        return self._pending[2]
+
     def _inject(self, now: float) -> None:
-        for inj in self.playbook.scenario:
+        for inj in self._pending_injections():
             if inj.id not in self.state.injected and inj.at <= now:
                 data: dict[str, Any] = {
                     "injection": inj.id,

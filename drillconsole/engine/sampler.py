@@ -177,19 +177,13 @@ class Sampler:
             for sid in values:
                 self._misses.pop(sid, None)
         signals = state.signals
-        for sid, value in values.items():
-            if value is None:
-                continue
+        for sid, new in evaluate.band_changes(state, values, now):
             view = signals[sid]
-            if view.state == "ok" and view.warn_since is None and view.critical_since is None:
-                continue  # in band and was in band: nothing can change
-            new = evaluate.band_state(state, sid, now)
-            if new != view.state:
-                data: dict[str, Any] = {"signal": sid, "state": new, "prev": view.state, "value": value}
-                since = view.critical_since if new == "critical" else view.warn_since if new == "warn" else None
-                if since is not None:
-                    data["since"] = since
-                rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
+            data: dict[str, Any] = {"signal": sid, "state": new, "prev": view.state, "value": values[sid]}
+            since = view.critical_since if new == "critical" else view.warn_since if new == "warn" else None
+            if since is not None:
+                data["since"] = since
+            rec.emit(EventType.SIGNAL_STATE, ENGINE, data)
         for trig in rec.playbook.triggers:
             value = values.get(trig.signal)
             if value is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from drillconsole.log.events import Event, canonical, sha256_hex
@@ -61,6 +62,17 @@ def _text(value: str) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
 
 
+@lru_cache(maxsize=256)
+def _name(value: str) -> bytes:
+    """`_text` of an event type, actor or person: few distinct values, written on every line."""
+    return _text(value)
+
+
+def _number(value: float) -> bytes:
+    """JSON of a drill time: a float is written as its repr (what `json.dumps` writes for a finite float)."""
+    return float.__repr__(value).encode() if type(value) is float else json.dumps(value).encode()
+
+
 def encode_data(data: dict[str, Any]) -> bytes:
     """The `data` object as written: sorted keys, compact, UTF-8; raises ValueError/TypeError/UnicodeEncodeError."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
@@ -73,14 +85,14 @@ def encode_body(
     return b"".join(
         (
             b'{"seq":%d,"type":' % seq,
-            _text(type),
+            _name(type),
             b',"t":',
-            json.dumps(t).encode(),
+            _number(t),
             b',"ts":',
             _text(ts),
             b',"actor":',
-            _text(actor),
-            b"" if by is None else b',"by":' + _text(by),
+            _name(actor),
+            b"" if by is None else b',"by":' + _name(by),
             b',"data":',
             data,
             PREV_KEY,

@@ -14,7 +14,18 @@ from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.log.lines import EDITED, MALFORMED, NOT_CANONICAL, PREV_KEY, check_line, parse
 
-__all__ = ["EDITED", "EMPTY", "MALFORMED", "NOT_CANONICAL", "ChainReport", "LogError", "Scan", "read_log", "scan_log"]
+__all__ = [
+    "EDITED",
+    "EMPTY",
+    "MALFORMED",
+    "NOT_CANONICAL",
+    "ChainReport",
+    "LogError",
+    "Scan",
+    "read_log",
+    "read_verified_lines",
+    "scan_log",
+]
 
 EMPTY = "empty log"
 SEAL_TYPE = EventType.LOG_SEALED
@@ -236,6 +247,23 @@ def _read(path: Path, keep: bool) -> _Chain:
 def scan_log(path: Path) -> Scan:
     """Verify a whole log at disk speed (schema 2) without decoding events; raises OSError only if unreadable."""
     return _read(Path(path), keep=False).scan
+
+
+def read_verified_lines(path: Path) -> tuple[list[bytes], Scan]:
+    """The lines of a log the chain holds for (no newlines, blank ones left out), and the scan that checked them.
+
+    Verified at disk speed like `scan_log` (schema-2 lines by slicing and hashing), so a reader
+    that decodes only the lines it needs (replay) still refuses an edited log. Seal signatures
+    and `session.ended` are not looked for (`verify` does that).
+    """
+    with open(path, "rb") as f:
+        lines = f.readlines()
+    chain = _Chain(keep=False)
+    chain.fast(iter(lines))
+    chain.finish()
+    kept = [line.rstrip(b"\n") for line in lines if line.strip()]
+    del kept[chain.scan.events :]
+    return kept, chain.scan
 
 
 def read_log(path: Path) -> ChainReport:

@@ -14,13 +14,17 @@ CHECKPOINT_EVERY = 250
 Measured on the one-hour, 50-signal log of tests/perf/replay_bench.py: folding one
 event costs ~27 us (a `signal.sample` of 50 values), `DrillState.copy()` of a full
 state ~0.4 ms (history deques are copied shallowly: their points are immutable
-tuples). A seek costs one copy plus at most K folds (~7 ms at K = 250); an open
-costs one copy per K events, a few ms for an hour of drill.
+tuples). A seek costs one copy plus at most K folds (~7 ms at K = 250).
 """
 
 
 class CheckpointFold:
-    """Folds a log once on open, keeping a `DrillState.copy()` every `every` events."""
+    """Folds a log once, keeping a `DrillState.copy()` every `every` events: as far as asked, or all of it.
+
+    Nothing is folded up front: `build` folds the next events (a replay calls it in slices after its
+    first frame), and a state beyond what is built folds the events up to it first. Either way each
+    event is folded into the snapshots once.
+    """
 
     def __init__(self, playbook: Playbook, events: Sequence[Event], every: int = CHECKPOINT_EVERY) -> None:
         if every < 1:
@@ -28,18 +32,36 @@ class CheckpointFold:
         self.playbook = playbook
         self.events = events
         self.every = every
-        state = DrillState.initial(playbook)
-        self._checkpoints: list[DrillState] = [state.copy()]
-        for count, event in enumerate(events, 1):
-            apply(state, event)
-            if count % every == 0:
-                self._checkpoints.append(state.copy())
-        self._cursor = state
-        self._cursor_count = len(events)
+        self._builder = DrillState.initial(playbook)
+        self._built = 0
+        """Events folded into `_builder` (and into the snapshots)."""
+        self._checkpoints: list[DrillState] = [self._builder.copy()]
+        self._cursor = self._checkpoints[0].copy()
+        self._cursor_count = 0
 
     def __len__(self) -> int:
-        """How many snapshots are kept (the initial state included)."""
+        """How many snapshots are kept so far (the initial state included)."""
         return len(self._checkpoints)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every event is folded into the snapshots."""
+        return self._built == len(self.events)
+
+    def build(self, limit: int | None = None) -> bool:
+        """Fold up to `limit` more events (all that are left with None) into the snapshots; whether all are now."""
+        total = len(self.events)
+        self._advance(total if limit is None else min(total, self._built + limit))
+        return self.complete
+
+    def _advance(self, stop: int) -> None:
+        """Fold events up to index `stop` into the builder, keeping a snapshot every `every` events."""
+        state, every, events = self._builder, self.every, self.events
+        for index in range(self._built, stop):
+            apply(state, events[index])
+            if (index + 1) % every == 0:
+                self._checkpoints.append(state.copy())
+        self._built = max(self._built, stop)
 
     def _check(self, count: int) -> int:
         """Validate a prefix length (0..len(events)) and return it."""
@@ -48,8 +70,11 @@ class CheckpointFold:
         return count
 
     def _base(self, count: int) -> int:
-        """Index of the last snapshot taken at or before `count` events."""
-        return min(count // self.every, len(self._checkpoints) - 1)
+        """Index of the last snapshot taken at or before `count` events (folding up to it if not built yet)."""
+        wanted = count // self.every
+        if wanted >= len(self._checkpoints) and not self.complete:
+            self._advance(min(len(self.events), wanted * self.every))
+        return min(wanted, len(self._checkpoints) - 1)
 
     def _fold(self, state: DrillState, start: int, stop: int) -> DrillState:
         """Apply events[start:stop] to `state` in place (the same `apply` the live engine uses)."""

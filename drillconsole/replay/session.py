@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -11,36 +12,54 @@ from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
 from drillconsole.drill.state import DrillState
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.log.reader import ChainReport, read_log
+from drillconsole.log.lines import MALFORMED
+from drillconsole.log.reader import read_verified_lines
 from drillconsole.playbook.models import Playbook
 from drillconsole.replay.checkpoints import CHECKPOINT_EVERY, CheckpointFold
+from drillconsole.replay.events import DENSE_TYPES, LogEvents, UndecodableLine
 from drillconsole.replay.markers import Marker, build_markers
 
-DENSE_TYPES = frozenset({EventType.SIGNAL_SAMPLE})
-"""Event types too dense to step through one by one."""
+__all__ = ["DENSE_TYPES", "ReplayError", "ReplaySession"]
 
 
 class ReplayError(Exception):
     """A log that cannot be replayed (one line, meant for the user)."""
 
 
-def _read(log_path: Path) -> ChainReport:
+@dataclass(frozen=True)
+class ReadLog:
+    """The verified events of a log and what verification found after them."""
+
+    events: LogEvents
+    ok: bool
+    bad_line: int | None
+    problem: str | None
+    complete: bool
+
+
+def _read(log_path: Path) -> ReadLog:
     """Read and verify the log, turning every failure into a one-line ReplayError."""
     try:
-        report = read_log(log_path)
+        lines, scan = read_verified_lines(log_path)
     except OSError as exc:
         raise ReplayError(f"cannot read {log_path}: {exc.strerror or exc}") from None
     except Exception as exc:
         raise ReplayError(f"cannot read {log_path}: {exc}") from None
-    if not report.events:
-        raise ReplayError(f"{log_path} is not a session log (line {report.bad_line}: {report.problem})")
-    first = report.events[0]
+    ok, bad_line, problem = scan.ok, scan.bad_line, scan.problem
+    try:
+        events = LogEvents(lines)
+    except UndecodableLine as exc:  # hashed as written, yet not an event: the chain holds up to it
+        events = LogEvents(lines[: exc.at])
+        ok, bad_line, problem = False, exc.at + 1, MALFORMED
+    if not events:
+        raise ReplayError(f"{log_path} is not a session log (line {bad_line}: {problem})")
+    first = events[0]
     if first.type != EventType.SESSION_STARTED:
         raise ReplayError(f"{log_path} is not a session log (it starts with {first.type}, not session.started)")
-    return report
+    return ReadLog(events, ok, bad_line, problem, EventType.SESSION_ENDED in events.types)
 
 
-def _warning(report: ChainReport) -> str | None:
+def _warning(report: ReadLog) -> str | None:
     """What the user must know about a log that is not whole, or None."""
     if not report.ok:
         n = len(report.events)
@@ -70,28 +89,34 @@ class ReplaySession:
         path: Path,
         playbook: Playbook,
         playbook_path: Path,
-        report: ChainReport,
+        report: ReadLog,
         *,
         checkpoint_every: int = CHECKPOINT_EVERY,
     ) -> None:
         self.path = path
         self.playbook = playbook
         self.playbook_path = playbook_path
-        self.events: list[Event] = report.events
+        self.events: LogEvents = report.events
         self.complete = report.complete
         self.warning: str | None = _warning(report)
-        self.markers: list[Marker] = build_markers(self.events)
+        sparse = self.events.sparse()
+        self.markers: list[Marker] = build_markers(sparse)
         # drill time never goes backwards in a log the engine wrote; the running max keeps bisect sound regardless
-        self._times = list(accumulate((e.t for e in self.events), max))
-        self._step_times = sorted({e.t for e in self.events if e.type not in DENSE_TYPES})
-        self._phase_times = sorted({e.t for e in self.events if e.type == EventType.PHASE_ENTERED})
+        self._times = list(accumulate(self.events.times, max))
+        self._step_times = sorted({e.t for e in sparse})
+        self._phase_times = sorted({e.t for e in sparse if e.type == EventType.PHASE_ENTERED})
         self._fold = CheckpointFold(playbook, self.events, checkpoint_every)
 
     @classmethod
     def open(
         cls, log_path: Path, *, playbook: Path | None = None, checkpoint_every: int = CHECKPOINT_EVERY
     ) -> ReplaySession:
-        """Open a log for replay with the playbook it names (or `playbook`), raising a one-line ReplayError."""
+        """Open a log for replay with the playbook it names (or `playbook`), raising a one-line ReplayError.
+
+        Opening verifies the chain and decodes every event but the samples; the snapshots seeks start
+        from are folded by `build_checkpoints` (in slices, after the first frame) or by the first seek
+        that needs them.
+        """
         log_path = Path(log_path)
         report = _read(log_path)
         pb, pb_path, note = _playbook(report.events[0], playbook)
@@ -99,6 +124,10 @@ class ReplaySession:
         if note is not None:
             session.warning = f"{session.warning}; {note}" if session.warning else note
         return session
+
+    def build_checkpoints(self, limit: int | None = None) -> bool:
+        """Fold up to `limit` more events into the seek snapshots (None: all); whether every event is in now."""
+        return self._fold.build(limit)
 
     # --- what the log holds --------------------------------------------------
 

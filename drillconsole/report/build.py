@@ -203,6 +203,8 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
         "steps": summary.step_rows(state) if state else sections.steps(ev, info, decision),
         "phases": summary.phase_rows(state, loaded.end_t) if state else sections.phases(ev, loaded.end_t),
         "timeline": sections.timeline(ev),
+        "teardown": summary.teardown_rows(state) if state else sections.teardown(path),
+        "teardown_declared": len(info.playbook.teardown) if info.playbook is not None else None,
         "signals": _signals(hd),
         "markers": sections.markers(ev, h),
         "warnings": [w.replace(str(path), path.name) for w in warnings],

@@ -7,6 +7,8 @@ from typing import Any
 from drillconsole.report.blocks import Block, clock, pct, secs, yes
 from drillconsole.report.charts import describe_bands
 from drillconsole.report.downstream import blocks as downstream_blocks
+from drillconsole.report.teardown import blocks as teardown_blocks
+from drillconsole.report.teardown import glance as teardown_glance
 
 __all__ = ["Block", "clock", "document", "metrics_rows", "pct", "secs", "yes"]
 
@@ -103,6 +105,7 @@ def document(d: dict[str, Any]) -> list[Block]:
                 ["Outcome", f"{d['outcome'] or 'unfinished'}" + (f" ({d['end_reason']})" if d["end_reason"] else "")],
                 ["Hash chain", _chain(d)],
                 ["Downstream", (d.get("downstream") or {}).get("glance") or "no dependents declared"],
+                ["Teardown", teardown_glance(d)],
                 ["Criteria", _criteria(d)],
             ],
         )
@@ -191,6 +194,7 @@ def document(d: dict[str, Any]) -> list[Block]:
             ],
         )
     )
+    b += teardown_blocks(d)
     b.append(Block("heading", "Gates"))
     b.append(
         Block(

@@ -1,12 +1,14 @@
-"""The detailed sections of one drill's report: roles, gates, steps, phases, timeline, review; polars over its events."""
+"""The detailed sections of one drill's report: roles, gates, steps, phases, timeline, review, teardown; polars over its events."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from drillconsole.log.contract import EventType
+from drillconsole.report.load import _lines, decode
 from drillconsole.report.metrics import is_
 from drillconsole.report.playbook import PlaybookInfo
 
@@ -249,6 +251,21 @@ def escalations(ev: pl.DataFrame) -> list[dict[str, Any]]:
     """Every escalation raised, in order."""
     return rows(
         ev.filter(is_(EventType.ESCALATION_RAISED)).select("t", "escalation", "kind", "subject", "late_s", "message")
+    )
+
+
+def teardown(path: Path) -> list[dict[str, Any]]:
+    """Each teardown action from the log's lines alone (no playbook to fold with): what, ok or failed, and when."""
+    # Read apart from the event frame: a teardown's `action` is text, a step's is an object.
+    data = pl.Struct({"action": pl.String, "error": pl.String})
+    dtype = pl.Struct({"t": pl.Float64, "type": pl.String, "data": data})
+    lines = _lines([path], pl.col("line").str.contains('"teardown.', literal=True))
+    frame = decode(lines, dtype).unnest("e").filter(pl.col("type").str.starts_with("teardown.")).sort("row")
+    failed = pl.col("type") == EventType.TEARDOWN_FAILED
+    return rows(
+        frame.unnest("data").select(
+            "t", "action", result=pl.when(failed).then(pl.lit("failed")).otherwise(pl.lit("ok")), reason="error"
+        )
     )
 
 

@@ -46,7 +46,11 @@ class SimulatedBank:
         self._injections = [inj for inj in playbook.scenario if inj.signal in self._index]
         self._active_key: tuple[int, tuple[object, ...]] | None = None
         self._active: dict[str, np.ndarray] | None = None
-        self._selections: dict[tuple[str, ...], tuple[np.ndarray, list[str]]] = {}
+        self._selections: dict[tuple[str, ...], tuple[np.ndarray | None, list[str]]] = {}
+        self._rows_key: tuple[int, object] | None = None
+        self._rows_t = np.empty(0)
+        self._rows = np.empty((0, len(self.ids)))
+        """The samples of every grid tick of one block (`_rows_t` their times), for the injections in `_rows_key`."""
 
     def _noise_row(self, t: float) -> np.ndarray:
         """Standard normal draws of every signal at t (from the current block when t is on the grid)."""
@@ -54,15 +58,20 @@ class SimulatedBank:
         if ms % self._step:
             return gauss_grid(self._keys, np.array([ms], dtype=np.int64))[0]
         k = ms // self._step
-        if self._block_start is None or not 0 <= k - self._block_start < BLOCK:
-            self._block_start = k - k % BLOCK
-            ticks = (np.arange(BLOCK, dtype=np.int64) + self._block_start) * self._step
+        return self._noise_block(k - k % BLOCK)[k - self._block_start]  # type: ignore[operator]
+
+    def _noise_block(self, start: int) -> np.ndarray:
+        """The draws of every signal at the BLOCK grid ticks from tick `start` (a multiple of BLOCK)."""
+        if self._block_start != start:
+            self._block_start = start
+            ticks = (np.arange(BLOCK, dtype=np.int64) + start) * self._step
             self._block = gauss_grid(self._keys, ticks)
-        return self._block[k - self._block_start]
+        return self._block
 
     def _arrays(self, state: DrillState) -> dict[str, np.ndarray] | None:
         """The injected deviations as arrays, rebuilt only when injections or their causes change."""
-        key = (len(state.injected), tuple(state.causes.get(inj.id) for inj in self._injections))
+        # `causes` only ever gains entries or replaces them, so its values tell a change at C speed.
+        key = (len(state.injected), tuple(state.causes.values()))
         if key == self._active_key:
             return self._active
         live = [inj for inj in self._injections if inj.id in state.injected]
@@ -87,8 +96,11 @@ class SimulatedBank:
         }
         return self._active
 
-    def _deviations(self, a: dict[str, np.ndarray], t: float) -> np.ndarray:
-        """Each live injection's deviation times its activity (`sim.target.shape` × `sim.causes.activity`)."""
+    def _deviations(self, a: dict[str, np.ndarray], t: float | np.ndarray) -> np.ndarray:
+        """Each live injection's deviation times its activity (`sim.target.shape` × `sim.causes.activity`).
+
+        `t` is one time, or a column of times (shape (n, 1)) for a row of deviations per time.
+        """
         dt = t - a["at"]
         kind, delta = a["kind"], a["delta"]
         ramp = delta * np.minimum(1.0, dt / a["over"])
@@ -105,11 +117,35 @@ class SimulatedBank:
 
     def values(self, state: DrillState, t: float) -> np.ndarray:
         """Every simulated signal's sample at t, in `ids` order, rounded to 6 decimals."""
-        v = self._baseline.copy()
+        return self._row(state, t).copy()
+
+    def _row(self, state: DrillState, t: float) -> np.ndarray:
+        """`values` without the copy: a grid tick's row is shared with the block it belongs to (read it only)."""
         active = self._arrays(state)
+        ms = tick_ms(t)
+        if ms % self._step == 0:  # on the grid: a row of a block computed for all its ticks at once
+            k = ms // self._step
+            start = k - k % BLOCK
+            if self._rows_key != (start, self._active_key):
+                self._rows_key = (start, self._active_key)
+                self._rows_t = (np.arange(BLOCK, dtype=np.int64) + start) * self._step / 1000.0
+                base = np.tile(self._baseline, (BLOCK, 1))
+                self._rows = self._finish(base, active, self._rows_t[:, None], self._noise_block(start))
+            if self._rows_t[k - start] == t:  # a time only near the grid point (float drift) is computed alone
+                return self._rows[k - start]
+        return self._finish(self._baseline.copy(), active, t, self._noise_row(t))
+
+    def _finish(
+        self, v: np.ndarray, active: dict[str, np.ndarray] | None, t: float | np.ndarray, noise: np.ndarray
+    ) -> np.ndarray:
+        """Baselines `v` (one row, or one row per time of a column `t`) plus deviations and noise, clamped, rounded.
+
+        The same element-wise operations in the same order for one row and for a block, so both give the same bits.
+        """
         if active is not None:
-            np.add.at(v, active["signal"], self._deviations(active, t))
-        v += self._noise * self._noise_row(t)
+            rows = active["signal"] if v.ndim == 1 else (slice(None), active["signal"])
+            np.add.at(v, rows, self._deviations(active, t))
+        v += self._noise * noise
         v = np.minimum(self._hi, np.maximum(self._lo, v))
         v = np.where(self._integer, np.round(v), v)
         return np.round(v, 6)
@@ -119,8 +155,11 @@ class SimulatedBank:
         key = tuple(ids)
         chosen = self._selections.get(key)
         if chosen is None:
-            chosen = self._selections[key] = (np.array([self._index[s] for s in key], dtype=np.intp), list(key))
-        return dict(zip(chosen[1], self.values(state, t)[chosen[0]].tolist(), strict=True))
+            every = key == tuple(self.ids)
+            index = None if every else np.array([self._index[s] for s in key], dtype=np.intp)
+            chosen = self._selections[key] = (index, list(key))
+        row = self._row(state, t)
+        return dict(zip(chosen[1], (row if chosen[0] is None else row[chosen[0]]).tolist(), strict=True))
 
 
 class SimulatedSignal:

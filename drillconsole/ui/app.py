@@ -9,6 +9,7 @@ drill, then the main screen replaces the loading screen.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,14 @@ def _import_main_screen() -> None:
     import drillconsole.ui.commands
     import drillconsole.ui.screens.gate
     import drillconsole.ui.screens.main
-    import drillconsole.ui.screens.production
+    import drillconsole.ui.screens.production  # noqa: F401
+
+
+def _import_review_screen() -> None:
+    """Import the review screen (and polars, for its metrics) once the main screen is up: only the drill's end needs it.
+
+    A third of the console's start-up imports; the main screen no longer waits for them.
+    """
     import drillconsole.ui.screens.review  # noqa: F401
 
 
@@ -182,6 +190,7 @@ class DrillApp(DrillHost):
 
     def _begin(self) -> None:
         """Start the drill, or first ask for the drill id when it acts on production."""
+        self.call_after_refresh(self.run_worker, _import_review_screen, name="import review", thread=True)
         self.call_after_refresh(freeze_startup_objects)
         if self.seat.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm
@@ -361,7 +370,9 @@ def run_console(playbook_path: Path, options: dict[str, Any], *, headless: bool 
         return 2
     for problem in app.theme_problems:
         print(f"drillconsole: {problem}", file=sys.stderr)
-    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # A driver named in the environment draws without a terminal: `textual serve` sets its web driver there.
+    drawn_elsewhere = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not headless and not drawn_elsewhere and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal Textual has nothing to draw on (and spun at full CPU): say so and stop.
         print(
             "drillconsole: the console needs a terminal (stdin and stdout must be a TTY); "

@@ -82,6 +82,7 @@ class DrillCommands(ListedCommands):
                 )
         if not state.ended and held:
             out.append(("Add a note", main.action_note, "a timeline note as the current role"))
+            out.append(("Find a checklist item", main.action_filter_checklist, "type part of its text (key /)"))
         for rid in tabs if main.role_fixed else [r for r in pb.roles if r in held]:
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:

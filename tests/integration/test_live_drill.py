@@ -19,6 +19,7 @@ from live_services import (
     wait_for,
 )
 
+from drillconsole.report.build import build_report
 from drillconsole.resources import bundled_playbook
 
 pytestmark = pytest.mark.integration
@@ -78,6 +79,14 @@ def test_live_drill_rolls_mlflow_back_metrics_recover_fidelity_matches_and_teard
     assert not of_type(evs, "teardown.failed")
     assert get_alias(live.mlflow.url) == "42"
     assert http("GET", live.sandbox.url + "/status")[1]["faults"] == {}
+    # The after-action report says the same, action by action, after the end.
+    report = build_report(next(log_dir.rglob("*.jsonl")), verify=False).data
+    ended_t = of_type(evs, "session.ended")[0]["t"]
+    assert [(x["action"], x["result"], x["reason"]) for x in report["teardown"]] == [
+        ("sandbox faults cleared", "ok", None),
+        ("registry champion → v42", "ok", None),
+    ]
+    assert all(x["t"] >= ended_t for x in report["teardown"]) and report["teardown_declared"] == 2
 
 
 def _variant(tmp_path: Path, webhook: str) -> Path:

@@ -5,7 +5,8 @@ Each measurement runs the real `drillconsole` command in a pseudo-terminal of
 tests/perf/run.py imports; `python tests/perf/ui_bench.py` prints the table.
 
 The console's first frame is its loading screen (drawn before the playbook is
-validated); the time until the main screen is up is reported beside it.
+validated); the time until the main screen shows its signal panels is reported
+beside it, both as ratios to a bare Textual app's first frame measured in the same run.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def rows() -> list[tuple[str, str, str]]:
     cpu, p50, p95 = under_load()
     return [
         ("console first frame vs bare Textual", f"{ratio:.2f}× ({first:.2f}s vs {bare:.2f}s)", "≤ 1.5×"),
-        ("console main screen up (for reference)", f"{ready:.2f}s ({ready / bare:.1f}× bare)", "—"),
+        ("console main screen up (signal panels shown) vs bare Textual", f"{ready / bare:.2f}× ({ready:.2f}s)", "≤ 2×"),
         ("console CPU, 50 signals at 2 Hz", f"{cpu:.0%} of one core", "≤ 30%"),
         (
             "key press to screen updated, p95 under that load",

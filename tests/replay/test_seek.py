@@ -26,7 +26,15 @@ def test_the_log_is_an_hour_of_fifty_signals(hour):
     assert hour.warning is None and hour.duration == 3600.0
     assert sum(e.type == "signal.sample" for e in hour.events) >= 3600
     assert max(len(e.data.get("values", {})) for e in hour.events) == 50
-    assert hour.checkpoints > 5
+    assert hour.build_checkpoints() and hour.checkpoints > 5
+
+
+def test_seeks_before_the_snapshots_are_built_equal_a_fresh_fold(one_hour):
+    session = ReplaySession.open(one_hour)  # nothing folded yet: each seek folds as far as it needs
+    assert session.checkpoints == 1
+    for t in (1800.0, 600.5, session.duration, 0.0):
+        assert snapshot_view(session.state_at(t)) == fresh(session, t), t
+    assert session.checkpoints == len(session.events) // CHECKPOINT_EVERY + 1
 
 
 def test_random_seeks_equal_a_fresh_fold(hour):

@@ -8,7 +8,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from drillconsole.drill.wording import KINDS
 from drillconsole.replay import ReplaySession, TimeFormatError, Transport, parse_time
@@ -25,10 +25,17 @@ from drillconsole.ui.screens.main import NARROW
 from drillconsole.ui.screens.prompt import TextPrompt
 from drillconsole.ui.widgets.checklists import Checklists
 from drillconsole.ui.widgets.drill_header import HeaderFacts
+from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
 from drillconsole.ui.widgets.timeline import Timeline
+
+
+BUILD_SLICE = 200
+"""Events folded into the seek snapshots per slice (a few ms each for a 200-signal drill)."""
+BUILD_EVERY = 1 / 60
+"""Seconds between slices."""
 
 
 def banner(warning: str) -> str:
@@ -75,7 +82,7 @@ class ReplayScreen(Screen[None]):
                     yield StepDetail(state, ApproverRules(self.mirror), id="step-detail")
                 yield Timeline(self.session.playbook, id="timeline")
         yield TransportBar(self.session, id="transport")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.header = self.query_one(ReplayHeader)
@@ -92,6 +99,12 @@ class ReplayScreen(Screen[None]):
         self._size_class(self.app.size.width)
         self._ready = True
         self.call_after_refresh(self.show_position)
+        # The snapshots seeks start from are folded in slices once the first frame is up, between key presses.
+        self._builder = self.set_interval(BUILD_EVERY, self._build_checkpoints)
+
+    def _build_checkpoints(self) -> None:
+        if self.session.build_checkpoints(BUILD_SLICE):
+            self._builder.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         self._size_class(event.size.width)

@@ -20,6 +20,7 @@ from drillconsole.ui.operator import Operator
 from drillconsole.ui.widgets.alerts import Alerts
 from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
 from drillconsole.ui.widgets.drill_header import DrillHeader, HeaderFacts
+from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.step_detail import StepDetail
 from drillconsole.ui.widgets.step_table import StepTable
@@ -73,7 +74,7 @@ class MainScreen(Operator, Offering, Screen[None]):
                     yield StepTable(state, id="steps")
                     yield StepDetail(state, seat, id="step-detail")
                 yield Timeline(pb, id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(StepTable).focus()
@@ -221,6 +222,10 @@ class MainScreen(Operator, Offering, Screen[None]):
         table = checklists.table(checklists.role)
         self.set_focus(table)  # now, not after the next refresh: a number key typed right after must find it
         return table
+
+    def action_filter_checklist(self) -> None:
+        """`/`: find an item of the shown role's checklist by typing part of its text (any number of items)."""
+        self.query_one(Checklists).open_filter()
 
     def timeline_filter(self) -> tuple[str | None, str | None]:
         timeline = self.query_one(Timeline)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from drillconsole.drill import metrics
 from drillconsole.drill.wording import format_duration
@@ -19,6 +19,7 @@ from drillconsole.engine.seat import DrillSeat
 from drillconsole.report.history import Comparison, compare, earlier_drills
 from drillconsole.ui.screens.confirm import ChoiceScreen
 from drillconsole.ui.widgets.drill_picture import drill_picture
+from drillconsole.ui.widgets.key_footer import KeyFooter
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -113,7 +114,7 @@ class ReviewScreen(Screen[None]):
                 yield Button("Add item", id="add-action")
             yield Static("", id="actions")
             yield Button("Close the drill (Ctrl+S)", variant="primary", id="close")
-        yield Footer()
+        yield KeyFooter()
 
     def _earlier(self) -> list[Comparison]:
         """This drill against earlier drills of the same playbook in the log folder (empty without a log)."""

@@ -1,4 +1,5 @@
-"""Role checklists: one tab per role (or the `--role` one and those its person is handed); late and due-soon items stand out."""
+"""Role checklists: one tab per role (or the `--role` one and any role handed to its person); late and due-soon items
+stand out; `/` finds an item."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from rich.console import Group
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
 from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_clock, format_duration
@@ -43,6 +45,10 @@ class ChecklistTable(DataTable[object]):
         super().__init__(cursor_type="row", zebra_stripes=False, show_header=False, **kwargs)  # type: ignore[arg-type]
         self.role = role
         self._items = items
+        self.needle = ""
+        """Text the rows are narrowed to (the checklist filter); empty: every item."""
+        self.filtering = False
+        """The filter is open on this table: its highlighted row is the one Enter checks."""
         self._cells: dict[tuple[str, str], object] = {}
         self._checked: dict[str, bool] = {}
         self.item_width = 0
@@ -67,12 +73,27 @@ class ChecklistTable(DataTable[object]):
         self.add_column(" ", key="mark", width=3)
         self.add_column("Item", key="item", width=width)
         console = self.app.console
-        for n, item in enumerate(self._items, 1):
+        for item in self.shown:
             lines = len(Text(item.text).wrap(console, width))
-            self.add_row(self._mark(n - 1, False), Text(item.text), height=lines + 1, key=item.id)
+            self.add_row(self._mark(item, False), Text(item.text), height=lines + 1, key=item.id)
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
         self.post_message(self.Rebuilt())
+
+    @property
+    def shown(self) -> list[ChecklistItem]:
+        """The items with a row: those whose text or id holds the filter text (any case), or all."""
+        needle = self.needle.casefold()
+        return [i for i in self._items if needle in i.text.casefold() or needle in i.id.casefold()]
+
+    def narrow(self, needle: str) -> int:
+        """Show only the items matching `needle` (all when empty), cursor on the first; the number shown."""
+        if needle != self.needle:
+            self.needle = needle
+            self._build(self.item_width or self.START_WIDTH)
+            if self.row_count:
+                self.move_cursor(row=0)
+        return self.row_count
 
     class Rebuilt(Message):
         """The rows were rebuilt for a new width: their cells need filling again."""
@@ -92,7 +113,9 @@ class ChecklistTable(DataTable[object]):
         return True
 
     def set_cell(self, item: str, column: str, value: object, key: object = None) -> None:
-        """Update a cell in place when its value (or the `key` standing for it) changed."""
+        """Update a cell in place when its value (or the `key` standing for it) changed (items filtered out: nothing)."""
+        if item not in self.rows:
+            return
         key = value if key is None else key
         if self._cells.get((item, column)) != key:
             self._cells[(item, column)] = key
@@ -103,16 +126,19 @@ class ChecklistTable(DataTable[object]):
         self._checked[item] = checked
         self._marks()
 
-    def _mark(self, index: int, checked: bool) -> Text:
-        pointer = "▶" if self.has_focus and index == self.cursor_row else (str(index + 1) if index < 9 else " ")
+    def _mark(self, item: ChecklistItem, checked: bool) -> Text:
+        index = self._items.index(item)  # the item's number stays its own while the rows are filtered
+        under_cursor = item.id in self.rows and self.get_row_index(item.id) == self.cursor_row
+        pointer = "▶" if (self.has_focus or self.filtering) and under_cursor else (str(index + 1) if index < 9 else " ")
         box = Text("☑" if checked else "☐", style=tone(self.app, "band-ok") if checked else "")
         return Text.assemble((pointer + " ", "bold"), box)  # the space inside the bold: screenshots keep it
 
     def _marks(self) -> None:
-        if self.row_count < len(self._items):
+        shown = self.shown
+        if self.row_count < len(shown):
             return
-        for index, item in enumerate(self._items):
-            self.set_cell(item.id, "mark", self._mark(index, self._checked.get(item.id, False)))
+        for item in shown:
+            self.set_cell(item.id, "mark", self._mark(item, self._checked.get(item.id, False)))
 
     def on_focus(self) -> None:
         self._marks()
@@ -125,6 +151,33 @@ class ChecklistTable(DataTable[object]):
         self._marks()
 
 
+class ChecklistFilter(Input):
+    """The filter line of the checklists: typing narrows the shown role's items; ↑ ↓ move among the matches."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Check match"),
+        Binding("escape", "close", "Close find"),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+    ]
+
+    class Closed(Message):
+        """Escape: the filter closes and every item shows again."""
+
+    class Moved(Message):
+        """↑ or ↓ in the filter: move the highlight among the matches."""
+
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
+
+    def action_move(self, delta: int) -> None:
+        self.post_message(self.Moved(delta))
+
+
 class Checklists(Vertical):
     """The checklists the console shows; the active tab is the role the console acts as."""
 
@@ -133,6 +186,11 @@ class Checklists(Vertical):
     Checklists TabbedContent { height: 1fr; }
     Checklists TabPane { padding: 0; }
     Checklists ChecklistTable { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
+    Checklists #checklist-find { height: 1; display: none; }
+    Checklists #checklist-find.-open { display: block; }
+    Checklists ChecklistFilter, Checklists ChecklistFilter:focus { width: 1fr; height: 1; border: none; padding: 0 1; }
+    Checklists #checklist-find-label { width: auto; height: 1; padding: 0 0 0 1; text-style: bold; }
+    Checklists #checklist-matches { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self, state: DrillState, roles: list[str], **kwargs: object) -> None:
@@ -148,6 +206,10 @@ class Checklists(Vertical):
                 with TabPane(role, id=pane_id(role)):
                     items = list(self._state.playbook.roles[role].checklist)
                     yield ChecklistTable(role, items, id=f"checklist-{pane_id(role)}")
+        with Horizontal(id="checklist-find"):
+            yield Static("Find /", id="checklist-find-label")
+            yield ChecklistFilter(placeholder="find an item · Enter checks · Esc closes", id="checklist-filter")
+            yield Static("", id="checklist-matches")
 
     def on_mount(self) -> None:
         # The tab strip is no focus stop: ] and [ switch roles, and Tab goes from list to list.
@@ -201,6 +263,70 @@ class Checklists(Vertical):
         if role in self.roles:
             self.query_one(TabbedContent).active = pane_id(role)
 
+    # --- the filter (`/`) -------------------------------------------------------------
+
+    @property
+    def filter_open(self) -> bool:
+        return self.query_one("#checklist-find").has_class("-open")
+
+    def open_filter(self) -> None:
+        """Show the filter line under the shown role's checklist and put the cursor in it."""
+        box, line = self.query_one("#checklist-find"), self.query_one(ChecklistFilter)
+        if not box.has_class("-open"):
+            line.value = ""
+            box.add_class("-open")
+        self.table(self.role).filtering = True
+        self._matches(self.table(self.role))
+        line.focus()
+
+    def close_filter(self) -> ChecklistTable:
+        """Hide the filter line; every item shows again, the highlight stays on the item it was on."""
+        self.query_one("#checklist-find").remove_class("-open")
+        for table in self.query(ChecklistTable):
+            item, table.filtering = table.item_id, False
+            table.narrow("")
+            if item is not None:
+                table.move_cursor(row=[i.id for i in table.shown].index(item))
+        return self.table(self.role)
+
+    def _matches(self, table: ChecklistTable) -> None:
+        count, total = table.row_count, len(table._items)
+        text = f"{count} of {total}" if table.needle else f"{total} items"
+        self.query_one("#checklist-matches", Static).update(text if count or not table.needle else "no match")
+
+    @on(Input.Changed, "#checklist-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        table = self.table(self.role)
+        table.narrow(event.value.strip())
+        self._matches(table)
+
+    @on(ChecklistFilter.Moved)
+    def _move(self, event: ChecklistFilter.Moved) -> None:
+        event.stop()
+        table = self.table(self.role)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + event.delta)))
+
+    @on(ChecklistFilter.Closed)
+    def _escape(self, event: ChecklistFilter.Closed) -> None:
+        event.stop()
+        self.close_filter().focus()
+
+    @on(Input.Submitted, "#checklist-filter")
+    def _enter(self, event: Input.Submitted) -> None:
+        """Enter: the single (or highlighted) match is checked or unchecked as Enter on its row does."""
+        event.stop()
+        table = self.table(self.role)
+        if table.row_count == 0:
+            self.app.notify(f"no item of {table.role} matches {event.value.strip()!r}", severity="warning", timeout=3)
+            return
+        table = self.close_filter()
+        table.focus()
+        # RowSelected, the screen's one path for checking an item, sent from the table itself: a message sent
+        # from this handler would stop bubbling here, at its sender.
+        table.call_later(table.action_select_cursor)
+
     @on(ChecklistTable.Rebuilt)
     def _rebuilt(self, event: ChecklistTable.Rebuilt) -> None:
         event.stop()
@@ -210,6 +336,11 @@ class Checklists(Vertical):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
+        if self.filter_open:  # the filter narrows the role it was opened on: it does not follow to another tab
+            typing = self.screen.focused is self.query_one(ChecklistFilter)
+            table = self.close_filter()
+            if typing:
+                table.focus()
         self.post_message(RoleViewChanged(self.role))
 
     def show(self, now: float) -> None:
@@ -223,7 +354,7 @@ class Checklists(Vertical):
                 table = self.table(role)
             except NoMatches:
                 continue  # a tab just added: its table fills itself once mounted (Rebuilt)
-            if table.row_count < len(table._items):
+            if table.row_count < len(table.shown):
                 continue  # not mounted yet
             if repaint:
                 table._cells.clear()  # the mark and the item are drawn again in the new colours
