@@ -88,8 +88,11 @@ def resolve_nats_join(
 def follow_command(
     path: Path | None, person: str, roles: list[str], token: str | None, nats: tuple[str, str] | None = None
 ) -> int:
-    """`join --follow`: print each event as a line until the drill ends; returns the exit code."""
-    return asyncio.run(_follow_lines(path, person, roles, token, nats))
+    """`join --follow`: print each event as a line until the drill ends (or Ctrl-C: 130); returns the exit code."""
+    try:
+        return asyncio.run(_follow_lines(path, person, roles, token, nats))
+    except KeyboardInterrupt:  # the follower has left on the way out
+        return 130
 
 
 async def _follow_lines(
@@ -118,7 +121,10 @@ async def _follow_lines(
     welcome = follower.welcome
     assert welcome is not None
     click.echo(f"joined {welcome.drill} as {welcome.person} holding {', '.join(welcome.roles) or 'no role'}", err=True)
-    await follower.run()
+    try:
+        await follower.run()
+    finally:  # the drill ended, or Ctrl-C: leave (over NATS the engine hears it, as the socket's closing says it)
+        await follower.close()
     return 0
 
 

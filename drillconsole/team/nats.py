@@ -8,6 +8,15 @@ itself. Participants send commands on `drill.<id>.commands.<person>`; the
 broker's per-user permissions (README) decide who may publish there, so the
 subject names the person. The local log stays the source of truth: when the
 broker is down the drill carries on and the bridge backfills from the log.
+
+NATS has no connection that closes when a participant goes, so a participant
+says so: a `leave` when its console quits or `--follow` ends (Ctrl-C too), and a
+`heartbeat` every `HEARTBEAT` seconds meanwhile. The bridge logs
+`participant.left` (by the person, like the socket server when a connection
+ends) on the leave, or once `LIVENESS` seconds pass without a word from them
+(killed, cut off); a later heartbeat or hello seats them again
+(`participant.joined`). While the bridge itself is cut off from the broker it
+marks nobody left.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ from drillconsole.team.protocol import (
     PROTOCOL,
     Command,
     Failure,
+    Heartbeat,
     Hello,
+    Leave,
     ProtocolError,
     Result,
     Welcome,
@@ -40,6 +51,15 @@ from drillconsole.team.protocol import (
 
 WRONG_LAST_SEQUENCE = 10071
 """JetStream's error code when a publish's expected last sequence does not hold (another writer)."""
+
+HEARTBEAT = 3.0
+"""Seconds between a NATS participant's heartbeats."""
+
+LIVENESS = 12.0
+"""Seconds without a word from a NATS participant (four heartbeats missed) before the engine logs them as left."""
+
+VANISHED = "vanished: no heartbeat for {seconds:g} s"
+"""The `participant.left` reason of a NATS participant that stopped without leaving."""
 
 
 class NatsUnavailable(Exception):
@@ -63,8 +83,20 @@ def subjects(drill: str) -> tuple[str, str, str]:
 class NatsBridge:
     """Publishes the log to JetStream and takes participants' commands from NATS; never blocks the engine."""
 
-    def __init__(self, hub: Hub, url: str, *, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        liveness: float = LIVENESS,
+    ) -> None:
         self.hub = hub
+        self.liveness = liveness
+        """Seconds without a word from a participant before they are logged as left (see `LIVENESS`)."""
+        self.links: dict[str, tuple[str, float]] = {}
+        """Each live NATS participant's link id → (person, loop time last heard from)."""
         self.url, self.user, self.password = url, user, password
         self.stream, self.subject, self.commands = subjects(hub.state.playbook.drill.id)
         log = hub.engine.log
@@ -77,6 +109,7 @@ class NatsBridge:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
         self._nc: Any = None
 
     def _session_id(self) -> str:
@@ -92,10 +125,16 @@ class NatsBridge:
 
     async def start(self) -> None:
         """Connect (in the background: a broker that is down never delays the drill)."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run())
+        self._watch = loop.create_task(self._watch_links())
 
     async def close(self, grace: float = 2.0) -> None:
         """Publish what is left (up to `grace` seconds), then disconnect."""
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
         if self._task is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(grace):
@@ -144,7 +183,49 @@ class NatsBridge:
     async def _up(self) -> None:
         if self.status != "shut out":
             self.status = "connected"
+        self._heard_all()  # silence while we were cut off says nothing about them
         self._wake.set()
+
+    # --- who is still there ------------------------------------------------------------
+
+    def _heard_all(self) -> None:
+        now = asyncio.get_running_loop().time()
+        self.links = {link: (person, now) for link, (person, _) in self.links.items()}
+
+    def _heard(self, person: str) -> None:
+        """Any message from a person says each of their links is alive."""
+        now = asyncio.get_running_loop().time()
+        for link, (who, _) in list(self.links.items()):
+            if who == person:
+                self.links[link] = (who, now)
+
+    def _seat(self, person: str, link: str, roles: list[str]) -> tuple[list[str], list[str]]:
+        """Seat one link of a person: a new link joins them (`participant.joined` if it is their first)."""
+        if link in self.links:  # the same hello again (its answer was lost): claim the roles, no second seat
+            self._heard(person)
+            refused = [r for r in (self.hub.assume(person, role) for role in roles) if r is not None]
+            return self.hub.roles_of(person), refused
+        held = self.hub.join(person, f"nats:{person}", "nats", roles)
+        self.links[link] = (person, asyncio.get_running_loop().time())
+        return held
+
+    def _gone(self, link: str, reason: str) -> None:
+        """A link ended: the person's last one logs `participant.left` (the socket server's `hub.leave`)."""
+        entry = self.links.pop(link, None)
+        if entry is not None:
+            self.hub.leave(entry[0], reason)
+
+    async def _watch_links(self) -> None:
+        """Log as left whoever has not been heard from for `liveness` seconds (while we hear the broker)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(1.0, self.liveness / 4))
+            if self.status != "connected":
+                continue
+            cutoff = loop.time() - self.liveness
+            for link, (_person, seen) in list(self.links.items()):
+                if seen < cutoff:
+                    self._gone(link, VANISHED.format(seconds=self.liveness))
 
     async def _claim(self, js: Any) -> bool:
         """Make the stream ours: new, already this session's (resume), or a finished session's (purged)."""
@@ -243,9 +324,25 @@ class NatsBridge:
             await msg.respond(encode(Failure(code="name", message=f"'{person}' is not a usable name")))
             return
         account = f"nats:{person}"
+        if isinstance(message, Heartbeat):
+            owner = self.links.get(message.link)
+            if owner is not None:
+                if owner[0] == person:
+                    self._heard(person)
+            elif self.hub.state.participants.get(person, {}).get("account", account) == account:
+                self._seat(person, message.link, [])  # marked left (cut off too long), or the engine restarted
+            return
+        if isinstance(message, Leave):
+            if self.links.get(message.link, ("",))[0] == person:
+                self._gone(message.link, "disconnected")
+            return
+        self._heard(person)
         if isinstance(message, Hello):
             try:
-                roles, _refused = self.hub.join(person, account, "nats", message.roles)
+                if message.link is not None:
+                    roles, _refused = self._seat(person, message.link, message.roles)
+                else:
+                    roles, _refused = self.hub.join(person, account, "nats", message.roles)
             except JoinRefused as exc:
                 await msg.respond(encode(Failure(code="name", message=str(exc))))
                 return
@@ -285,7 +382,9 @@ class NatsFollower:
     the broker's permissions stop anyone else publishing on it. nats-py
     reconnects by itself and the ordered consumer resumes after the last event
     held; a command is resent with the same id until answered, so it has one
-    effect however often it is delivered.
+    effect however often it is delivered. It sends a heartbeat every
+    `heartbeat` seconds and a leave on `close`, so the engine logs when the
+    person goes (see the module's docstring).
     """
 
     def __init__(
@@ -299,8 +398,12 @@ class NatsFollower:
         password: str | None = None,
         on_event: Callable[[Event], None] | None = None,
         on_note: Callable[[str], None] | None = None,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
         self.url, self.user, self.password = url, user, password
+        self.heartbeat = heartbeat
+        self.link = uuid.uuid4().hex
+        """This participant's id in its hello, heartbeats and leave (a person may have several consoles)."""
         self.person = person
         self.roles = list(roles or [])
         self.drill = drill
@@ -318,6 +421,8 @@ class NatsFollower:
         self._closed = asyncio.Event()
         self._nc: Any = None
         self._sub: Any = None
+        self._beat: asyncio.Task[None] | None = None
+        self._left = False
 
     async def join(self, roles: list[str] | None = None) -> Welcome:
         """Connect, say hello (claiming roles), and follow the stream from the first event not held.
@@ -343,7 +448,7 @@ class NatsFollower:
                 disconnected_cb=self._down,
                 reconnected_cb=self._up,
             )
-            hello = Hello(protocol=PROTOCOL, person=self.person, roles=self.roles)
+            hello = Hello(protocol=PROTOCOL, person=self.person, roles=self.roles, link=self.link)
             answer = await self._nc.request(self.command_subject, encode(hello), timeout=5)
             welcome: Welcome = _answer(answer.data, Welcome)
             js = self._nc.jetstream()
@@ -361,9 +466,18 @@ class NatsFollower:
             await self.close()
             raise JoinError(f"{_redacted(self.url)}: cannot join drill {self.drill} over NATS ({_why(exc)})") from None
         self.welcome = welcome
+        self._beat = asyncio.get_running_loop().create_task(self._beats())
         if self.last_seq >= self._head:
             self.caught_up.set()
         return welcome
+
+    async def _beats(self) -> None:
+        """Tell the engine every `heartbeat` seconds that this participant is still there."""
+        beat = encode(Heartbeat(link=self.link))
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            with contextlib.suppress(Exception):  # the broker is down: nats-py holds it, or the next one goes
+                await self._nc.publish(self.command_subject, beat)
 
     async def _down(self) -> None:
         if self.on_note is not None and not self._closed.is_set():
@@ -422,8 +536,17 @@ class NatsFollower:
                 await asyncio.sleep(0.2)
 
     async def close(self) -> None:
-        """Disconnect."""
+        """Leave (the engine logs `participant.left`) and disconnect; idempotent."""
         self._closed.set()
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+        if self.welcome is not None and not self._left and self._nc is not None and self._nc.is_connected:
+            self._left = True
+            with contextlib.suppress(Exception):  # leaving never hangs: unheard, the engine's liveness check ends it
+                await self._nc.publish(self.command_subject, encode(Leave(link=self.link)))
+                await self._nc.flush(timeout=1)
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()

@@ -3,7 +3,9 @@
 Server → participant: control messages (`{"kind": ...}`) and the session log's
 own lines, byte for byte, so a participant checks every event's hash and its
 chain itself. Participant → server: `hello` once, then `command`s, each with an
-id the participant chooses (a command sent twice has one effect).
+id the participant chooses (a command sent twice has one effect). Over NATS,
+where no connection closes when a participant goes, it also sends `heartbeat`s
+and a `leave` (the socket has neither: its connection says both).
 """
 
 from __future__ import annotations
@@ -69,6 +71,22 @@ class Hello(_Message):
     """The last event the participant holds (-1: none)."""
     after_hash: str | None = None
     """That event's hash: a mismatch means the participant's view diverged and it is resynced from the start."""
+    link: str | None = Field(default=None, max_length=100)
+    """Over NATS, which has no connection to close: the id this participant's heartbeats and leave name."""
+
+
+class Heartbeat(_Message):
+    """Over NATS: the participant of `link` is still there (sent every few seconds; no answer)."""
+
+    kind: Literal["heartbeat"] = "heartbeat"
+    link: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Leave(_Message):
+    """Over NATS: the participant of `link` leaves (its console quit, `--follow` ended); no answer."""
+
+    kind: Literal["leave"] = "leave"
+    link: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class Command(_Message):
@@ -122,9 +140,9 @@ class Failure(_Message):
 
 
 ServerMessage = Annotated[Welcome | CaughtUp | Result | Failure, Field(discriminator="kind")]
-ClientMessage = Annotated[Hello | Command, Field(discriminator="kind")]
+ClientMessage = Annotated[Hello | Command | Heartbeat | Leave, Field(discriminator="kind")]
 _SERVER: TypeAdapter[Welcome | CaughtUp | Result | Failure] = TypeAdapter(ServerMessage)
-_CLIENT: TypeAdapter[Hello | Command] = TypeAdapter(ClientMessage)
+_CLIENT: TypeAdapter[Hello | Command | Heartbeat | Leave] = TypeAdapter(ClientMessage)
 
 
 class ProtocolError(Exception):
@@ -149,7 +167,7 @@ def decode_server(line: bytes) -> Welcome | CaughtUp | Result | Failure:
         raise ProtocolError(f"unexpected message from the engine: {_first(exc)}") from None
 
 
-def decode_client(line: bytes) -> Hello | Command:
+def decode_client(line: bytes) -> Hello | Command | Heartbeat | Leave:
     """A line from a participant; raises ProtocolError (a hello of another version names both versions)."""
     try:
         raw: Any = json.loads(line)

@@ -27,7 +27,9 @@ from drillconsole.team.protocol import (
     CaughtUp,
     Command,
     Failure,
+    Heartbeat,
     Hello,
+    Leave,
     ProtocolError,
     Result,
     Welcome,
@@ -264,6 +266,10 @@ class TeamServer:
             except ProtocolError as exc:
                 conn.writer.write(encode(Failure(code="bad", message=str(exc))))
                 continue
+            if isinstance(message, Heartbeat):
+                continue  # the connection itself says the participant is there
+            if isinstance(message, Leave):
+                return
             if not isinstance(message, Command):
                 conn.writer.write(encode(Failure(code="bad", message="hello was already said")))
                 continue

@@ -63,13 +63,14 @@ class DrillCommands(ListedCommands):
             return []
         pb, state = app.seat.playbook, app.seat.state
         held = main.held_roles()
+        tabs = main.checklist_roles()
         out: list[Command] = []
         if not state.ended:
             out += self._step_commands(held)
             if state.fired_order and state.decision is None and main.not_offered("decide") is None:
                 out.append(("Decide on the response", main.action_decide, "record the decision with a rationale"))
             for rid, item in pb.checklist_items():
-                if main.role_fixed not in (None, rid) or rid not in held:
+                if rid not in held or rid not in tabs:
                     continue
                 verb = "Uncheck item" if state.checklist[(rid, item.id)].checked else "Check item"
                 out.append(
@@ -82,7 +83,7 @@ class DrillCommands(ListedCommands):
         if not state.ended and held:
             out.append(("Add a note", main.action_note, "a timeline note as the current role"))
             out.append(("Find a checklist item", main.action_filter_checklist, "type part of its text (key /)"))
-        for rid in [main.role_fixed] if main.role_fixed else [r for r in pb.roles if r in held]:
+        for rid in tabs if main.role_fixed else [r for r in pb.roles if r in held]:
             out.append((f"Role view: {pb.roles[rid].title} ({rid})", partial(main.show_role, rid), "act as this role"))
         for theme in app.drill_themes:
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours live"))

@@ -40,6 +40,7 @@ class ParticipantApp(DrillApp):
         super().__init__(prepared, role=roles[0] if len(roles) == 1 else None, **kwargs)
         self.remote = remote
         self._refresh_pending = False
+        self._roles_told: str | None = None
 
     PROMPT = 0.03
     """Seconds from an event's arrival to the refresh that shows it (the interval alone would take up to 250 ms)."""
@@ -56,15 +57,23 @@ class ParticipantApp(DrillApp):
     def on_mount(self) -> None:
         super().on_mount()
         self.remote.on_arrival = self._arrived
+        self._tell_roles()
 
     def _arrived(self) -> None:
         self.post_message(self.Arrived())
 
     def on_participant_app_arrived(self, _message: ParticipantApp.Arrived) -> None:
         self._soon()
+        self._tell_roles()
+
+    def _tell_roles(self) -> None:
+        """Who this console is, in its header; said once on joining, and again when a role changes hands."""
         roles = ", ".join(self.remote.roles) or "no role (observer)"
         self.sub_title = f"{self.remote.person} — {roles}"
-        self.notify(f"joined as {self.remote.person} holding {roles}", timeout=5)
+        if roles != self._roles_told:
+            first, self._roles_told = self._roles_told is None, roles
+            said = "joined as {} holding {}" if first else "{} now holds {}"
+            self.notify(said.format(self.remote.person, roles), timeout=5)
 
     def refresh_now(self) -> None:
         super().refresh_now()

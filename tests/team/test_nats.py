@@ -145,3 +145,91 @@ async def test_a_second_engine_for_the_same_drill_is_shut_out(
         if second is not None:
             await second.stop()
         await first.stop()
+
+
+async def wait_left(drill: TeamDrill, person: str, count: int = 1, timeout: float = 20) -> list[Event]:
+    """The `participant.left` events of a person, once there are `count` of them."""
+    async with asyncio.timeout(timeout):
+        while True:
+            left = [e for e in drill.events() if e.type == EventType.PARTICIPANT_LEFT and e.data["person"] == person]
+            if len(left) >= count:
+                return left
+            await asyncio.sleep(0.02)
+
+
+def joins_of(drill: TeamDrill, person: str) -> list[Event]:
+    return [e for e in by_type(drill.events(), EventType.PARTICIPANT_JOINED) if e.data["person"] == person]
+
+
+async def test_a_participant_leaving_over_nats_is_logged_as_left_and_can_rejoin(
+    tmp_path: Path, playbook_path: Path, broker: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRILLCONSOLE_KEY_DIR", str(tmp_path / "keys"))
+    drill = await start(tmp_path, playbook_path, broker)
+    try:
+        await wait_published(drill)
+        alice = NatsFollower(broker.url("alice"), "mini", "alice")
+        await alice.join(["tech"])
+        assert drill.engine.state.participants["alice"]["online"]
+        await alice.close()
+        await alice.close()  # idempotent: one leave
+        left = await wait_left(drill, "alice")
+        assert [(e.by, e.actor, e.data["reason"]) for e in left] == [("alice", "engine", "disconnected")]
+        assert not drill.engine.state.participants["alice"]["online"]
+        assert drill.engine.state.holders["tech"] == "alice"  # like on the socket: leaving keeps the roles
+
+        again = NatsFollower(broker.url("alice"), "mini", "alice")
+        welcome = await again.join()
+        assert welcome.roles == ["tech"]
+        assert len(joins_of(drill, "alice")) == 2 and drill.engine.state.participants["alice"]["online"]
+        result = await again.command("note", "tech", text="back")
+        assert result.ok, result.reason
+        await again.close()
+        await wait_left(drill, "alice", count=2)
+    finally:
+        await drill.stop()
+
+
+async def test_a_participant_that_vanishes_over_nats_is_marked_left_after_the_liveness_timeout(
+    tmp_path: Path, playbook_path: Path, broker: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRILLCONSOLE_KEY_DIR", str(tmp_path / "keys"))
+    drill = await start(tmp_path, playbook_path, broker)
+    bridge = bridge_of(drill)
+    bridge.liveness = 1.5  # heartbeats every 0.1 s: fifteen missed before bob counts as gone
+    try:
+        await wait_published(drill)
+        bob = NatsFollower(broker.url("bob"), "mini", "bob", heartbeat=0.1)
+        await bob.join(["steward"])
+        loop = asyncio.get_running_loop()
+        joined_at = loop.time()
+        async with asyncio.timeout(20):  # heartbeats keep bob seated well past the timeout
+            while bridge.links[bob.link][1] < joined_at + 2 * bridge.liveness:
+                await asyncio.sleep(0.05)
+        assert not by_type(drill.events(), EventType.PARTICIPANT_LEFT)
+
+        assert bob._beat is not None
+        bob._beat.cancel()  # cut off: no more heartbeats, and no leave
+        left = await wait_left(drill, "bob")
+        assert [(e.by, e.data["reason"]) for e in left] == [("bob", "vanished: no heartbeat for 1.5 s")]
+        assert bob.link not in bridge.links
+
+        bob._beat = loop.create_task(bob._beats())  # back: the next heartbeat seats bob again
+        async with asyncio.timeout(20):
+            while len(joins_of(drill, "bob")) < 2:
+                await asyncio.sleep(0.02)
+        assert drill.engine.state.participants["bob"]["online"] and drill.engine.state.holders["steward"] == "bob"
+
+        bob._beat.cancel()  # killed: its tasks end without a word
+        await bob._nc.close()
+        left = await wait_left(drill, "bob", count=2)
+        assert left[-1].by == "bob" and left[-1].data["reason"].startswith("vanished")
+
+        again = NatsFollower(broker.url("bob"), "mini", "bob", heartbeat=0.1)  # rejoins after being marked left
+        assert (await again.join()).roles == ["steward"]
+        assert len(joins_of(drill, "bob")) == 3
+        await again.close()
+        left = await wait_left(drill, "bob", count=3)
+        assert left[-1].data["reason"] == "disconnected"
+    finally:
+        await drill.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -215,3 +216,31 @@ async def wait_async(condition: object, what: str, timeout: float = 10.0) -> Non
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+def test_leaving_over_nats_is_logged_when_the_console_quits_or_follow_is_interrupted(
+    served: ServedDrill, broker: NatsServer
+) -> None:
+    def left(person: str) -> list[tuple[str | None, str]]:
+        return [(e.by, e.data["reason"]) for e in served.events("participant.left") if e.data["person"] == person]
+
+    bob = over_nats(broker, "bob", ["steward"])
+    bob.close()  # the console quits (ParticipantApp.finish closes its RemoteEngine)
+    wait_until(lambda: left("bob") == [("bob", "disconnected")], "bob's participant.left")
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drillconsole", "join", "--nats", broker.url("alice"), "--drill", "mini", "--follow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("joined mini as alice")
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    wait_until(lambda: left("alice") == [("alice", "disconnected")], "alice's participant.left")

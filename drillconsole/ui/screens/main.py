@@ -59,13 +59,13 @@ class MainScreen(Operator, Offering, Screen[None]):
         yield DrillHeader(state, id="header")
         if pb.drill.environment == "production":
             yield Static("⚠ PRODUCTION — steps of this drill change live systems", id="production-banner")
-        roles = [self.role_fixed] if self.role_fixed else list(pb.roles)
+        roles = self.checklist_roles()
         yield Static("", id="too-small")
         with Container(id="body"):
             with Vertical(id="left"):
                 yield SignalBoard(state, id="signals")
                 with Vertical(id="checklists-box") as box:
-                    box.border_title = "Checklists" + (f" — {self.role_fixed}" if self.role_fixed else "")
+                    box.border_title = self._checklists_title(roles)
                     yield Checklists(state, roles, id="checklists")
             with Vertical(id="right"):
                 yield Alerts(state, id="alerts")
@@ -129,7 +129,28 @@ class MainScreen(Operator, Offering, Screen[None]):
         if events:
             self.query_one(Timeline).add_events(events)
         self._advance()
+        self._tabs_follow_roles()
         self.offer_changed()
+
+    def checklist_roles(self) -> list[str]:
+        """The roles whose checklists have a tab: every role, or under `--role` (a participant's one role)
+        that role first and each other role its person holds now (handed over mid-drill)."""
+        pb = self.app.seat.playbook
+        if self.role_fixed is None:
+            return list(pb.roles)
+        held = set(self.held_roles())
+        return [self.role_fixed, *(r for r in pb.roles if r in held and r != self.role_fixed)]
+
+    def _checklists_title(self, roles: list[str]) -> str:
+        return "Checklists" + (f" — {', '.join(roles)}" if self.role_fixed else "")
+
+    def _tabs_follow_roles(self) -> None:
+        """A role handed to this console's person gets its checklist tab; one they give up loses it."""
+        checklists = self.query_one(Checklists)
+        roles = self.checklist_roles()
+        if roles != checklists.roles:
+            checklists.set_roles(roles)
+            self.query_one("#checklists-box").border_title = self._checklists_title(roles)
 
     def follow_step(self, step_id: str) -> None:
         """The operator ran this step: once it is done, move the cursor on to the next step (if it is still on it)."""

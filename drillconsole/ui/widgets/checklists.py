@@ -1,4 +1,5 @@
-"""Role checklists: one tab per role (or only the `--role` one); late and due-soon items stand out; `/` finds an item."""
+"""Role checklists: one tab per role (or the `--role` one and any role handed to its person); late and due-soon items
+stand out; `/` finds an item."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
@@ -222,6 +224,35 @@ class Checklists(Vertical):
         """The table of a role."""
         return self.query_one(f"#checklist-{pane_id(role)}", ChecklistTable)
 
+    def _pane(self, role: str) -> TabPane:
+        items = list(self._state.playbook.roles[role].checklist)
+        return TabPane(role, ChecklistTable(role, items, id=f"checklist-{pane_id(role)}"), id=pane_id(role))
+
+    def set_roles(self, roles: list[str]) -> None:
+        """Show these roles' tabs, in this order: a role handed over mid-drill gets its tab, one given up loses it.
+
+        The first role's tab always stays (it is the console's own); the tab shown stays unless it went.
+        """
+        if roles == self.roles or not roles:
+            return
+        tabs = self.query_one(TabbedContent)
+        for role in self.roles:
+            if role not in roles:
+                tabs.remove_pane(pane_id(role))
+        shown = [r for r in self.roles if r in roles]
+        for n, role in enumerate(roles):
+            if role not in shown:
+                pane = self._pane(role)
+                after = next((r for r in reversed(roles[:n]) if r in shown), None)
+                if after is not None:
+                    tabs.add_pane(pane, after=pane_id(after))
+                elif shown:
+                    tabs.add_pane(pane, before=pane_id(shown[0]))
+                else:
+                    tabs.add_pane(pane)
+                shown.append(role)
+        self.roles = list(roles)
+
     @property
     def role(self) -> str:
         """The role of the active tab."""
@@ -251,8 +282,7 @@ class Checklists(Vertical):
     def close_filter(self) -> ChecklistTable:
         """Hide the filter line; every item shows again, the highlight stays on the item it was on."""
         self.query_one("#checklist-find").remove_class("-open")
-        for role in self.roles:
-            table = self.table(role)
+        for table in self.query(ChecklistTable):
             item, table.filtering = table.item_id, False
             table.narrow("")
             if item is not None:
@@ -320,7 +350,10 @@ class Checklists(Vertical):
         repaint = self._theme != app.theme
         self._theme = app.theme
         for role in self.roles:
-            table = self.table(role)
+            try:
+                table = self.table(role)
+            except NoMatches:
+                continue  # a tab just added: its table fills itself once mounted (Rebuilt)
             if table.row_count < len(table.shown):
                 continue  # not mounted yet
             if repaint:
