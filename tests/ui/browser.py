@@ -108,6 +108,7 @@ async def _look(url: str, width: int, height: int, profile: Path, timeout: float
         + [f"--window-size={width},{height}", "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its renderer and helper processes go with it
     )
     try:
         active = profile / "DevToolsActivePort"
@@ -123,12 +124,25 @@ async def _look(url: str, width: int, height: int, profile: Path, timeout: float
             async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 return await _drive(ws, url, deadline, click)
     finally:
-        browser.terminate()
+        _end_group(browser)
+
+
+def _end_group(browser: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and every process it started, so none still writes into the profile as it is removed."""
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
         try:
-            browser.wait(10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
+            os.killpg(browser.pid, sig)
+        except ProcessLookupError:
+            break
+        until = time.monotonic() + grace
+        while time.monotonic() < until:
+            browser.poll()  # reap the leader, or the group never looks empty
+            try:
+                os.killpg(browser.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+    browser.wait()
 
 
 async def _drive(ws: Any, url: str, deadline: float, click: bool) -> Seen:
