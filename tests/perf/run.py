@@ -25,11 +25,16 @@ SUITES = [
 ]
 
 
+WIDTH = 64
+"""Width of the benchmark column (rows are printed as each suite finishes, so it is fixed)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=SUITES, action="append", help="run only these suites")
     args = parser.parse_args()
-    rows: list[tuple[str, str, str]] = []
+    failed = 0
+    header = False
     for name in args.only or SUITES:
         try:
             module = importlib.import_module(name)
@@ -39,13 +44,18 @@ def main() -> int:
             print(f"(skipping {name}: not present)", file=sys.stderr)
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows += module.rows()
-    width = max(len(r[0]) for r in rows)
-    print(f"| {'benchmark':<{width}} | measured | goal |")
-    print(f"|{'-' * (width + 2)}|---|---|")
-    for name, measured, goal in rows:
-        print(f"| {name:<{width}} | {measured} | {goal} |")
-    return 0
+        try:
+            rows: list[tuple[str, str, str]] = module.rows()
+        except Exception as exc:  # one broken suite must not lose the others' rows
+            failed += 1
+            rows = [(f"{name}: FAILED", f"{type(exc).__name__}: {exc}".splitlines()[0][:120], "")]
+        if not header:  # each suite's rows as soon as it finishes: a long run cut short keeps what it measured
+            print(f"| {'benchmark':<{WIDTH}} | measured | goal |")
+            print(f"|{'-' * (WIDTH + 2)}|---|---|")
+            header = True
+        for row_name, measured, goal in rows:
+            print(f"| {row_name:<{WIDTH}} | {measured} | {goal} |", flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

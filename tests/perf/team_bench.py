@@ -265,7 +265,7 @@ def _screen_updates(n: int = 200) -> tuple[list[float], float]:
             shown.append((time.monotonic(), self.remote._state.seq))
 
     async def drive() -> None:
-        app = Measured(remote, prepared.seat.server.path, steady=True)
+        app = Measured(remote, prepared.seat.server.path)
         async with app.run_test(size=(160, 50)):
             await asyncio.sleep(0.5)
             first = engine.log.next_seq
