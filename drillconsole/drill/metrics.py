@@ -212,6 +212,5 @@ def compute(state: DrillState) -> Metrics:
 
 def headline_values(m: Metrics) -> dict[str, float | int | None]:
     """The comparable numbers (HEADLINE) of a drill."""
-    values = m.as_dict()
-    values["fidelity_match_rate"] = m.fidelity.match_rate if m.fidelity else None
-    return {k: values[k] for k in HEADLINE}
+    rate = m.fidelity.match_rate if m.fidelity else None  # read field by field: `as_dict` deep-copies everything
+    return {k: rate if k == "fidelity_match_rate" else getattr(m, k) for k in HEADLINE}

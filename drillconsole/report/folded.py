@@ -8,6 +8,7 @@ and the replay cannot disagree about what an event means.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -18,13 +19,36 @@ from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook
 from drillconsole.report.load import SAMPLE_PREFIX, SAMPLE_SUFFIX, _lines
 
+SMALL = 8 << 20
+"""Logs below this size are filtered line by line in Python: polars pays off only when there are many lines."""
+
+_SAMPLE = re.compile(SAMPLE_PREFIX)
+
+
+def _lifecycle_lines(path: Path) -> list[str]:
+    """The log's lines that are not samples, in order."""
+    try:
+        small = path.stat().st_size < SMALL
+    except OSError:
+        small = False
+    if small:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass  # polars reads what it can, or says why
+        else:
+            return [
+                ln for ln in text.split("\n") if ln.strip() and not (ln.endswith(SAMPLE_SUFFIX) or _SAMPLE.match(ln))
+            ]
+    line = pl.col("line")
+    lines = _lines([path], ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX))).sort("row")
+    return list(lines.get_column("line"))
+
 
 def fold_lifecycle(path: Path, playbook: Playbook) -> DrillState:
     """The state after every event of the log but the samples (which only drive signals and triggers)."""
     state = DrillState.initial(playbook)
-    line = pl.col("line")
-    lines = _lines([path], ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX))).sort("row")
-    for line in lines.get_column("line"):
+    for line in _lifecycle_lines(path):
         try:
             raw = json.loads(line)
             event = Event.from_dict(raw)

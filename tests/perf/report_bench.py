@@ -127,8 +127,8 @@ def python_metrics(path: Path, rollback_step: str | None, inject_steps: frozense
                 successes += 1
                 if rollback is None and decision is not None and t >= decision:
                     rollback = t
-            elif kind == "verify.passed" and restored is None and trigger is not None and t >= trigger:
-                restored = t
+            elif kind == "phase.entered" and d.get("phase") == "restore" and restored is None:
+                restored = t  # docs/metrics.md: restore is the restore phase
             elif kind == "fidelity.measured":
                 fidelity = {"match_rate": d["match_rate"], "max_deviation": d["max_deviation"], "passed": d["passed"]}
             elif kind == "session.ended":
@@ -142,7 +142,7 @@ def python_metrics(path: Path, rollback_step: str | None, inject_steps: frozense
         "time_to_detect_s": span(fault, trigger),
         "time_to_decision_s": span(trigger, decision),
         "time_to_rollback_s": span(decision, rollback),
-        "time_to_restore_s": span(trigger, restored),
+        "time_to_restore_s": span(fault, restored),  # MTTR: from impact (docs/metrics.md)
         "rollback_success_rate": round(successes / attempts, 4) if attempts else None,
         "restoration_fidelity": fidelity,
         "false_alarms": noise,
