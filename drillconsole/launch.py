@@ -6,6 +6,7 @@ Never imports the UI: `cli.py` (the composition root) chooses the console or a h
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import hashlib
 import os
@@ -242,6 +243,8 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         confirm=options.get("confirm"),
     )
     seat = prepared.seat
+    gc.collect()
+    gc.freeze()  # what setup built (playbook models, the engine) is never garbage: later collections skip it
     if prepared.participants is not None and not options.get("quiet"):
         click.echo(f"participants: drillconsole join {prepared.participants} --as NAME --role ROLE", err=True)
     if not options.get("quiet"):
