@@ -109,7 +109,7 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     h = headline(ev, plan_frame({str(path): info})).to_dicts()[0]
     roster = hd.get("roster") if isinstance(hd.get("roster"), dict) else {}
     episodes = trigger_episodes(ev).drop("log", "row")
-    state = fold_lifecycle(path, info.playbook) if info.playbook is not None else None
+    state = fold_lifecycle(path, info.playbook, loaded.lines) if info.playbook is not None else None
     measured = metrics.compute(state) if state is not None else None
     if measured is not None:  # the drill model's metrics replace the line-level estimates (docs/metrics.md)
         h.update(

@@ -45,10 +45,13 @@ def _lifecycle_lines(path: Path) -> list[str]:
     return list(lines.get_column("line"))
 
 
-def fold_lifecycle(path: Path, playbook: Playbook) -> DrillState:
-    """The state after every event of the log but the samples (which only drive signals and triggers)."""
+def fold_lifecycle(path: Path, playbook: Playbook, lines: list[str] | None = None) -> DrillState:
+    """The state after every event of the log but the samples (which only drive signals and triggers).
+
+    `lines`: the log's non-sample lines in order, when the caller has read them already.
+    """
     state = DrillState.initial(playbook)
-    for line in _lifecycle_lines(path):
+    for line in _lifecycle_lines(path) if lines is None else lines:
         try:
             raw = json.loads(line)
             event = Event.from_dict(raw)

@@ -160,10 +160,18 @@ def decode(lines: pl.DataFrame, dtype: pl.Struct) -> pl.DataFrame:
         return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-def load_events(paths: list[Path]) -> pl.DataFrame:
-    """Every event but canonical samples, one row each, flat columns, ordered by `log` and `row`."""
+def lifecycle_lines(paths: list[Path]) -> pl.DataFrame:
+    """The lines of the logs that are not canonical samples (`log`, `row`, `line`)."""
     line = pl.col("line")
-    lines = _lines(paths, ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX)))
+    return _lines(paths, ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX)))
+
+
+def load_events(paths: list[Path], lines: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every event but canonical samples, one row each, flat columns, ordered by `log` and `row`.
+
+    `lines`: the logs' `lifecycle_lines`, when the caller has them already (a big log is scanned once).
+    """
+    lines = lifecycle_lines(paths) if lines is None else lines
     return (
         decode(lines, EVENT)
         .unnest("e")
@@ -220,11 +228,15 @@ class Loaded:
     header: dict[str, Any]
     events: pl.DataFrame
     end_t: float | None
+    lines: list[str]
+    """The raw lines of those lifecycle events, in order (for the drill model's fold)."""
 
 
 def load_log(path: Path, header: dict[str, Any] | None = None) -> Loaded:
     """Load one log (its header may be read already); raises OSError (unreadable) or NotASessionLog."""
     header = header if header is not None else read_header(path)
-    events = load_events([path])
+    lines = lifecycle_lines([path])
+    events = load_events([path], lines)
     ends = [t for t in (last_t(path), events["t"].max() if events.height else None) if t is not None]
-    return Loaded(path, header, events, max(ends) if ends else None)  # type: ignore[type-var]
+    raw = lines.sort("row").get_column("line").to_list()
+    return Loaded(path, header, events, max(ends) if ends else None, raw)  # type: ignore[type-var]
