@@ -66,6 +66,15 @@ async def _series(http: Any, source: PrometheusVersion) -> list[tuple[dict[str, 
     return out
 
 
+async def _picked(http: Any, source: HttpJsonVersion) -> Any:
+    """The value at the source's path in its JSON answer."""
+    base, headers = resolved(source.url, source.headers)
+    body = await fetch_json(
+        http, base, mask(source.url), headers=headers, timeout=source.timeout, budget=source.timeout
+    )
+    return pick(body, source.path)
+
+
 async def read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -> str:
     """The version a live dependent reports; ReadError (one line, no secrets) when it cannot be read."""
     async with _client(http) as client:
@@ -74,11 +83,7 @@ async def read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -
 
 async def _read_version(http: Any, source: HttpJsonVersion | PrometheusVersion) -> str:
     if isinstance(source, HttpJsonVersion):
-        base, headers = resolved(source.url, source.headers)
-        body = await fetch_json(
-            http, base, mask(source.url), headers=headers, timeout=source.timeout, budget=source.timeout
-        )
-        return _as_version(pick(body, source.path), source.path)
+        return _as_version(await _picked(http, source), source.path)
     series = await _series(http, source)
     if source.label is not None:
         # A `*_info`-style series: the live one has value 1, the version is a label.
@@ -102,11 +107,7 @@ async def read_count(http: Any, source: HttpJsonVersion | PrometheusVersion) -> 
 
 async def _read_count(http: Any, source: HttpJsonVersion | PrometheusVersion) -> int:
     if isinstance(source, HttpJsonVersion):
-        base, headers = resolved(source.url, source.headers)
-        body = await fetch_json(
-            http, base, mask(source.url), headers=headers, timeout=source.timeout, budget=source.timeout
-        )
-        raw: Any = pick(body, source.path)
+        raw: Any = await _picked(http, source)
         values = [raw]
     else:
         values = [value for _, value in await _series(http, source)]

@@ -11,13 +11,11 @@ import json
 import re
 from pathlib import Path
 
-import polars as pl
-
 from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook
-from drillconsole.report.load import SAMPLE_PREFIX, SAMPLE_SUFFIX, _lines
+from drillconsole.report.load import SAMPLE_PREFIX, SAMPLE_SUFFIX, lifecycle_lines
 
 SMALL = 8 << 20
 """Logs below this size are filtered line by line in Python: polars pays off only when there are many lines."""
@@ -40,9 +38,7 @@ def _lifecycle_lines(path: Path) -> list[str]:
             return [
                 ln for ln in text.split("\n") if ln.strip() and not (ln.endswith(SAMPLE_SUFFIX) or _SAMPLE.match(ln))
             ]
-    line = pl.col("line")
-    lines = _lines([path], ~(line.str.contains(SAMPLE_PREFIX) | line.str.ends_with(SAMPLE_SUFFIX))).sort("row")
-    return list(lines.get_column("line"))
+    return lifecycle_lines([path]).sort("row").get_column("line").to_list()
 
 
 def fold_lifecycle(path: Path, playbook: Playbook, lines: list[str] | None = None) -> DrillState:

@@ -153,18 +153,7 @@ class NatsBridge:
         delay = 0.1
         while self._nc is None:
             try:
-                self._nc = await nats.connect(
-                    self.url,
-                    user=self.user,
-                    password=self.password,
-                    connect_timeout=2,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    error_cb=_quiet,
-                    disconnected_cb=self._down,
-                    reconnected_cb=self._up,
-                )
+                self._nc = await _connect(nats, self.url, self.user, self.password, self._down, self._up)
             except Exception:  # down or refusing: the drill carries on, we try again
                 self.status = "down"
                 await asyncio.sleep(delay)
@@ -365,6 +354,25 @@ async def _quiet(exc: Exception) -> None:
     """Connection errors are expected while the broker is down; the bridge's status says so."""
 
 
+async def _connect(
+    nats: Any, url: str, user: str | None, password: str | None, down: Any, up: Any, **extra: Any
+) -> Any:
+    """A connection that keeps reconnecting by itself, telling `down` and `up` (the engine's bridge and followers)."""
+    return await nats.connect(
+        url,
+        user=user,
+        password=password,
+        connect_timeout=2,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        error_cb=_quiet,
+        disconnected_cb=down,
+        reconnected_cb=up,
+        **extra,
+    )
+
+
 def _file_lines(path: Any) -> list[bytes]:
     try:
         data = Path(path).read_bytes()
@@ -435,18 +443,14 @@ class NatsFollower:
             require_nats()
             from nats.js.api import ConsumerConfig, DeliverPolicy
 
-            self._nc = await require_nats().connect(
+            self._nc = await _connect(
+                require_nats(),
                 self.url,
-                user=self.user,
-                password=self.password,
-                connect_timeout=2,
-                allow_reconnect=True,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
+                self.user,
+                self.password,
+                self._down,
+                self._up,
                 inbox_prefix=f"_INBOX.{self.person}",  # answers and events come to the person's own inboxes
-                error_cb=_quiet,
-                disconnected_cb=self._down,
-                reconnected_cb=self._up,
             )
             hello = Hello(protocol=PROTOCOL, person=self.person, roles=self.roles, link=self.link)
             answer = await self._nc.request(self.command_subject, encode(hello), timeout=5)

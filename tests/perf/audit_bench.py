@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
+from benchkit import best_of
 from report_bench import EVENTS, big_log
-
-
-def _time(fn: Any, repeat: int = 1) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def rows() -> list[tuple[str, str, str]]:
@@ -31,10 +21,10 @@ def rows() -> list[tuple[str, str, str]]:
         for fmt in ("md", "html", "json"):
             render(report, fmt)
 
-    wall_report, _ = _time(reports, repeat=2)
+    wall_report, _ = best_of(reports, repeat=2)
     with tempfile.TemporaryDirectory() as tmp:
         packs = iter(range(10))
-        wall_pack, _ = _time(lambda: write_pack(path, Path(tmp) / f"pack{next(packs)}"), repeat=2)
+        wall_pack, _ = best_of(lambda: write_pack(path, Path(tmp) / f"pack{next(packs)}"), repeat=2)
         size = sum(p.stat().st_size for p in (Path(tmp) / "pack1").rglob("*") if p.is_file())
     return [
         (f"audit pack, {EVENTS:,}-event log, in process", f"{wall_pack:.2f} s", "≤ 1.5× its reports"),

@@ -10,11 +10,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import yaml
+from benchkit import best_of
 
 from drillconsole.playbook.loader import PlaybookError, load_playbook
 from drillconsole.playbook.reading import MAX_SIZE
@@ -39,12 +39,7 @@ def big_playbook(limit: int = MAX_SIZE) -> str:
 
 
 def _time(fn: Any, repeat: int = 3) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    return best_of(fn, repeat)
 
 
 def _problems(path: Path) -> int:

@@ -8,9 +8,10 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from benchkit import best_of
 
 EVENTS = 1_000_000
 SAMPLE_DT = 0.2
@@ -169,15 +170,6 @@ def trend_logs(n: int = 1000) -> Path:
     return folder
 
 
-def _time(fn: Any, repeat: int = 1) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def rows() -> list[tuple[str, str, str]]:
     from drillconsole.report.build import build_report
     from drillconsole.report.commands import render
@@ -188,19 +180,19 @@ def rows() -> list[tuple[str, str, str]]:
     cli = [sys.executable, "-m", "drillconsole", "report", str(path), "--allow-broken", "--format", "json", "-o"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
-        wall_cli, done = _time(
+        wall_cli, done = best_of(
             lambda: subprocess.run([*cli, str(out)], capture_output=True, text=True, check=False), repeat=3
         )
         assert done.returncode == 0, done.stderr
         report = json.loads(out.read_text())
-    wall_in, _ = _time(lambda: render(build_report(path), "json"), repeat=3)
+    wall_in, _ = best_of(lambda: render(build_report(path), "json"), repeat=3)
     info = build_report(path).info
-    wall_py, baseline = _time(lambda: python_metrics(path, info.rollback_step, frozenset(info.inject_steps)))
+    wall_py, baseline = best_of(lambda: python_metrics(path, info.rollback_step, frozenset(info.inject_steps)))
     agree = all(report[k] == v for k, v in baseline.items())
     from drillconsole.report.trend import build_trend
 
     logs = trend_logs()
-    wall_trend, trend = _time(lambda: build_trend([logs]), repeat=3)
+    wall_trend, trend = best_of(lambda: build_trend([logs]), repeat=3)
     return [
         (f"report --format json, {EVENTS:,}-event log: CLI end to end", f"{wall_cli:.2f} s", "< 3 s"),
         ("  same, in process (load + metrics + JSON)", f"{wall_in:.2f} s", ""),

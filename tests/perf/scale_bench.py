@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from benchkit import best_of
 from engine_bench import fifty_signal_playbook
 
 CACHE = Path(tempfile.gettempdir()) / "drillconsole-bench"
@@ -81,12 +82,7 @@ def million_log() -> Path:
 
 
 def _time(fn: Any, repeat: int = 3) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    return best_of(fn, repeat)
 
 
 _MEASURE = """

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from drillconsole.launch import prepare
+from team.natskit import NatsServer
 from team.teamkit import TeamDrill, team_playbook
 
 
@@ -29,3 +30,14 @@ async def team(tmp_path: Path, playbook_path: Path, monkeypatch: pytest.MonkeyPa
         yield drill
     finally:
         await drill.stop()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[NatsServer]:
+    """A real nats-server on loopback, with the README's users."""
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ from drillconsole.log.events import Event
 from drillconsole.team.nats import NatsBridge, NatsFollower, subjects
 from team.natskit import NatsServer
 from team.teamkit import TeamDrill, by_type
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def start(tmp_path: Path, playbook_path: Path, broker: NatsServer, name: str = "logs") -> TeamDrill:

@@ -24,16 +24,6 @@ from team.threadkit import ServedDrill
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def served(
     tmp_path: Path, playbook_path: Path, broker: NatsServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[ServedDrill]:
