@@ -245,14 +245,26 @@ def demo(**options: object) -> None:
 
 
 def _start(playbook: Path, options: dict[str, object]) -> int:
-    """The composition root of a drill: a headless run, or the console (which loads after its first frame)."""
-    if options.get("headless"):
-        from drillconsole.launch import run_headless
+    """The composition root of a drill: a headless run, or the console (which loads after its first frame).
 
-        return run_headless(playbook, options)
-    from drillconsole.ui.app import run_console
+    Start-up builds many long-lived objects (modules, playbook models, widgets) and
+    little garbage, and every collection on the way walks all of them: the collector
+    is off until start-up is done. The headless run and the console each freeze what
+    start-up built and turn it back on (`launch.settle_garbage_collector`).
+    """
+    import gc
 
-    return run_console(playbook, options)
+    gc.disable()
+    try:
+        if options.get("headless"):
+            from drillconsole.launch import run_headless
+
+            return run_headless(playbook, options)
+        from drillconsole.ui.app import run_console
+
+        return run_console(playbook, options)
+    finally:
+        gc.enable()
 
 
 @main.command()

@@ -114,7 +114,7 @@ def _phase_of(engine: Engine, key: tuple[str, str]) -> Phase:
 class ScriptCommand(BaseModel):
     """One timed operator input of a `--script` file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built at first use, not at import
 
     at: Duration
     role: str

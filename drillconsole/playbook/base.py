@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
@@ -108,11 +109,26 @@ class Authority(StrEnum):
     send_comms = "send_comms"
 
 
+def default_in_schema(model: type[BaseModel]) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for a field whose default is a model made by `default_factory`: the schema still shows it.
+
+    A model instance as a class-level default would build that model's validator
+    at import; a factory defers it like every other model (`defer_build`).
+    """
+
+    def add(schema: dict[str, Any]) -> None:
+        schema["default"] = model().model_dump(mode="json", by_alias=True)
+
+    return add
+
+
 class Model(BaseModel):
-    """Base: frozen, strict about unknown keys, field docstrings become descriptions."""
+    """Base: frozen, strict about unknown keys; field docstrings become the schema's descriptions (`schema.py`)."""
 
     # allow_inf_nan=False: `.nan` and `.inf` are refused wherever a number is read.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+    # defer_build=True: a model's validator is built once, for the whole playbook, at the first validation, instead
+    # of once per class at import (and again inside every model that nests it): importing the models costs a fifth.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import re
+import textwrap
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
 
 from drillconsole.playbook import semantics
 from drillconsole.playbook.checks import escape
@@ -56,10 +60,72 @@ def _tidy(node: Any) -> None:
         _tidy(value)
 
 
+def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Every model class of the playbook by name (the names the schema's `$defs` use)."""
+    found: dict[str, type[BaseModel]] = {}
+    todo: list[type[BaseModel]] = [root]
+    while todo:
+        model = todo.pop()
+        if model.__name__ in found:
+            continue
+        found[model.__name__] = model
+        for info in model.model_fields.values():
+            todo.extend(_nested_models(info.annotation))
+    return found
+
+
+def _nested_models(tp: Any) -> list[type[BaseModel]]:
+    tp = _strip(tp)
+    if _is_model(tp):
+        return [tp]
+    return [model for arg in get_args(tp) for model in _nested_models(arg)]
+
+
+def _field_docstrings(model: type[BaseModel]) -> dict[str, str]:
+    """Each field's docstring (the string literal right under it), from the source of the model and its bases.
+
+    The models leave pydantic's `use_attribute_docstrings` off: it reads and parses
+    every class's source at import, a fifth of the console's start-up. Only the
+    schema wants the docstrings, so only the schema reads them.
+    """
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or cls.__module__.startswith("pydantic"):
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for node, after in zip(body, body[1:], strict=False):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Give each property of a model's schema its field docstring as `description` (where it has none)."""
+    docs = _field_docstrings(model)
+    properties = schema.get("properties", {})
+    for name, info in model.model_fields.items():
+        prop = properties.get(info.alias or name)
+        if prop is not None and name in docs and info.description is None:  # as pydantic: Field(description=) wins
+            prop["description"] = docs[name]
+
+
 def build_schema() -> dict[str, Any]:
     """Return the playbook JSON Schema (draft 2020-12) generated from the models."""
     generated = Playbook.model_json_schema(by_alias=True, mode="validation")
     generated.pop("title", None)
+    models = _models(Playbook)
+    _describe(generated, Playbook)
+    for name, definition in generated.get("$defs", {}).items():
+        if name in models:
+            _describe(definition, models[name])
+    generated = GenerateJsonSchema(by_alias=True).sort(generated)  # the descriptions where pydantic puts them
     _accept_single_string(generated.get("$defs", {}))
     _tidy(generated)
     return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, "title": SCHEMA_TITLE, **generated}

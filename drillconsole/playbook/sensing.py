@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from drillconsole.playbook.base import Duration, Id, Model, PositiveDuration
+from drillconsole.playbook.base import Duration, Id, Model, PositiveDuration, default_in_schema
 from drillconsole.playbook.checks import HttpUrl
 
 # --- signals ---------------------------------------------------------------
@@ -70,7 +70,7 @@ class Band(Model):
     for_: Duration = Field(0.0, alias="for")
     """The condition must hold this long before the band state changes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _one_bound(self) -> Band:
@@ -125,7 +125,7 @@ class Signal(Model):
     """Where samples come from."""
     interval: PositiveDuration = 1.0
     """Poll interval."""
-    bands: Bands = Bands()
+    bands: Bands = Field(default_factory=Bands, json_schema_extra=default_in_schema(Bands))
     """Warn and critical bands with their hold durations."""
     stale_after: int = Field(3, ge=0, le=10_000)
     """Missed polls in a row after which the signal turns stale."""
@@ -164,7 +164,7 @@ class ThresholdTrigger(_TriggerBase):
     for_: Duration = Field(0.0, alias="for")
     """How long the condition must hold; a shorter spike does not fire."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _one_bound(self) -> ThresholdTrigger:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from drillconsole.playbook.base import Duration, Id, Model, Phase, PositiveDuration
+from drillconsole.playbook.base import Duration, Id, Model, Phase, PositiveDuration, default_in_schema
 from drillconsole.playbook.checks import ConfirmPhrase, EscalationMessage, HttpUrl, NotifyTemplate
 from drillconsole.playbook.downstream import ConsistencyCheck, ReconcileCheck
 
@@ -25,7 +25,7 @@ class SetAliasAction(Model):
     to_version: str = Field(alias="to")
     """Version to point the alias at."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class FlagSetAction(Model):
@@ -55,7 +55,7 @@ class HttpAction(Model):
     expect: list[Annotated[int, Field(ge=100, le=599)]] = [200, 201, 202, 204]
     """Status codes that count as success."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class CommandAction(Model):
@@ -247,7 +247,7 @@ class Step(Model):
     """Conditions under which the step applies; otherwise it is skipped."""
     timeout: PositiveDuration = 60.0
     """Longest an attempt may take, its tries after transient failures included."""
-    backoff: Backoff = Backoff()
+    backoff: Backoff = Field(default_factory=Backoff, json_schema_extra=default_in_schema(Backoff))
     """Tries after transient failures inside one attempt."""
     retries: int = Field(0, ge=0, le=10)
     """Automatic retries after a failed attempt."""

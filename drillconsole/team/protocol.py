@@ -56,7 +56,7 @@ Scalar = str | int | float | bool | None
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built at first use, not at import
 
 
 class Hello(_Message):

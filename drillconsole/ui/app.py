@@ -44,6 +44,9 @@ REFRESH_HZ = 4.0
 SHORT = 30
 """Below this many rows dialogs drop their blank lines."""
 
+SETTLE_S = 1.0
+"""Seconds after the main screen is up before start-up's leftovers (a GC pass, the review screen's imports) run."""
+
 _SAMPLED = frozenset({EventType.SIGNAL_SAMPLE, EventType.SIGNAL_STATE, EventType.SOURCE_ERROR})
 
 
@@ -189,15 +192,24 @@ class DrillApp(DrillHost):
         self.exit(2)
 
     def _begin(self) -> None:
-        """Start the drill, or first ask for the drill id when it acts on production."""
-        self.call_after_refresh(self.run_worker, _import_review_screen, name="import review", thread=True)
-        self.call_after_refresh(freeze_startup_objects)
+        """Start the drill once the main screen is on the terminal, or first ask for the drill id on production.
+
+        Nothing else runs until that frame is written: the engine's first tick, the
+        garbage collector's pass and the review screen's imports would each hold the
+        interpreter while the main screen is laid out and drawn.
+        """
+        self.set_timer(SETTLE_S, self._settled)
         if self.seat.playbook.drill.environment == "production":  # a resumed production drill asks again
             from drillconsole.ui.screens.production import ProductionConfirm
 
             self.push_screen(ProductionConfirm(self.seat.playbook.drill), self._production_answer)
         else:
-            self.start_engine()
+            self.call_after_refresh(self.start_engine)
+
+    def _settled(self) -> None:
+        """A moment after the drill started: freeze what start-up built, and import the review screen off the loop."""
+        freeze_startup_objects()
+        self.run_worker(_import_review_screen, name="import review", thread=True)
 
     def _production_answer(self, confirmed: bool | None) -> None:
         if confirmed:

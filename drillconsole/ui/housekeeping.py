@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,14 +20,10 @@ def screenshot_dir(fallback: Path) -> Path:
 
 
 def freeze_startup_objects() -> None:
-    """Leave what startup built (modules, models, widgets) out of later garbage collections.
+    """Leave what startup built (modules, models, widgets) out of later garbage collections (see `launch`)."""
+    from drillconsole.launch import settle_garbage_collector
 
-    A full collection walks every live object: with the playbook models and
-    the widget tree that is a ~35 ms pause, long enough to be felt on a key
-    press; frozen, later collections only walk what the drill allocates.
-    """
-    gc.collect()
-    gc.freeze()
+    settle_garbage_collector()
 
 
 def close_prepared(prepared: Prepared, reason: str) -> None:
