@@ -9,22 +9,55 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook
-from drillconsole.report.load import SAMPLE_PREFIX, SAMPLE_SUFFIX, lifecycle_lines
+from drillconsole.report.load import SAMPLE_SUFFIX, last_t, last_t_in, lifecycle_lines
 
 SMALL = 8 << 20
 """Logs below this size are filtered line by line in Python: polars pays off only when there are many lines."""
 
-_SAMPLE = re.compile(SAMPLE_PREFIX)
+V2_START = '{"seq":'
+_TYPE = ',"type":"'
+_NOT_FOLDED = ('signal.sample"', 'log.sealed"')
+"""Event types the lifecycle fold passes over: samples (signals only) and seals (`apply` ignores them)."""
 
 
-def _lifecycle_lines(path: Path) -> list[str]:
-    """The log's lines that are not samples, in order."""
+_FOLDED_V2 = re.compile(r'^\{"seq":\d+,"type":"(?!signal\.sample"|log\.sealed")[^\n]*', re.MULTILINE)
+"""A schema-2 line the fold needs, found in a whole text at once."""
+_OTHER = re.compile(r'^(?!\{"seq":\d+,"type":"|$)', re.MULTILINE)
+"""A line that is neither schema 2 nor empty (schema 1, edited or broken): then lines are judged one by one."""
+
+
+def _fold_lines(text: str) -> list[str]:
+    """The lines of a log's text that the fold needs, in order."""
+    if _OTHER.search(text) is None:
+        return _FOLDED_V2.findall(text)
+    return [line for line in text.split("\n") if _folded(line)]
+
+
+def _folded(line: str) -> bool:
+    """Whether a log line is one the fold needs, judged by its first bytes (schema 2) or its last (schema 1)."""
+    at = line.find(_TYPE, 7, 40) if line.startswith(V2_START) else -1  # schema 2: {"seq":N,"type":"…
+    if at > 0:
+        return not line.startswith(_NOT_FOLDED, at + len(_TYPE))
+    return bool(line.strip()) and not line.endswith(SAMPLE_SUFFIX)
+
+
+@dataclass(frozen=True)
+class LogLines:
+    """What a trend or history needs of one log, read once: the lines to fold and the drill time of its last event."""
+
+    lifecycle: list[str]
+    last_t: float | None
+
+
+def read_lines(path: Path) -> LogLines:
+    """The log's lines that the fold needs, in order, and its last event's drill time."""
     try:
         small = path.stat().st_size < SMALL
     except OSError:
@@ -35,10 +68,10 @@ def _lifecycle_lines(path: Path) -> list[str]:
         except (OSError, UnicodeDecodeError):
             pass  # polars reads what it can, or says why
         else:
-            return [
-                ln for ln in text.split("\n") if ln.strip() and not (ln.endswith(SAMPLE_SUFFIX) or _SAMPLE.match(ln))
-            ]
-    return lifecycle_lines([path]).sort("row").get_column("line").to_list()
+            tail = text[-65536:].split("\n")
+            return LogLines(_fold_lines(text), last_t_in(tail[1:] if len(text) > 65536 else tail))
+    frame = lifecycle_lines([path]).sort("row").get_column("line").to_list()
+    return LogLines(frame, last_t(path))
 
 
 def fold_lifecycle(path: Path, playbook: Playbook, lines: list[str] | None = None) -> DrillState:
@@ -47,7 +80,7 @@ def fold_lifecycle(path: Path, playbook: Playbook, lines: list[str] | None = Non
     `lines`: the log's non-sample lines in order, when the caller has read them already.
     """
     state = DrillState.initial(playbook)
-    for line in _lifecycle_lines(path) if lines is None else lines:
+    for line in read_lines(path).lifecycle if lines is None else lines:
         try:
             raw = json.loads(line)
             event = Event.from_dict(raw)

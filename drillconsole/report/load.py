@@ -9,6 +9,7 @@ lifecycle lines (and non-canonical lines) are parsed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,14 @@ def last_t(path: Path) -> float | None:
         size = f.seek(0, 2)
         f.seek(max(0, size - 65536))
         tail = f.read()
-    for raw in reversed(tail.splitlines()[1 if size > 65536 else 0 :]):
+    return last_t_in(tail.splitlines()[1 if size > 65536 else 0 :])
+
+
+def last_t_in(lines: Sequence[str | bytes]) -> float | None:
+    """Drill time of the last readable event among a log's lines (truncated or blank lines are passed over)."""
+    for raw in reversed(lines):
+        if not raw.strip():
+            continue
         try:
             t = json.loads(raw).get("t")
         except (ValueError, AttributeError, RecursionError):

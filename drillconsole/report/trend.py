@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from drillconsole.drill import metrics
-from drillconsole.report.folded import fold_lifecycle
+from drillconsole.report.folded import fold_lifecycle, read_lines
 from drillconsole.report.load import NotASessionLog, last_t, load_events, read_header
 from drillconsole.report.metrics import headline, plan_frame
 from drillconsole.report.playbook import playbook_info
@@ -62,7 +62,7 @@ def find_logs(args: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[str]]:
 
 
 def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
-    """Per log: start time, drill id, playbook, seed, and the time of its last event."""
+    """Per log: start time, drill id, playbook and seed."""
     rows = []
     for path, head in logs.items():
         d = head["data"]
@@ -75,8 +75,6 @@ def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
                 "seed": d.get("seed")
                 if isinstance(d.get("seed"), int) and not isinstance(d.get("seed"), bool)
                 else None,
-                "duration_s": last_t(path),
-                "_header": head,
             }
         )
     return pl.DataFrame(
@@ -87,14 +85,12 @@ def _header_frame(logs: dict[Path, dict[str, Any]]) -> pl.DataFrame:
             "drill": pl.String,
             "playbook": pl.String,
             "seed": pl.Int64,
-            "duration_s": pl.Float64,
-            "_header": pl.Object,
         },
     )
 
 
 def _metric_rows(logs: list[Path], infos: dict[str, Any]) -> pl.DataFrame:
-    """Per log, the drill model's metrics (docs/metrics.md); logs whose playbook is gone fall back to the lines."""
+    """Per log, the drill model's metrics (docs/metrics.md) and its duration; logs whose playbook is gone fall back to the lines."""
     rows: list[dict[str, Any]] = []
     legacy: list[Path] = []
     for path in logs:
@@ -102,12 +98,14 @@ def _metric_rows(logs: list[Path], infos: dict[str, Any]) -> pl.DataFrame:
         if info.playbook is None:
             legacy.append(path)
             continue
-        m = metrics.compute(fold_lifecycle(path, info.playbook))
-        rows.append({"log": str(path), "outcome": m.outcome, **metrics.headline_values(m)})
-    schema = {"log": pl.String, "outcome": pl.String, **{k: pl.Float64 for k in METRICS}}
+        read = read_lines(path)  # once: the lines to fold and the last event's time
+        m = metrics.compute(fold_lifecycle(path, info.playbook, read.lifecycle))
+        rows.append({"log": str(path), "duration_s": read.last_t, "outcome": m.outcome, **metrics.headline_values(m)})
+    schema = {"log": pl.String, "duration_s": pl.Float64, "outcome": pl.String, **{k: pl.Float64 for k in METRICS}}
     frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     if legacy:
         old = headline(load_events(legacy), plan_frame({str(p): infos[str(p)] for p in legacy}))
+        old = old.with_columns(duration_s=pl.Series([last_t(p) for p in legacy], dtype=pl.Float64))
         old = old.select([pl.col(c).cast(schema[c]) for c in schema])
         frame = pl.concat([frame, old])
     return frame
@@ -140,15 +138,14 @@ def build_trend(args: list[Path]) -> Trend:
     if not logs:
         return Trend(pl.DataFrame(), {}, skipped)
     heads = _header_frame(logs)
-    infos = {row["log"]: playbook_info(row["_header"]) for row in heads.select("log", "_header").iter_rows(named=True)}
+    infos = {str(path): playbook_info(head) for path, head in logs.items()}
     h = _metric_rows(list(logs), infos)
     cadence = pl.DataFrame(
         [{"log": log, "cadence_days": _cadence_days(info)} for log, info in infos.items()],
         schema={"log": pl.String, "cadence_days": pl.Float64},
     )
     drills = (
-        heads.drop("_header")
-        .join(h, on="log", how="left")
+        heads.join(h, on="log", how="left")
         .join(cadence, on="log", how="left")
         .with_columns(start=pl.col("started_at").str.to_datetime(TS_FORMAT, time_zone="UTC", strict=False))
         .sort("start", "log", nulls_last=True)
