@@ -6,9 +6,12 @@ import mmap
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drillconsole.log.reader import Scan, SealRecord, scan_log
-from drillconsole.log.seal import PublicKey, find_key, key_dir, signature_ok
+
+if TYPE_CHECKING:
+    from drillconsole.log.seal import PublicKey
 
 CUT = "no session.ended: the drill did not finish, or the log was cut"
 
@@ -48,6 +51,9 @@ def _seal_problem(
     path: Path, seal: SealRecord, keys: dict[str, PublicKey | None], trust: tuple[Path, ...]
 ) -> str | None:
     """Why one seal's signature does not hold, as a FILE:LINE line, or None."""
+    # Imported here: a log whose seals cannot hold anyway (a broken chain, no seals) needs no cryptography.
+    from drillconsole.log.seal import find_key, key_dir, signature_ok
+
     d = seal.data
     kid = str(d["key_id"])
     where = f"{path}:{seal.line}"

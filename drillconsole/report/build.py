@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,11 @@ def _signals(header_data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def build_report(path: Path, verify: bool | None = None) -> Report:
-    """Load, verify (chain and seals, unless told not to), and compute every section; raises OSError or NotASessionLog."""
+def build_report(path: Path, verify: bool | None = None, loading: Future[Loaded] | None = None) -> Report:
+    """Load, verify (chain and seals, unless told not to), and compute every section; raises OSError or NotASessionLog.
+
+    `loading`: the log's `load_log`, already under way (`report_command` starts it before importing this module).
+    """
     path = Path(path)
     head = read_header(path)
     with ThreadPoolExecutor(
@@ -93,7 +96,7 @@ def build_report(path: Path, verify: bool | None = None) -> Report:
     ) as pool:  # validating the playbook and verifying overlap the scan (polars works outside the GIL)
         pending = pool.submit(playbook_info, head)
         checked = pool.submit(_chain, path, verify)
-        loaded = load_log(path, head)
+        loaded = load_log(path, head) if loading is None else loading.result()
         info = pending.result()
         chain, chain_note, broken = checked.result()
     ev, hd = loaded.events, head.get("data") or {}

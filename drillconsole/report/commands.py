@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,13 +42,17 @@ def report_command(
     log: Path, fmt: str = "md", output: Path | None = None, verify: bool | None = None, allow_broken: bool = False
 ) -> int:
     """`drillconsole report LOG`: write the report; warnings go to stderr; exit 1 if the log fails `verify` (unless allowed)."""
-    from drillconsole.report.build import build_report
-    from drillconsole.report.load import NotASessionLog
+    from drillconsole.report.load import NotASessionLog, load_log
 
     if fmt not in FORMATS:
         return _fail(f"unknown format '{fmt}' (choose {', '.join(FORMATS)})")
     try:
-        report = build_report(Path(log), verify)
+        with ThreadPoolExecutor(1) as pool:
+            # The scan runs in polars, outside the GIL: it overlaps importing the drill model and the sections.
+            loading = pool.submit(load_log, Path(log))
+            from drillconsole.report.build import build_report
+
+            report = build_report(Path(log), verify, loading)
         text = render(report, fmt)
     except HtmlUnavailable as exc:
         return _fail(str(exc))
