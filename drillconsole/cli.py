@@ -84,9 +84,12 @@ def verify(log: Path, complete: bool, expect_head: str | None, trust: tuple[Path
 )
 def replay(log: Path, speed: str, theme: str | None, at: str | None, playbook: Path | None) -> None:
     """Replay a session log in the console, read-only: play, seek, step through events and phases."""
+    from drillconsole.startup import collector_paused
     from drillconsole.ui.replay.command import replay_command
 
-    sys.exit(replay_command(log, speed=speed, theme=theme, at=at, playbook=playbook))
+    with collector_paused():  # the replay screen settles it once its seek snapshots are folded
+        code = replay_command(log, speed=speed, theme=theme, at=at, playbook=playbook)
+    sys.exit(code)
 
 
 @main.command()
@@ -247,15 +250,12 @@ def demo(**options: object) -> None:
 def _start(playbook: Path, options: dict[str, object]) -> int:
     """The composition root of a drill: a headless run, or the console (which loads after its first frame).
 
-    Start-up builds many long-lived objects (modules, playbook models, widgets) and
-    little garbage, and every collection on the way walks all of them: the collector
-    is off until start-up is done. The headless run and the console each freeze what
-    start-up built and turn it back on (`launch.settle_garbage_collector`).
+    The garbage collector is off during start-up (`drillconsole.startup`): the
+    headless run and the console each settle it once the drill is under way.
     """
-    import gc
+    from drillconsole.startup import collector_paused
 
-    gc.disable()
-    try:
+    with collector_paused():
         if options.get("headless"):
             from drillconsole.launch import run_headless
 
@@ -263,8 +263,6 @@ def _start(playbook: Path, options: dict[str, object]) -> int:
         from drillconsole.ui.app import run_console
 
         return run_console(playbook, options)
-    finally:
-        gc.enable()
 
 
 @main.command()

@@ -6,7 +6,6 @@ Never imports the UI: `cli.py` (the composition root) chooses the console or a h
 from __future__ import annotations
 
 import asyncio
-import gc
 import getpass
 import hashlib
 import os
@@ -22,6 +21,7 @@ from drillconsole.drill.wording import describe_event
 from drillconsole.errors import UserError
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
+from drillconsole.startup import settle_garbage_collector
 
 if TYPE_CHECKING:
     from drillconsole.engine.engine import Engine
@@ -184,18 +184,6 @@ def prepare(
     return Prepared(engine, log, playbook, path, engine)
 
 
-def settle_garbage_collector() -> None:
-    """End of start-up: collect its garbage, freeze what it built and turn the collector (back) on.
-
-    What start-up built (modules, playbook models, the engine, widgets) is never
-    garbage: frozen, later collections skip it, so a full collection during the
-    drill walks only what the drill allocated (not a ~35 ms pause on a key press).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.enable()
-
-
 def _found(playbook: Playbook, redactor: Any, existing: list[Event] | None) -> dict[str, Any] | None:
     """Where the registry aliases pointed when the drill began: read now, or from a resumed log's start."""
     if existing:
@@ -255,7 +243,7 @@ def run_headless(playbook_path: Path, options: dict[str, Any]) -> int:
         confirm=options.get("confirm"),
     )
     seat = prepared.seat
-    settle_garbage_collector()
+    settle_garbage_collector()  # what setup built (playbook models, the engine) is never garbage
     if prepared.participants is not None and not options.get("quiet"):
         click.echo(f"participants: drillconsole join {prepared.participants} --as NAME --role ROLE", err=True)
     if not options.get("quiet"):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drillconsole.log.contract import ENGINE
+from drillconsole.startup import settle_garbage_collector
 
 if TYPE_CHECKING:
     from drillconsole.launch import Prepared
@@ -20,9 +21,7 @@ def screenshot_dir(fallback: Path) -> Path:
 
 
 def freeze_startup_objects() -> None:
-    """Leave what startup built (modules, models, widgets) out of later garbage collections (see `launch`)."""
-    from drillconsole.launch import settle_garbage_collector
-
+    """Leave what startup built (modules, models, widgets) out of later garbage collections (`drillconsole.startup`)."""
     settle_garbage_collector()
 
 

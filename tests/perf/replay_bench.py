@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import random
 import statistics
@@ -16,6 +17,7 @@ from drillconsole.engine.engine import Engine
 from drillconsole.log.writer import SessionLog
 from drillconsole.playbook.loader import load_playbook
 from drillconsole.replay import ReplaySession
+from drillconsole.startup import collector_paused, settle_garbage_collector
 
 try:
     from engine_bench import fifty_signal_playbook
@@ -60,12 +62,14 @@ def measure(log_path: Path, seeks: int = SEEKS, seed: int = 7) -> dict[str, floa
     held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     del probe
-    start = time.perf_counter()
-    session = ReplaySession.open(log_path)
-    opened = time.perf_counter() - start
-    start = time.perf_counter()
-    session.build_checkpoints()  # the replay screen does this in slices after its first frame
-    built = time.perf_counter() - start
+    with collector_paused():  # as `drillconsole replay` does, until its screen has folded the snapshots
+        start = time.perf_counter()
+        session = ReplaySession.open(log_path)
+        opened = time.perf_counter() - start
+        start = time.perf_counter()
+        session.build_checkpoints()  # the replay screen does this in slices after its first frame
+        built = time.perf_counter() - start
+        settle_garbage_collector()  # and then freezes what it built (the screen's `_build_checkpoints`)
     rng = random.Random(seed)
     moments = [rng.uniform(0, session.duration) for _ in range(seeks)]
     seek_ms, peek_ms, play_ms = [], [], []
@@ -91,6 +95,7 @@ def measure(log_path: Path, seeks: int = SEEKS, seed: int = 7) -> dict[str, floa
         "checkpoints": session.checkpoints,
         "held_mb": held / 1e6,
     }
+    gc.unfreeze()
     for name, ms in (("seek", seek_ms), ("peek", peek_ms), ("play", play_ms)):
         out[f"{name}_p50"], out[f"{name}_p95"], out[f"{name}_max"] = _quantiles(ms)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,9 @@ class ReplayApp(ReplayHost):
         for problem in self.theme_problems:
             self.notify(problem, title="Theme", severity="error", timeout=10)
         self.set_interval(1 / REFRESH_HZ, self._tick)
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what the replay froze may be collected again (tests run many apps in one process)
 
     def _tick(self) -> None:
         if self.replay_screen is not None:

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from drillconsole.drill.wording import KINDS
 from drillconsole.replay import ReplaySession, TimeFormatError, Transport, parse_time
+from drillconsole.startup import settle_garbage_collector
 from drillconsole.ui.messages import StepHighlighted
 from drillconsole.ui.present import clock
 from drillconsole.ui.replay.keys import REPLAY_KEYS, help_rows
@@ -104,6 +105,9 @@ class ReplayScreen(Screen[None]):
     def _build_checkpoints(self) -> None:
         if self.session.build_checkpoints(BUILD_SLICE):
             self._builder.stop()
+            # The log's events and the snapshots are all built: freeze them, so no later collection walks them
+            # in the middle of playback.
+            settle_garbage_collector()
 
     def on_resize(self, event: events.Resize) -> None:
         self._size_class(event.size.width)
