@@ -319,3 +319,30 @@ def test_verify_command_direct_call(log_path: Path, capsys: pytest.CaptureFixtur
     assert verify_command(log_path) == 1
     assert capsys.readouterr().out == f"{log_path}:1: empty log\n"
     assert read_log(log_path).events == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"values": {"b": 2.5e-05, "a": 1e16, "c": -0.0, "d": 0.1 + 0.2}},
+        {"note": "null and void", "who": None, "text": 'é "quoted" \\ \n\t\x01'},
+        {"big": 2**70, "nested": [{"z": 1, "y": [True, False]}]},
+    ],
+)
+def test_data_is_written_compact_sorted_and_reads_back_the_same(data: dict[str, object]) -> None:
+    written = encode_data(data)
+    assert json.loads(written) == data
+    assert b", " not in written and b": " not in written  # compact
+    assert list(json.loads(written)) == sorted(data)  # keys sorted
+    assert "é".encode() in written or "é" not in str(data)  # UTF-8, not escaped
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_data_with_nan_or_an_infinity_is_refused_not_written_as_null(value: float) -> None:
+    with pytest.raises(ValueError):
+        encode_data({"values": {"a": 1.0, "b": [value]}})
+
+
+def test_data_with_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        encode_data({"text": "\ud800"})

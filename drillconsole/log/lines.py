@@ -24,6 +24,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from drillconsole.log.events import Event, canonical, sha256_hex
 
 LOG_SCHEMA = 2
@@ -74,7 +76,21 @@ def _number(value: float) -> bytes:
 
 
 def encode_data(data: dict[str, Any]) -> bytes:
-    """The `data` object as written: sorted keys, compact, UTF-8; raises ValueError/TypeError/UnicodeEncodeError."""
+    """The `data` object as written: sorted keys, compact, UTF-8; raises ValueError/TypeError/UnicodeEncodeError.
+
+    orjson writes the common case (its numbers are the shortest that read back the same, like `repr`, though
+    `5e-05` is written `0.00005`: both are the same float, and a schema-2 line's hash is over the bytes written).
+    What it refuses (integers beyond 64 bits, non-text keys, lone surrogates, deep nesting), and anything with a
+    null in it (orjson writes NaN and the infinities as null), goes through the standard library, which writes
+    None as null and refuses the others, as before.
+    """
+    try:
+        out = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError included
+        pass
+    else:
+        if b"null" not in out:
+            return out
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
