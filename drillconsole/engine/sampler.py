@@ -79,8 +79,7 @@ class Sampler:
             ids = self._groups.pop(key)
             nxt = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
             self._groups.setdefault((nxt, interval), []).extend(ids)
-            for sid in ids:
-                self._next_poll[sid] = nxt
+            self._next_poll.update(dict.fromkeys(ids, nxt))
             bank, banked, others, remote = self._plan(tuple(ids))
             if bank is not None:  # every simulated signal due now in one vectorised draw
                 values.update(bank.sample(state, now, banked))

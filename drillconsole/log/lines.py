@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -133,15 +134,32 @@ def split(line: bytes) -> tuple[bytes, bytes] | None:
     return line[:-TAIL], line[-66:-2]
 
 
+def parse_numbers(line: bytes) -> Any:
+    """Decode a line of numbers (a `signal.sample`) with orjson.
+
+    Strict JSON like `parse`'s decoder (NaN and Infinity refused), but an integer
+    beyond 64 bits would read as a float: only for lines the writer fills with
+    sampled values.
+    """
+    return orjson.loads(line)
+
+
 def _reject_constant(name: str) -> Any:
     """Refuse NaN and Infinity, which canonical JSON cannot carry."""
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse(line: bytes) -> Event | None:
-    """The event on one line (no newline), unverified, or None if it is not a complete, well-typed event."""
+def _loads(line: bytes) -> Any:
+    return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def parse(line: bytes, loads: Callable[[bytes], Any] = _loads) -> Event | None:
+    """The event on one line (no newline), unverified, or None if it is not a complete, well-typed event.
+
+    `loads`: `parse_numbers` for a line known to hold only numbers (a sample), decoded ~3x faster.
+    """
     try:
-        d = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+        d = loads(line)
     except (ValueError, RecursionError):
         return None
     if not isinstance(d, dict):
