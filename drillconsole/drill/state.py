@@ -40,6 +40,8 @@ class DrillState:
     phase: Phase = Phase.baseline
     phase_t: dict[str, float] = field(default_factory=dict)
     signals: dict[str, SignalView] = field(default_factory=dict)
+    erring: set[str] = field(default_factory=set)
+    """Signals whose source failed since their last sample (their view holds misses and the error)."""
     triggers: dict[str, TriggerView] = field(default_factory=dict)
     fired_order: list[tuple[float, str]] = field(default_factory=list)
     fires: list[tuple[float, str, bool]] = field(default_factory=list)
@@ -300,15 +302,17 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
     bands, thresholds = _sampling_table(_Same(s.playbook))
     get = signals.get
     # This loop runs once per signal per sample, millions of times in a long drill: band checks inlined.
+    erring = s.erring
+    if erring:  # a sample clears a failed source's misses and error
+        for sid in erring.intersection(values):
+            view = signals[sid]
+            view.misses, view.last_error = 0, None
+        erring.difference_update(values)
     for sid, value in values.items():
         view = get(sid)
         if view is None:
             continue
         view.last_t = t
-        if view.misses:
-            view.misses = 0
-        if view.last_error is not None:
-            view.last_error = None
         if value is None:
             continue
         view.value = value
@@ -363,6 +367,7 @@ def _source_error(s: DrillState, t: float, d: dict[str, Any], actor: str) -> Non
     if view is not None:
         view.misses = d.get("misses", view.misses + 1)
         view.last_error = d.get("error")
+        s.erring.add(d["signal"])
     s.source_errors += 1
 
 

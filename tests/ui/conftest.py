@@ -49,6 +49,12 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], what: str, timeout
         await pilot.pause()
 
 
+def showing(app: Any, screen_type: type, widget: str) -> bool:
+    """Whether `app` shows a `screen_type` whose `widget` is mounted: a pushed screen is not composed yet."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and bool(screen.query(widget))
+
+
 async def refreshes(pilot: Any, target: Any, method: str, count: int = 3) -> None:
     """Let `count` more calls of `target.method` (a refresh the interval makes) happen: a condition, not a fixed wait."""
     calls = [0]

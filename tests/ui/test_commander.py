@@ -18,7 +18,7 @@ from drillconsole.ui.staging import held_drill, settle
 from drillconsole.ui.widgets.alerts import GATE, LATE, TRIGGER, Alerts, open_alerts
 from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
 
-from .conftest import SIZE, log_events, type_text, wait_for
+from .conftest import SIZE, log_events, showing, type_text, wait_for
 
 PHRASE = "ROLLBACK fraud-scorer TO v41"
 
@@ -124,7 +124,7 @@ async def test_closing_the_review_with_typed_text_asks_and_can_add_it(tmp_path: 
     app = DrillApp(prepared)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review screen")
+        await wait_for(pilot, lambda: showing(app, ReviewScreen, "#picture"), "the review screen")
         assert "phases" in str(app.screen.query_one("#picture", Static).render())
         await type_text(pilot, "typed but not added")
         await pilot.press("ctrl+s")

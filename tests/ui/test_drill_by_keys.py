@@ -14,7 +14,7 @@ from drillconsole.ui.widgets.checklists import Checklists
 from drillconsole.ui.widgets.drill_header import DrillHeader
 from drillconsole.ui.widgets.step_table import StepTable
 
-from .conftest import SIZE, log_events, type_text, wait_for
+from .conftest import SIZE, log_events, showing, type_text, wait_for
 
 PHRASE = "ROLLBACK fraud-scorer TO v41"
 
@@ -72,7 +72,7 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await wait_for(pilot, lambda: state.phase.value == "decide", "a trigger to fire")
         await act_as(pilot, app, "commander")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DecisionModal), "the decision modal")
+        await wait_for(pilot, lambda: showing(app, DecisionModal, "#option-description"), "the decision modal")
         await pilot.press("tab")  # from the options to the rationale
         await type_text(pilot, "precision and errors degraded on v42")
         await pilot.press("enter")
@@ -86,7 +86,7 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await wait_for(pilot, lambda: state.steps["initial-update"].status == "succeeded", "the status update")
 
         await run_step(pilot, app, "registry-rollback")
-        await wait_for(pilot, lambda: isinstance(app.screen, GateModal), "the gate modal")
+        await wait_for(pilot, lambda: showing(app, GateModal, "#phrase-match"), "the gate modal")
         modal = app.screen
         await type_text(pilot, PHRASE[:-1] + "l")  # a lower-case L for the digit one: the font draws them alike
         assert "look-alike at character 28" in str(modal.query_one("#phrase-match").render())
@@ -115,7 +115,7 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the end-drill confirmation")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review screen")
+        await wait_for(pilot, lambda: showing(app, ReviewScreen, "#picture"), "the review screen")
         await type_text(pilot, "rehearse the gate phrase")
         await pilot.press("enter")
         await pilot.press("tab", "tab")

@@ -11,7 +11,7 @@ from drillconsole.ui.screens.prompt import TextPrompt
 from drillconsole.ui.staging import held_drill, settle
 from drillconsole.ui.widgets.step_table import StepTable
 
-from .conftest import SIZE, fast_drill, log_events, wait_for
+from .conftest import SIZE, fast_drill, log_events, showing, wait_for
 
 
 async def test_skip_asks_to_act_as_the_owner_then_for_a_reason(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ async def test_the_gate_modal_closes_with_a_notice_when_the_request_expires(tmp_
         await pilot.press("a")  # the gate is requested as tech_lead, the owner, after asking
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the act-as question")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, GateModal), "the gate modal")
+        await wait_for(pilot, lambda: showing(app, GateModal, "#phrase-match"), "the gate modal")
         await pilot.press(*"ROLLBACK")
         await wait_for(pilot, lambda: state.gates["registry-rollback"].status == "expired", "the gate to expire")
         await wait_for(pilot, lambda: not isinstance(app.screen, GateModal), "the modal to close")
