@@ -300,14 +300,14 @@ def _sample(s: DrillState, t: float, d: dict[str, Any], actor: str) -> None:
             signals[sid].history.extend((pt, pv) for pt, pv in points)
     values = d["values"]
     bands, thresholds = _sampling_table(_Same(s.playbook))
-    get = signals.get
-    # This loop runs once per signal per sample, millions of times in a long drill: band checks inlined.
     erring = s.erring
     if erring:  # a sample clears a failed source's misses and error
         for sid in erring.intersection(values):
-            view = signals[sid]
-            view.misses, view.last_error = 0, None
+            cleared = signals[sid]
+            cleared.misses, cleared.last_error = 0, None
         erring.difference_update(values)
+    get = signals.get
+    # This loop runs once per signal per sample, millions of times in a long drill: band checks inlined.
     for sid, value in values.items():
         view = get(sid)
         if view is None:
