@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -134,14 +135,29 @@ def split(line: bytes) -> tuple[bytes, bytes] | None:
     return line[:-TAIL], line[-66:-2]
 
 
-def parse_numbers(line: bytes) -> Any:
-    """Decode a line of numbers (a `signal.sample`) with orjson.
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+"""19 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float."""
 
-    Strict JSON like `parse`'s decoder (NaN and Infinity refused), but an integer
-    beyond 64 bits would read as a float: only for lines the writer fills with
-    sampled values.
+
+def decode(line: str | bytes) -> Any:
+    """One JSON line, as the standard library would read it, but ~3x faster (orjson) when nothing differs.
+
+    Strict JSON: NaN, Infinity and numbers too large for a float are refused
+    (ValueError), as no log line the writer makes holds them. A line with a long
+    run of digits is read by the standard library, so big integers stay integers.
     """
-    return orjson.loads(line)
+    long_digits = _LONG_DIGITS.search(line) if isinstance(line, str) else _LONG_DIGITS_BYTES.search(line)
+    if long_digits is None:
+        return orjson.loads(line)
+    return json.loads(line, parse_constant=_reject_constant, parse_float=_finite)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large for a number")
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -149,17 +165,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _loads(line: bytes) -> Any:
-    return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
-
-
-def parse(line: bytes, loads: Callable[[bytes], Any] = _loads) -> Event | None:
-    """The event on one line (no newline), unverified, or None if it is not a complete, well-typed event.
-
-    `loads`: `parse_numbers` for a line known to hold only numbers (a sample), decoded ~3x faster.
-    """
+def parse(line: bytes) -> Event | None:
+    """The event on one line (no newline), unverified, or None if it is not a complete, well-typed event."""
     try:
-        d = loads(line)
+        d = decode(line)
     except (ValueError, RecursionError):
         return None
     if not isinstance(d, dict):

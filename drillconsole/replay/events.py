@@ -8,7 +8,7 @@ from typing import overload
 
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.log.lines import parse, parse_numbers
+from drillconsole.log.lines import parse
 
 DENSE_TYPES = frozenset({EventType.SIGNAL_SAMPLE})
 """Event types too dense to step through one by one (and to decode up front: nine lines in ten of a long drill)."""
@@ -79,7 +79,7 @@ class LogEvents(Sequence[Event]):
         kept = self._kept.get(index)
         if kept is not None:
             return kept
-        event = parse(self._lines[index], parse_numbers)  # only dense lines are decoded here: samples
+        event = parse(self._lines[index])
         if event is None:
             raise UndecodableLine(index)
         return event

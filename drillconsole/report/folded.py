@@ -7,7 +7,6 @@ and the replay cannot disagree about what an event means.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
+from drillconsole.log.lines import decode
 from drillconsole.playbook.models import Playbook
 from drillconsole.report.load import SAMPLE_SUFFIX, last_t, last_t_in, lifecycle_lines
 
@@ -82,7 +82,7 @@ def fold_lifecycle(path: Path, playbook: Playbook, lines: list[str] | None = Non
     state = DrillState.initial(playbook)
     for line in read_lines(path).lifecycle if lines is None else lines:
         try:
-            raw = json.loads(line)
+            raw = decode(line)
             event = Event.from_dict(raw)
         except (ValueError, KeyError, TypeError, RecursionError):
             continue  # a broken line: the chain verdict at the top of the report says so

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from drillconsole.log.contract import EventType
+from drillconsole.log.lines import decode as decode_line
 
 SAMPLE_SUFFIX = '"type":"signal.sample"}'
 SAMPLE_PREFIX = r'^\{"seq":\d+,"type":"signal\.sample",'
@@ -81,7 +82,7 @@ def read_header(path: Path) -> dict[str, Any]:
         while line and not line.strip():
             line = f.readline(HEADER_LIMIT)
     try:
-        event = json.loads(line)
+        event = decode_line(line)
     except (ValueError, RecursionError):
         raise NotASessionLog(str(path)) from None
     if (
@@ -108,7 +109,7 @@ def last_t_in(lines: Sequence[str | bytes]) -> float | None:
         if not raw.strip():
             continue
         try:
-            t = json.loads(raw).get("t")
+            t = decode_line(raw).get("t")
         except (ValueError, AttributeError, RecursionError):
             continue
         if isinstance(t, (int, float)) and not isinstance(t, bool):

@@ -2,7 +2,8 @@
 
 Each commit runs its own benchmark code on logs made by its own engine, from a
 worktree of REV under the temp dir; the two alternate, so both see the same
-machine load, and each row is the median over the rounds (`--rounds`, default 5).
+machine load, and each row gives the median and the best over the rounds
+(`--rounds`, default 5; on a noisy machine take more).
 This is how a redesign is held to "no row more than 10% worse than before".
 """
 
@@ -77,7 +78,11 @@ class Commit:
     def reports_broken_logs(self) -> bool:
         """Whether this commit's `report` has `--allow-broken` (a fake-hash log needs it where it exists)."""
         done = subprocess.run(
-            [sys.executable, "-m", "drillconsole", "report", "--help"], env=self.env, capture_output=True, text=True
+            [sys.executable, "-m", "drillconsole", "report", "--help"],
+            cwd=self.root,  # `-m` puts the working directory first on the path
+            env=self.env,
+            capture_output=True,
+            text=True,
         )
         return "--allow-broken" in done.stdout
 
@@ -148,11 +153,12 @@ def main() -> int:
         for commit in (before, now):
             p95, top = (float(x) for x in commit.python(REPLAY).split())
             replay[commit.name].append((p95, top))
-    print(f"| row | {before.name} | {now.name} | ratio |")
+    print(f"| row | {before.name}: median (best) | {now.name}: median (best) | ratio of medians (of bests) |")
     print("|---|---|---|---|")
     for row, sides in measured.items():
         a, b = statistics.median(sides[before.name]), statistics.median(sides[now.name])
-        print(f"| {row} | {a:.3f} | {b:.3f} | {b / a:.2f} |")
+        a_min, b_min = min(sides[before.name]), min(sides[now.name])
+        print(f"| {row} | {a:.3f} ({a_min:.3f}) | {b:.3f} ({b_min:.3f}) | {b / a:.2f} ({b_min / a_min:.2f}) |")
     for label, index in (("replay seek p95 (ms)", 0), ("replay peek max during 60x playback (ms)", 1)):
         a = statistics.median(x[index] for x in replay[before.name])
         b = statistics.median(x[index] for x in replay[now.name])
