@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from drillconsole.log.events import DURABLE_TYPES, canonical, sha256_hex
-from drillconsole.log.lines import LOG_SCHEMA, encode_body, encode_data, frame
+from drillconsole.log.lines import LOG_SCHEMA, decode, encode_body, encode_data, frame
 from drillconsole.log.reader import LogError, iter_events, read_log
 from drillconsole.log.seal import Sealer
 from drillconsole.log.verify import verify_command
@@ -346,3 +346,29 @@ def test_data_with_nan_or_an_infinity_is_refused_not_written_as_null(value: floa
 def test_data_with_a_lone_surrogate_is_refused() -> None:
     with pytest.raises(UnicodeEncodeError):
         encode_data({"text": "\ud800"})
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"seq":3,"type":"step.started","t":12.5,"data":{"step":"s","n":-0.0,"x":2.5e-05,"text":"é \\" \\\\"}}',
+        '{"big":123456789012345678901234567890,"near":18446744073709551615,"neg":-9223372036854775808}',
+        '{"hash":"0123456789012345678901234567890123456789012345678901234567890123"}',
+    ],
+)
+def test_lines_decode_as_the_standard_library_reads_them(line: str) -> None:
+    assert decode(line) == json.loads(line) and decode(line.encode()) == json.loads(line)
+    assert type(decode(line).get("big", 0)) is int  # an integer beyond 64 bits stays an integer
+
+
+@pytest.mark.parametrize(
+    "line", ['{"a":NaN}', '{"a":-Infinity}', '{"a":1e400}', '{"a":1e400,"b":12345678901234567890}']
+)
+def test_lines_with_numbers_json_cannot_carry_are_refused(line: str) -> None:
+    with pytest.raises(ValueError):
+        decode(line)
+
+
+def test_a_line_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ValueError):
+        decode(b'{"a":"\xff"}')

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -135,9 +134,13 @@ def split(line: bytes) -> tuple[bytes, bytes] | None:
     return line[:-TAIL], line[-66:-2]
 
 
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
-"""19 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float."""
+_DIGIT_MAP = bytes(ord("d") if chr(i).isdecimal() and i < 128 else ord(" ") for i in range(256))
+_LONG_DIGITS = b"d" * 19
+"""19 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float.
+
+Found by mapping every byte to `d` (a digit) or a space and looking for 19 `d`s: two
+passes in C, far cheaper than a regular expression over a long line.
+"""
 
 
 def decode(line: str | bytes) -> Any:
@@ -147,9 +150,9 @@ def decode(line: str | bytes) -> Any:
     (ValueError), as no log line the writer makes holds them. A line with a long
     run of digits is read by the standard library, so big integers stay integers.
     """
-    long_digits = _LONG_DIGITS.search(line) if isinstance(line, str) else _LONG_DIGITS_BYTES.search(line)
-    if long_digits is None:
-        return orjson.loads(line)
+    raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    if _LONG_DIGITS not in raw.translate(_DIGIT_MAP):
+        return orjson.loads(raw)
     return json.loads(line, parse_constant=_reject_constant, parse_float=_finite)
 
 
