@@ -164,8 +164,7 @@ def prepare(
         path.unlink(missing_ok=resume is None and path.stat().st_size == 0)
         raise LaunchError(str(exc)) from None
     if team is not None:
-        from drillconsole.team.identity import IdentityError
-        from drillconsole.team.nats import NatsUnavailable
+        from drillconsole.team.identity import IdentityError, NatsUnavailable
         from drillconsole.team.session import attach
 
         try:

@@ -22,6 +22,14 @@ class IdentityError(Exception):
     """A connection or socket whose identity or permissions are wrong (one line, meant for the user)."""
 
 
+class NatsUnavailable(Exception):
+    """nats-py is not installed (one line: install the `nats` extra).
+
+    Declared here, beside the other errors of serving participants, so a drill that
+    never uses NATS does not import the bridge to be able to catch it.
+    """
+
+
 @dataclass(frozen=True)
 class Peer:
     """The process that connected, as the kernel reports it."""

@@ -34,6 +34,7 @@ from drillconsole.log.events import Event
 from drillconsole.log.lines import check_line
 from drillconsole.team.follower import JoinError
 from drillconsole.team.hub import Hub, JoinRefused
+from drillconsole.team.identity import NatsUnavailable
 from drillconsole.team.protocol import (
     NAME,
     PROTOCOL,
@@ -60,10 +61,6 @@ LIVENESS = 12.0
 
 VANISHED = "vanished: no heartbeat for {seconds:g} s"
 """The `participant.left` reason of a NATS participant that stopped without leaving."""
-
-
-class NatsUnavailable(Exception):
-    """nats-py is not installed (one line: install the `nats` extra)."""
 
 
 def require_nats() -> Any:

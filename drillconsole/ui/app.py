@@ -59,17 +59,18 @@ def _drill_commands() -> type[Provider]:
 
 def _import_main_screen() -> None:
     """Import the main screen, its widgets and dialogs (in the loading worker, off the event loop)."""
-    import drillconsole.ui.commands
     import drillconsole.ui.screens.gate
     import drillconsole.ui.screens.main
     import drillconsole.ui.screens.production  # noqa: F401
 
 
-def _import_review_screen() -> None:
-    """Import the review screen (and polars, for its metrics) once the main screen is up: only the drill's end needs it.
+def _import_later_screens() -> None:
+    """Import the review screen (and polars, for its metrics) and the palette's commands once the drill runs.
 
-    A third of the console's start-up imports; the main screen no longer waits for them.
+    Only the drill's end and the first ctrl+p need them: a third of the console's
+    start-up imports, which the main screen no longer waits for.
     """
+    import drillconsole.ui.commands
     import drillconsole.ui.screens.review  # noqa: F401
 
 
@@ -209,7 +210,7 @@ class DrillApp(DrillHost):
     def _settled(self) -> None:
         """A moment after the drill started: freeze what start-up built, and import the review screen off the loop."""
         freeze_startup_objects()
-        self.run_worker(_import_review_screen, name="import review", thread=True)
+        self.run_worker(_import_later_screens, name="import later screens", thread=True)
 
     def _production_answer(self, confirmed: bool | None) -> None:
         if confirmed:
