@@ -8,7 +8,7 @@ every accepted command becomes an event and the state is the fold of those event
 from __future__ import annotations
 
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from drillconsole.actions import ActionContext, executor_for
@@ -62,7 +62,7 @@ class Engine:
         redactor: Redactor | None = None,
         existing: list[Event] | None = None,
         players: list[Player] | None = None,
-        sources: dict[str, SignalSource] | None = None,
+        sources: Mapping[str, SignalSource] | None = None,
         fidelity: FidelityMeter | None = None,
         http: Any = None,
         started_extra: dict[str, Any] | None = None,
@@ -358,7 +358,7 @@ class Engine:
             self.emit(EventType.PHASE_ENTERED, ENGINE, {"phase": nxt.value, "prev": self.state.phase.value})
 
 
-def _needs_http(playbook: Playbook, sources: dict[str, SignalSource]) -> bool:
+def _needs_http(playbook: Playbook, sources: Mapping[str, SignalSource]) -> bool:
     """Whether any source, target or action of the drill talks HTTP."""
     if any(not source.synchronous for source in sources.values()):
         return True

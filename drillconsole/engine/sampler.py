@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from drillconsole.drill import evaluate
@@ -23,7 +24,7 @@ SOURCE_ERROR_EVERY = 30.0
 class Sampler:
     """Polls every signal on its interval grid and records what came back."""
 
-    def __init__(self, recorder: Recorder, sources: dict[str, SignalSource], tasks: Supervisor) -> None:
+    def __init__(self, recorder: Recorder, sources: Mapping[str, SignalSource], tasks: Supervisor) -> None:
         self.rec = recorder
         self.sources = sources
         self.tasks = tasks
