@@ -85,6 +85,9 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await run_step(pilot, app, "initial-update")
         await wait_for(pilot, lambda: state.steps["initial-update"].status == "succeeded", "the status update")
 
+        # The gate expires 2 drill minutes after it is requested: 6 s at 20x, less than typing the phrase twice can
+        # take on a loaded machine. The phrase is typed at 1x; the drill goes on at 20x once the rollback ran.
+        app.set_speed(1.0)
         await run_step(pilot, app, "registry-rollback")
         await wait_for(pilot, lambda: showing(app, GateModal, "#phrase-match"), "the gate modal")
         modal = app.screen
@@ -99,6 +102,7 @@ async def test_a_whole_drill_by_keys(demo_app: Any) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: state.steps["registry-rollback"].status == "succeeded", "the rollback")
         assert state.live_version() == "41"
+        app.set_speed(20.0)
 
         await wait_for(pilot, lambda: state.phase.value == "verify", "the verify phase")
         await run_step(pilot, app, "verify-signals")
