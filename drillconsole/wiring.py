@@ -52,18 +52,16 @@ def simulated_parts(playbook: Playbook, seed: int, context: object) -> tuple[Map
 
     Both are built at their first use (`BuiltOnFirstUse`): the sources when the drill starts sampling.
     """
-    parts: dict[str, Any] = {}
 
-    def target() -> Any:
-        if "target" not in parts:
-            from drillconsole.sim.target import SimulatedTarget
+    def sources() -> dict[str, SignalSource]:
+        from drillconsole.sim.target import SimulatedTarget
 
-            parts["target"] = SimulatedTarget(playbook, seed) if needs_simulator(playbook) else None
-        return parts["target"]
+        target = SimulatedTarget(playbook, seed) if needs_simulator(playbook) else None
+        return build_sources(playbook, target, context)
 
     def measure(state: DrillState, check: FidelityCheck) -> dict[str, Any]:
         from drillconsole.sim import fidelity
 
         return fidelity.measure(state, check, seed).as_data()
 
-    return BuiltOnFirstUse(lambda: build_sources(playbook, target(), context)), measure
+    return BuiltOnFirstUse(sources), measure

@@ -25,8 +25,9 @@ from drillconsole.clock import SteeredClock
 from drillconsole.drill.wording import HIDDEN
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
+from drillconsole.startup import settle_garbage_collector
 from drillconsole.ui.host import DrillHost
-from drillconsole.ui.housekeeping import close_prepared, freeze_startup_objects, screenshot_dir
+from drillconsole.ui.housekeeping import close_prepared, screenshot_dir
 from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem, check_readable
 from drillconsole.ui.messages import DrillLoaded, DrillStopped, EngineFailed, LoadFailed
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, install_themes
@@ -209,7 +210,7 @@ class DrillApp(DrillHost):
 
     def _settled(self) -> None:
         """A moment after the drill started: freeze what start-up built, and import the review screen off the loop."""
-        freeze_startup_objects()
+        settle_garbage_collector()
         self.run_worker(_import_later_screens, name="import later screens", thread=True)
 
     def _production_answer(self, confirmed: bool | None) -> None:

@@ -1,4 +1,4 @@
-"""Console housekeeping: where screenshots go, closing a session, keeping start-up objects out of the GC."""
+"""Console housekeeping: where screenshots go and closing a session."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drillconsole.log.contract import ENGINE
-from drillconsole.startup import settle_garbage_collector
 
 if TYPE_CHECKING:
     from drillconsole.launch import Prepared
@@ -18,11 +17,6 @@ def screenshot_dir(fallback: Path) -> Path:
 
     downloads = user_downloads_path()
     return downloads if downloads.is_dir() else fallback
-
-
-def freeze_startup_objects() -> None:
-    """Leave what startup built (modules, models, widgets) out of later garbage collections (`drillconsole.startup`)."""
-    settle_garbage_collector()
 
 
 def close_prepared(prepared: Prepared, reason: str) -> None:
