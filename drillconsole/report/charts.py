@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
-
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60
 MARK_SYMBOL = {"injection": "i", "spike": "s", "trigger": "t", "decision": "d", "rollback": "r"}
@@ -18,24 +16,6 @@ MARK_STYLE = {
 }
 BAND_COLOR = {"warn": "#fcefc2", "critical": "#f8cfcf"}
 """Opaque fills drawn warn first, so the critical band covers the warn band where they overlap."""
-
-
-def buckets(samples: pl.DataFrame, signal: str, end_t: float, width: int) -> list[float | None]:
-    """Mean of the signal in each of `width` equal slices of [0, end_t] (None where no sample fell).
-
-    Values backfilled from before T+0 are left out: drawn in the first slice they would pass for the drill's start.
-    """
-    s = samples.filter((pl.col("signal") == signal) & pl.col("value").is_not_null() & (pl.col("t") >= 0))
-    if s.is_empty():
-        return [None] * width
-    span = max(end_t, float(s["t"].max()), 1e-9)  # type: ignore[arg-type]
-    means = (
-        s.with_columns(b=(pl.col("t") / span * width).floor().cast(pl.Int64).clip(0, width - 1))
-        .group_by("b")
-        .agg(pl.col("value").mean())
-    )
-    found = dict(zip(means["b"].to_list(), means["value"].to_list(), strict=False))
-    return [found.get(i) for i in range(width)]
 
 
 def sparkline(values: list[float | None]) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from drillconsole.log.contract import EventType
+from drillconsole.log.lines import decode as decode_line
 from drillconsole.report.load import _lines, decode
 
 
@@ -53,13 +54,62 @@ def load_series(path: Path, signals: list[str]) -> Series:
     return Series(t, {s: wide[s].to_numpy().astype(np.float64, copy=False) for s in signals})
 
 
-def envelope(t: np.ndarray, v: np.ndarray, end_t: float, width: int) -> Envelope:
-    """Min and max of `v` in each of `width` equal slices of [0, end_t] (samples outside are left out)."""
+def load_history(path: Path, signals: list[str]) -> dict[str, np.ndarray]:
+    """Each signal's backfilled history from before T+0, as an (n, 2) array of (t, value), oldest first.
+
+    History sits on a few `signal.sample` lines only, so those lines alone are decoded, one by one.
+    """
+    wanted = set(signals)
+    points: dict[str, list[tuple[float, float]]] = {}
+    lines = _lines([path], pl.col("line").str.contains('"history":', literal=True))
+    for line in lines.sort("row")["line"]:
+        try:
+            event = decode_line(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(event, dict) or event.get("type") != EventType.SIGNAL_SAMPLE:
+            continue
+        data = event.get("data")
+        if not isinstance(data, dict):
+            continue
+        history = data.get("history")
+        for sid, pairs in history.items() if isinstance(history, dict) else ():
+            if sid in wanted and isinstance(pairs, list):
+                points.setdefault(sid, []).extend(
+                    (float(p[0]), float(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2 and _numbers(p)
+                )
+    return {
+        sid: np.array(sorted(pts, key=lambda p: p[0]), dtype=np.float64).reshape(-1, 2) for sid, pts in points.items()
+    }
+
+
+def _numbers(pair: list[object]) -> bool:
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in pair)
+
+
+def _columns(t: np.ndarray, v: np.ndarray, end_t: float, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The drill's own samples of `v` (from T+0, not NaN), their times, and the slice of [0, end_t] each falls in."""
     keep = ~np.isnan(v) & (t >= 0)
     t, v = t[keep], v[keep]
+    span = max(end_t, float(t[-1]) if t.size else 0.0, 1e-9)
+    return t, v, np.minimum((t / span * width).astype(np.int64), width - 1)
+
+
+def means(t: np.ndarray, v: np.ndarray, end_t: float, width: int) -> list[float | None]:
+    """Mean of `v` in each of `width` equal slices of [0, end_t] (None where no sample fell).
+
+    Values backfilled from before T+0 are left out: drawn in the first slice they would pass for the drill's start.
+    """
+    _, v, cols = _columns(t, v, end_t, width)
+    counts = np.bincount(cols, minlength=width)
+    sums = np.bincount(cols, weights=v, minlength=width)
+    return [float(sums[i] / n) if n else None for i, n in enumerate(counts.tolist())]
+
+
+def envelope(t: np.ndarray, v: np.ndarray, end_t: float, width: int) -> Envelope:
+    """Min and max of `v` in each of `width` equal slices of [0, end_t] (samples outside are left out)."""
+    t, v, cols = _columns(t, v, end_t, width)
     if t.size == 0:
         return Envelope(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
-    span = max(end_t, float(t[-1]), 1e-9)
-    cols = np.minimum((t / span * width).astype(np.int64), width - 1)
     starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])  # t is sorted, so each column is one run
     return Envelope(cols[starts], np.minimum.reduceat(v, starts), np.maximum.reduceat(v, starts))

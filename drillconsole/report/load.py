@@ -195,40 +195,6 @@ def load_events(paths: list[Path], lines: pl.DataFrame | None = None) -> pl.Data
     )
 
 
-def load_samples(path: Path, signals: list[str]) -> pl.DataFrame:
-    """Long frame `t`, `signal`, `value` of every sample (and backfilled history), ordered by time."""
-    empty = pl.DataFrame(schema={"t": pl.Float64, "signal": pl.String, "value": pl.Float64})
-    if not signals:
-        return empty
-    values = pl.Struct({s: pl.Float64 for s in signals})
-    dtype = pl.Struct({"t": pl.Float64, "type": pl.String, "data": pl.Struct({"values": values})})
-    lines = _lines([path], pl.col("line").str.contains('"signal.sample"', literal=True))
-    frame = decode(lines, dtype).unnest("e").filter(pl.col("type") == EventType.SIGNAL_SAMPLE).unnest("data")
-    if frame.is_empty():
-        return empty
-    live = frame.select("row", "t", pl.col("values").struct.unnest()).unpivot(
-        index=["row", "t"], variable_name="signal", value_name="value"
-    )
-    del frame, lines  # a long drill's decoded lines are large: free them before the history is read
-    # Backfilled history sits on a few lines only: decode those alone (a 200-signal list struct per line is costly).
-    history = pl.Struct({s: pl.List(pl.List(pl.Float64)) for s in signals})
-    hdtype = pl.Struct({"type": pl.String, "data": pl.Struct({"history": history})})
-    hlines = _lines([path], pl.col("line").str.contains('"history":', literal=True))
-    hframe = decode(hlines, hdtype).unnest("e").filter(pl.col("type") == EventType.SIGNAL_SAMPLE).unnest("data")
-    frames = [live]
-    if not hframe.is_empty():
-        back = (
-            hframe.select("row", pl.col("history").struct.unnest())
-            .unpivot(index="row", variable_name="signal", value_name="points")
-            .explode("points")
-            .filter(pl.col("points").list.len() == 2)
-            .select("row", t=pl.col("points").list.get(0), signal="signal", value=pl.col("points").list.get(1))
-        )
-        frames.append(back.select(live.columns))
-    both = pl.concat(frames).filter(pl.col("t").is_not_null())
-    return both.sort("t", "row", maintain_order=True).select("t", "signal", "value")
-
-
 @dataclass(frozen=True)
 class Loaded:
     """One log, ready for the metrics: its header event, its lifecycle events, and when it last said anything."""

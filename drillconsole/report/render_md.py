@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
+import numpy as np
 
 from drillconsole.report.build import Report
-from drillconsole.report.charts import SPARK_WIDTH, buckets, marker_row, sparkline
+from drillconsole.report.charts import SPARK_WIDTH, marker_row, sparkline
+from drillconsole.report.decimate import Series, load_history, load_series, means
 from drillconsole.report.document import Block, document
-from drillconsole.report.load import load_samples
 
 LEGEND = "markers: i injection, s transient spike, t trigger fired, d decision, r rollback"
 
@@ -23,30 +23,31 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def chart_lines(samples: pl.DataFrame, block: Block, markers: list[dict[str, Any]], end_t: float) -> list[str]:
+def chart_lines(
+    series: Series, history: dict[str, np.ndarray], block: Block, markers: list[dict[str, Any]], end_t: float
+) -> list[str]:
     """A sparkline of the signal over the drill, the marker row under it, and its range and bands."""
     sid = block.signal["id"]
-    values = buckets(samples, sid, end_t, SPARK_WIDTH)
-    mine = samples.filter((pl.col("signal") == sid) & pl.col("value").is_not_null())
-    s = mine.filter(pl.col("t") >= 0)["value"]
-    lo, hi = (s.min(), s.max()) if s.len() else (None, None)
-    last = s[-1] if s.len() else None
+    v = series.values.get(sid, np.empty(0))
+    t = series.t if v.size else np.empty(0)
+    live = v[~np.isnan(v) & (t >= 0)]
+    lo, hi, last = (float(live.min()), float(live.max()), float(live[-1])) if live.size else (None, None, None)
     lines = [
         "```text",
-        sparkline(values).rstrip() or "(no samples)",
+        sparkline(means(t, v, end_t, SPARK_WIDTH)).rstrip() or "(no samples)",
         marker_row(markers, sid, end_t, SPARK_WIDTH),
         "```",
         "",
-        f"min {_num(lo)} · max {_num(hi)} · last {_num(last)} · bands: {block.text} · {LEGEND}",  # type: ignore[arg-type]
+        f"min {_num(lo)} · max {_num(hi)} · last {_num(last)} · bands: {block.text} · {LEGEND}",
     ]
-    before = mine.filter(pl.col("t") < 0)
-    if before.height:
+    points = history.get(sid, np.empty((0, 2)))
+    before = points[(points[:, 0] < 0) & ~np.isnan(points[:, 1])]
+    if before.size:
         # Backfilled history is reported apart, as what it is: never the drill's current or starting value.
-        span = -float(before["t"].min())  # type: ignore[arg-type]
-        b = before["value"]
+        span = -float(before[:, 0].min())
         lines.append(
-            f"before the drill (backfilled, {before.height} points over {span:.0f}s before T+0): "
-            f"min {_num(b.min())} · max {_num(b.max())}"  # type: ignore[arg-type]
+            f"before the drill (backfilled, {len(before)} points over {span:.0f}s before T+0): "
+            f"min {_num(float(before[:, 1].min()))} · max {_num(float(before[:, 1].max()))}"
         )
     return lines
 
@@ -54,7 +55,10 @@ def chart_lines(samples: pl.DataFrame, block: Block, markers: list[dict[str, Any
 def render_markdown(report: Report) -> str:
     """The whole report as Markdown text (deterministic for one log)."""
     d = report.data
-    samples = load_samples(report.loaded.path, [s["id"] for s in d["signals"]]) if d["signals"] else None
+    ids = [s["id"] for s in d["signals"]]
+    series, history = (
+        (load_series(report.loaded.path, ids), load_history(report.loaded.path, ids)) if ids else (None, {})
+    )
     end_t = float(d["duration_s"] or 0.0)
     out: list[str] = []
     for block in document(d):
@@ -71,6 +75,6 @@ def render_markdown(report: Report) -> str:
             out.append("|" + "|".join("---" for _ in block.headers) + "|")
             out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in block.rows]
             out.append("")
-        elif block.kind == "chart" and samples is not None:
-            out += chart_lines(samples, block, d["markers"], end_t) + [""]
+        elif block.kind == "chart" and series is not None:
+            out += chart_lines(series, history, block, d["markers"], end_t) + [""]
     return "\n".join(out).rstrip() + "\n"
