@@ -21,7 +21,7 @@ class RerunError(UserError):
 
 @dataclass(frozen=True)
 class Original:
-    """A recorded drill as a re-run needs it: its verified events, header and the playbook it ran (if it can be had)."""
+    """A recorded drill as a re-run needs it: its verified events (all but the samples), header and playbook (if it can be had)."""
 
     path: Path
     events: list[Event]
@@ -43,7 +43,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Rerun:
-    """What a re-run produced: the inputs, the engine's verdict on each, the new log and its events."""
+    """What a re-run produced: the inputs, the engine's verdict on each, the new log and its events (all but the samples)."""
 
     original: Original
     target: Target
@@ -61,7 +61,7 @@ def load_original(path: Path) -> Original:
 
     path = Path(path)
     try:
-        chain = read_log(path)
+        chain = read_log(path, samples=False)
     except IsADirectoryError:
         raise RerunError(
             f"{path}: is a folder: give a session log, or --junit FILE to re-run every log in it"
@@ -151,4 +151,6 @@ def rerun(original: Original, target: Target, out: Path, seed: int | None = None
         asyncio.run(engine.run())
     finally:
         log.close()
-    return Rerun(original, target, engine.seed, player.inputs, player.verdicts, out, read_log(out).events)
+    return Rerun(
+        original, target, engine.seed, player.inputs, player.verdicts, out, read_log(out, samples=False).events
+    )

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from drillconsole.engine.players import AutoPlayer
 from drillconsole.launch import prepare
+from drillconsole.log.contract import EventType
+from drillconsole.log.reader import read_log, scan_log
 from drillconsole.log.verify import check
 from drillconsole.resources import bundled_playbook
 
@@ -68,3 +70,15 @@ def test_every_edit_of_a_finished_log_is_found(
     path.write_bytes(edited)
     verdict = check(path, complete=True)
     assert not verdict.ok, (kind, verdict.line)
+    # A re-run's reading (samples not decoded) refuses the same lines the byte-level scan does.
+    scan, lifecycle = scan_log(path), read_log(path, samples=False)
+    assert (lifecycle.ok, lifecycle.bad_line, lifecycle.problem) == (scan.ok, scan.bad_line, scan.problem)
+
+
+def test_a_reading_without_samples_keeps_every_other_event(finished_log: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "whole.jsonl"
+    path.write_bytes(finished_log)
+    whole, lifecycle = read_log(path), read_log(path, samples=False)
+    assert lifecycle.ok and lifecycle.complete
+    kept = [e for e in whole.events if e.type != EventType.SIGNAL_SAMPLE]
+    assert lifecycle.events == kept and len(kept) < len(whole.events)

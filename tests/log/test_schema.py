@@ -35,6 +35,8 @@ def test_a_schema1_log_reads_and_verifies(tmp_path: Path) -> None:
     lines = schema1_log(path)
     report = read_log(path)
     assert report.ok and report.complete and [e.seq for e in report.events] == list(range(6))
+    lifecycle = read_log(path, samples=False)  # what a re-run reads: every line verified, the samples not kept
+    assert lifecycle.ok and lifecycle.complete and [e.seq for e in lifecycle.events] == [0, 5]
     scan = scan_log(path)
     assert (scan.ok, scan.events, scan.head_seq, scan.ended_seq) == (True, 6, 5, 5)
     assert scan.head_hash == json.loads(lines[-1])["hash"]
@@ -48,7 +50,7 @@ def test_an_edited_schema1_line_is_found(tmp_path: Path, where: int) -> None:
     lines = schema1_log(path)
     lines[where] = lines[where].replace(b'"t":', b'"t":1', 1)
     path.write_bytes(b"".join(lines))
-    for found in (scan_log(path), read_log(path)):
+    for found in (scan_log(path), read_log(path), read_log(path, samples=False)):
         assert (found.ok, found.bad_line, found.problem) == (False, where + 1, "hash mismatch (line edited)")
 
 
@@ -62,4 +64,4 @@ def test_a_resumed_schema1_log_continues_in_schema2(tmp_path: Path) -> None:
     assert scan_log(path).ok and read_log(path).ok
     raw[1] = raw[1].replace(b"1.5", b"9.5")
     path.write_bytes(b"".join(raw))
-    assert (scan_log(path).bad_line, read_log(path).bad_line) == (2, 2)
+    assert (scan_log(path).bad_line, read_log(path).bad_line, read_log(path, samples=False).bad_line) == (2, 2, 2)
