@@ -33,6 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=SUITES, action="append", help="run only these suites")
     args = parser.parse_args()
+    from benchkit import compile_installed
+
+    compile_installed()  # every command runs from bytecode, as an installed app does (benchkit.py says why)
     failed = 0
     header = False
     for name in args.only or SUITES:

@@ -202,6 +202,7 @@ def rows() -> list[tuple[str, str, str]]:
         ("report", "--format", "json"),
         ("report", "--format", "md"),
         ("report", "--format", "html"),
+        ("rerun",),  # re-runs the whole drill on a virtual clock and compares it with the log
     ]
     for args in commands:
         _, rss, done = cli(*args[:1], str(four), *args[1:])
