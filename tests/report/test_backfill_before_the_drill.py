@@ -32,7 +32,12 @@ def test_history_is_read_from_the_lines_that_carry_it(tmp_path: Path) -> None:
         {"seq": 1, "type": "signal.sample", "t": 0.0, "data": {"values": {}, "history": {"p": [[-2, 0.4], [-1, 0.6]]}}},
         {"seq": 2, "type": "signal.sample", "t": 1.0, "data": {"values": {"p": 0.9}}},
         {"seq": 3, "type": "signal.sample", "t": 1.0, "data": {"values": {}, "history": {"p": [["x", 1], [-3, 0.2]]}}},
-        {"seq": 4, "type": "note.added", "t": 2.0, "data": {"text": '"history": in a note', "history": {"p": [[-9, 9]]}}},
+        {
+            "seq": 4,
+            "type": "note.added",
+            "t": 2.0,
+            "data": {"text": '"history": in a note', "history": {"p": [[-9, 9]]}},
+        },
     ]
     log = tmp_path / "drill.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in lines) + '{"history": broken\n', encoding="utf-8")
