@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +45,19 @@ TAIL = len(HASH_KEY) + 64 + 2
 """Bytes after the body on a schema-2 line (without the newline): `,"hash":"<64 hex>"}`."""
 PREV_TAIL = len(PREV_KEY) + 64 + 1
 """Bytes at the end of a schema-2 body: `,"prev":"<64 hex>"`."""
+
+SAMPLE_PREFIX = r'^\{"seq":\d+,"type":"signal\.sample",'
+"""How a schema-2 `signal.sample` line starts (its type follows its seq), as a regular expression."""
+SAMPLE_SUFFIX = '"type":"signal.sample"}'
+"""How a schema-1 `signal.sample` line ends (keys sorted: its type comes last)."""
+_SAMPLE_START = re.compile(SAMPLE_PREFIX.encode())
+_SAMPLE_END = SAMPLE_SUFFIX.encode()
+
+
+def is_sample_line(line: bytes) -> bool:
+    """Whether a log line (no newline) is a canonical `signal.sample`, told by its first or last bytes, not decoded."""
+    return line.endswith(_SAMPLE_END) or _SAMPLE_START.match(line) is not None
+
 
 MALFORMED = "truncated or malformed line"
 EDITED = "hash mismatch (line edited)"

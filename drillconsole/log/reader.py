@@ -12,7 +12,7 @@ from typing import Any
 
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.log.lines import EDITED, MALFORMED, NOT_CANONICAL, PREV_KEY, check_line, parse
+from drillconsole.log.lines import EDITED, MALFORMED, NOT_CANONICAL, PREV_KEY, check_line, is_sample_line, parse
 
 __all__ = [
     "EDITED",
@@ -34,8 +34,6 @@ _CHUNK = 1 << 20
 _SIG = b'"sig":"'
 _ENDED = b',"type":"session.ended",'
 _TOP_SEQ = re.compile(rb'\{"seq":\d+')
-_SAMPLE_V2 = re.compile(rb'\{"seq":\d+,"type":"signal\.sample",')
-_SAMPLE_V1 = b'"type":"signal.sample"}'
 
 
 class LogError(Exception):
@@ -290,8 +288,8 @@ def read_log(path: Path, samples: bool = True) -> ChainReport:
         chain.specials(Path(path), chain.sealed)
     events = []
     for line in lines:
-        if _SAMPLE_V2.match(line) or line.endswith(_SAMPLE_V1):
-            continue  # a sample, known by its first bytes (schema 2) or its last (schema 1)
+        if is_sample_line(line):
+            continue
         event = parse(line)
         if event is not None and event.type != EventType.SIGNAL_SAMPLE:
             events.append(event)

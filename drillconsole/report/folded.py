@@ -14,9 +14,9 @@ from pathlib import Path
 from drillconsole.drill.state import DrillState, apply
 from drillconsole.log.contract import EventType
 from drillconsole.log.events import Event
-from drillconsole.log.lines import decode
+from drillconsole.log.lines import SAMPLE_SUFFIX, decode
 from drillconsole.playbook.models import Playbook
-from drillconsole.report.load import SAMPLE_SUFFIX, last_t, last_t_in, lifecycle_lines
+from drillconsole.report.load import last_t, last_t_in, lifecycle_lines
 
 SMALL = 8 << 20
 """Logs below this size are filtered line by line in Python: polars pays off only when there are many lines."""

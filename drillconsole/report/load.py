@@ -17,10 +17,9 @@ from typing import Any
 import polars as pl
 
 from drillconsole.log.contract import EventType
+from drillconsole.log.lines import SAMPLE_PREFIX, SAMPLE_SUFFIX
 from drillconsole.log.lines import decode as decode_line
 
-SAMPLE_SUFFIX = '"type":"signal.sample"}'
-SAMPLE_PREFIX = r'^\{"seq":\d+,"type":"signal\.sample",'
 HEADER_LIMIT = 1 << 20
 
 _RESULT = pl.Struct({"alias": pl.String, "flag": pl.String})
