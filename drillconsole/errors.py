@@ -15,3 +15,7 @@ class UserError(Exception):
             located = ":" in line.split(" ")[0]  # `FILE:LINE: ...` lines speak for themselves
             out.append(line if located else f"drillconsole: {line}")
         return out
+
+
+class CommandError(Exception):
+    """A command the drill's rules refuse; nothing was written (raised by the engine, shown by the console)."""

@@ -8,7 +8,7 @@ from statistics import NormalDist
 import pytest
 from drillkit import Drill, mini
 
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 
 APPROVE = "ROLL BACK"
 

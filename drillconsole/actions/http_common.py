@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from drillconsole.actions.base import ActionContext, ActionError
 from drillconsole.limits import Answer, BodyTooLarge, JsonLimitError, request
-from drillconsole.playbook.checks import escape
+from drillconsole.playbook.problems import escape
 from drillconsole.secrets import MissingSecret, Redactor, resolve, resolve_deep
 from drillconsole.signals.http_json import refused
 

@@ -14,12 +14,9 @@ from typing import Any
 from drillconsole.drill import rules
 from drillconsole.engine.recorder import Recorder
 from drillconsole.engine.steps import StepRunner
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import Action, FlagSetAction, SetAliasAction, Step
-
-
-class CommandError(Exception):
-    """A command the rules refuse; nothing was written."""
 
 
 def _refuse(reason: str | None) -> None:

@@ -15,12 +15,13 @@ from drillconsole.actions import ActionContext, executor_for
 from drillconsole.clock import Clock
 from drillconsole.drill import flow
 from drillconsole.drill.state import DrillState, fold
-from drillconsole.engine.commands import CommandError, CommandProcessor
+from drillconsole.engine.commands import CommandProcessor
 from drillconsole.engine.recorder import LogWriter, Recorder
 from drillconsole.engine.sampler import Sampler
 from drillconsole.engine.steps import FidelityMeter, StepRunner
 from drillconsole.engine.tasks import Supervisor
 from drillconsole.engine.timers import Timers
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Injection, Phase, Playbook

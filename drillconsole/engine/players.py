@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillconsole.drill import flow
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import EventType
 from drillconsole.playbook.models import Duration, Phase
 

@@ -1,8 +1,7 @@
 """Field types that refuse what a drill cannot use: URLs that do not parse, phrases nobody can see.
 
-Also `escape`, which makes any text safe to put on one line of output: a value
-holding a newline or a control character cannot split a problem line in two or
-imitate a line about another file.
+`escape` (making any text safe on one line of output) lives beside `Problem`, in
+`drillconsole.playbook.problems`, which loads without pydantic.
 """
 
 from __future__ import annotations
@@ -19,19 +18,6 @@ from drillconsole.secrets import REF
 
 MAX_PHRASE = 200
 _PLACEHOLDER = "x"
-
-
-def escape(text: str) -> str:
-    """Text with control characters and line separators escaped (`\\n`, `\\x1b`, `\\u2028`), never a line break."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch.isprintable() or ch == " ":
-            out.append(ch)
-        else:
-            out.append(repr(ch)[1:-1] if ch != "'" else ch)
-    return "".join(out)
 
 
 def url_problem(url: str) -> str | None:

@@ -20,10 +20,10 @@ from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from drillconsole.playbook import semantics
-from drillconsole.playbook.checks import escape, url_problem
+from drillconsole.playbook.checks import url_problem
 from drillconsole.playbook.locate import Comp, Locator, format_path, line_of
 from drillconsole.playbook.models import Playbook
-from drillconsole.playbook.problems import PlaybookError, Problem
+from drillconsole.playbook.problems import PlaybookError, Problem, escape
 from drillconsole.playbook.reading import MAX_SIZE, compose, read_bytes
 from drillconsole.playbook.schema import show_value
 from drillconsole.secrets import REF, references

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drillconsole.playbook.checks import escape
+
+def escape(text: str) -> str:
+    """Text with control characters and line separators escaped (`\\n`, `\\x1b`, `\\u2028`), never a line break."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        else:
+            out.append(repr(ch)[1:-1] if ch != "'" else ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
 from drillconsole.playbook import semantics
-from drillconsole.playbook.checks import escape
 from drillconsole.playbook.models import Playbook
+from drillconsole.playbook.problems import escape
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://drillconsole.dev/schemas/playbook.json"

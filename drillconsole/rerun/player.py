@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from drillconsole.drill import rules
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 from drillconsole.rerun.inputs import RecordedInput
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from drillconsole.limits import MAX_BODY, Answer, BodyTooLarge, JsonLimitError, request
-from drillconsole.playbook.checks import escape
 from drillconsole.playbook.models import HttpJsonSource, Signal
+from drillconsole.playbook.problems import escape
 from drillconsole.secrets import MissingSecret, mask, resolve, resolve_deep
 from drillconsole.signals.base import Reading, SourceError
 

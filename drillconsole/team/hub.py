@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillconsole.drill import rules
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.log.events import Event
 from drillconsole.team.protocol import COMMANDS, RENAMED, Command, Result

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from drillconsole.drill import rules
 from drillconsole.drill.recorded import RecordedPlaybookError, recorded_playbook
 from drillconsole.drill.state import DrillState, apply
-from drillconsole.engine.commands import CommandError
 from drillconsole.engine.seat import SentCommands
+from drillconsole.errors import CommandError
 from drillconsole.log.events import Event
 from drillconsole.playbook.models import Playbook, Step
 from drillconsole.team.follower import Follower, JoinError

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drillconsole.engine.commands import CommandError
 from drillconsole.engine.seat import SentCommands
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import ENGINE, EventType
 from drillconsole.team import identity
 from drillconsole.team.hub import Hub

@@ -6,11 +6,13 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from drillconsole.engine.commands import CommandError
-from drillconsole.engine.seat import DrillSeat
-from drillconsole.playbook.models import Authority, Step
+from drillconsole.errors import CommandError
 from drillconsole.ui.host import DrillHost
 from drillconsole.ui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from drillconsole.engine.seat import DrillSeat
+    from drillconsole.playbook.models import Authority, Step
 
 
 class ActingRole:
@@ -62,6 +64,8 @@ class ActingRole:
 
     async def step_actor(self, command: str, step: Step) -> str | None:
         """The role a step command is sent as: the acting role if it owns the step or may execute steps."""
+
+        from drillconsole.playbook.models import Authority
 
         def may(role: str) -> bool:
             return role == step.owner or Authority.execute_steps in self.seat.playbook.roles[role].authority

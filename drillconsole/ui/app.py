@@ -1,9 +1,12 @@
 """The drill console app: runs the engine in its loop, renders its state, sends its commands.
 
-Only Textual and light modules are imported here, so the first frame (the
-loading screen) is drawn before the playbook models, the engine and the main
-screen's widgets are imported; a worker thread loads those and prepares the
-drill, then the main screen replaces the loading screen.
+Only Textual and light modules are imported here. The first frame is the main
+screen with the drill's header and signal panels, drawn from the playbook's
+outline (`drillconsole.playbook.outline`) before the playbook models and the
+engine are imported; a worker thread validates the playbook and prepares the
+drill, then the main screen attaches to it and mounts its other regions. A
+file with no outline (not a playbook's shape) gets the loading screen until
+the loader says what is wrong.
 """
 
 from __future__ import annotations
@@ -59,10 +62,15 @@ def _drill_commands() -> type[Provider]:
 
 
 def _import_main_screen() -> None:
-    """Import the main screen, its widgets and dialogs (in the loading worker, off the event loop)."""
+    """Import the main screen's regions and dialogs (in the loading worker, off the event loop)."""
     import drillconsole.ui.screens.gate
     import drillconsole.ui.screens.main
-    import drillconsole.ui.screens.production  # noqa: F401
+    import drillconsole.ui.screens.production
+    import drillconsole.ui.widgets.alerts
+    import drillconsole.ui.widgets.checklists
+    import drillconsole.ui.widgets.step_detail
+    import drillconsole.ui.widgets.step_table
+    import drillconsole.ui.widgets.timeline  # noqa: F401
 
 
 def _import_later_screens() -> None:
@@ -111,6 +119,9 @@ class DrillApp(DrillHost):
         self._made: list[Prepared] = []
         self.role = role
         self.main_screen: MainScreen | None = None
+        """The main screen once it shows the prepared drill."""
+        self._waiting: MainScreen | None = None
+        """The main screen drawn from the playbook's outline, waiting for the drill to be prepared."""
         self.engine_started = False
         self._events: list[Event] = []
         self._samples = True
@@ -142,13 +153,20 @@ class DrillApp(DrillHost):
     # --- lifecycle ------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        """The main screen when the drill is prepared (one screen less to lay out), else the loading screen."""
+        """The main screen: of the prepared drill, else of the playbook's outline; the loading screen without one."""
+        from drillconsole.ui.screens.main import MainScreen
+
         if self.prepared is None:
-            from drillconsole.ui.screens.loading import LoadingScreen
+            from drillconsole.playbook.outline import read_outline
 
             assert self._load is not None
-            return LoadingScreen(self._load.playbook_path.name)
-        from drillconsole.ui.screens.main import MainScreen
+            outline = read_outline(self._load.playbook_path)
+            if outline is None:
+                from drillconsole.ui.screens.loading import LoadingScreen
+
+                return LoadingScreen(self._load.playbook_path.name)
+            self._waiting = MainScreen(self.role, outline)
+            return self._waiting
 
         self.main_screen = MainScreen(self.role)
         return self.main_screen
@@ -184,8 +202,14 @@ class DrillApp(DrillHost):
         from drillconsole.ui.screens.main import MainScreen
 
         self._adopt(message.prepared)
-        self.main_screen = MainScreen(self.role)
-        await self.push_screen(self.main_screen)  # over the loading screen: Textual cannot switch out the base screen
+        if self._waiting is not None:
+            await self._waiting.attach()
+            self.main_screen, self._waiting = self._waiting, None
+        else:
+            self.main_screen = MainScreen(self.role)
+            await self.push_screen(
+                self.main_screen
+            )  # over the loading screen: Textual cannot switch out the base screen
         self._begin()
 
     @on(LoadFailed)

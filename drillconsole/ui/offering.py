@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 
-from drillconsole.drill import offer
 from drillconsole.ui.host import DrillHost
 
 KEY_COMMANDS: dict[str, str] = {
@@ -49,6 +48,8 @@ class Offering:
         def refresh_bindings(self) -> None: ...
         @property
         def is_mounted(self) -> bool: ...
+        @property
+        def drill_ready(self) -> bool: ...
 
         _bindings: Any
 
@@ -62,8 +63,10 @@ class Offering:
     def not_offered(self, action: str) -> str | None:
         """Why a key action is not offered to the held roles, or None (also None for actions no role limits)."""
         command = KEY_COMMANDS.get(action)
-        if command is None or not self.is_mounted:
+        if command is None or not self.is_mounted or not self.drill_ready:
             return None
+        from drillconsole.drill import offer  # with the playbook models, loaded with the drill
+
         tab = self.checklist_target()[0] if command == "check" else None
         problem = offer.not_offered(self.app.seat.playbook, self.held_roles(), command, tab)
         if problem is not None and self.role_fixed is not None:

@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from drillconsole.drill.wording import KINDS
-from drillconsole.engine.commands import CommandError
-from drillconsole.engine.seat import DrillSeat
-from drillconsole.playbook.models import Authority, Step
+from drillconsole.errors import CommandError
 from drillconsole.ui.acting import ActingRole
 from drillconsole.ui.host import DrillHost
 from drillconsole.ui.phrase import check_phrase
 from drillconsole.ui.screens.confirm import ConfirmScreen
-from drillconsole.ui.screens.decision import DecisionModal
-from drillconsole.ui.screens.gate import GateApproval, GateModal
 from drillconsole.ui.screens.help import HelpScreen
 from drillconsole.ui.screens.prompt import TextPrompt
+
+if TYPE_CHECKING:  # the playbook models and the modals that use them load with the drill, after the first frame
+    from drillconsole.engine.seat import DrillSeat
+    from drillconsole.playbook.models import Authority, Step
+    from drillconsole.ui.screens.gate import GateApproval
 
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 """Clock speeds the +/- keys step through."""
@@ -134,6 +135,8 @@ class Operator(ActingRole):
         Awaited inside the caller's worker: a dialog worker started from another worker left the
         dismissed modal half-removed and the screen stuck.
         """
+        from drillconsole.ui.screens.gate import GateModal
+
         if isinstance(self.app.screen, GateModal):
             return
         step = self.seat.playbook.step(step_id)
@@ -237,6 +240,9 @@ class Operator(ActingRole):
                 "the decision opens when one does",
             )
             return
+        from drillconsole.playbook.models import Authority
+        from drillconsole.ui.screens.decision import DecisionModal
+
         actor = await self.authority_actor("decide", Authority.declare_rollback, "decide on the response")
         if actor is None:
             return
@@ -316,6 +322,8 @@ class Operator(ActingRole):
     @work(group="dialog")
     async def action_end_drill(self) -> None:
         """End the drill after a confirmation: restored once verified, otherwise aborted."""
+        from drillconsole.playbook.models import Authority
+
         role = await self.authority_actor("end", Authority.end_drill, "end the drill")
         if role is None:
             return

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from drillconsole.drill.views import GateView, StepView
 from drillconsole.drill.wording import format_clock, format_duration
-from drillconsole.playbook.models import Band, Signal, Step
+
+if TYPE_CHECKING:
+    from drillconsole.playbook.models import Band, Signal, Step
 
 
 @dataclass(frozen=True)

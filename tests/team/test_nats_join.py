@@ -15,7 +15,7 @@ import pytest
 from ui.conftest import type_text, wait_for
 from ui.offerkit import footer_words
 
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 from drillconsole.team.protocol import Command
 from drillconsole.team.remote import RemoteEngine
 from drillconsole.ui.participant import ParticipantApp

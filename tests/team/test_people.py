@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from drillconsole.drill.wording import describe_event
-from drillconsole.engine.commands import CommandError
+from drillconsole.errors import CommandError
 from drillconsole.log.contract import EventType
 from drillconsole.log.reader import read_log
 from team.teamkit import TeamDrill, by_type

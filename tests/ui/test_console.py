@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Static
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
 
 from drillconsole import resources
+from drillconsole.launch import Prepared
+from drillconsole.playbook.outline import SignalOutline
 from drillconsole.ui.app import DrillApp, run_console
 from drillconsole.ui.commands import DrillCommands
 from drillconsole.ui.launcher import ConsoleLoad
 from drillconsole.ui.screens.confirm import ConfirmScreen
 from drillconsole.ui.screens.loading import LoadingScreen
+from drillconsole.ui.screens.main import MainScreen
 from drillconsole.ui.screens.production import ProductionConfirm
 from drillconsole.ui.screens.prompt import TextPrompt
 from drillconsole.ui.staging import held_drill, settle
-from drillconsole.ui.themes import load_themes
+from drillconsole.ui.themes import VARIABLE_DEFAULTS, load_themes
 from drillconsole.ui.widgets.checklists import Checklists
+from drillconsole.ui.widgets.signal_board import SignalBoard
+from drillconsole.ui.widgets.signal_panel import SignalPanel
+from drillconsole.ui.widgets.step_table import StepTable
 
-from .conftest import SIZE, fast_drill, log_events, palette, refreshes, type_text, wait_for
+from .conftest import SIZE, WAIT_LIMIT, fast_drill, log_events, palette, refreshes, type_text, wait_for
 
 
 def production_playbook(tmp_path: Path) -> Path:
@@ -57,17 +67,106 @@ def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> No
     assert not (tmp_path / "logs").exists()
 
 
-async def test_the_first_frame_is_the_loading_screen_then_the_drill(tmp_path: Path) -> None:
-    app = DrillApp(load=ConsoleLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0}))
+@dataclass(frozen=True)
+class HeldLoad(ConsoleLoad):
+    """The console's load, held until the test lets it go: what the first frame shows is then certain."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self) -> Prepared:
+        assert self.release.wait(WAIT_LIMIT), "the test never released the load"
+        return super().__call__()
+
+
+def layout(screen: Screen[Any]) -> list[tuple[str, str | None, str]]:
+    """Every widget of a screen, in order, as (type, id, border title); the footer's keys follow the bindings."""
+    return [
+        (type(w).__name__, w.id, str(w.border_title or ""))
+        for w in screen.walk_children(with_self=False)
+        if not any(isinstance(a, Footer) for a in w.ancestors)
+    ]
+
+
+async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(tmp_path: Path) -> None:
+    load = HeldLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs", "speed": 5.0})
+    app = DrillApp(load=load)
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, LoadingScreen)
-        assert "loading playbook… demo.yaml" in str(app.screen.query_one("#loading-what", Static).render())
-        await wait_for(pilot, lambda: app.main_screen is not None and app.screen is app.main_screen, "the main screen")
+        main = app.screen
+        assert isinstance(main, MainScreen) and not main.drill_ready and app.main_screen is None
+        header = str(main.query_one("#header", Static).render())
+        assert "Fraud scorer v42 regression" in header and "loading playbook… demo.yaml" in header
+        panels = list(main.query(SignalPanel))
+        titles = ["Precision @ 0.5", "Scoring error rate", "Latency p95", "Throughput", "Policy violations"]
+        assert [p.text.splitlines()[0].split("  ")[0].strip() for p in panels] == titles
+        assert not main.query("StepTable, Checklists, Alerts, Timeline")  # those regions need the drill
+        await pilot.press("r", "c", "d", "e", "question_mark", "tab")  # keys wait for the drill: nothing breaks
+        assert app.is_running and app._seat is None and not (tmp_path / "logs").exists()
+        load.release.set()
+        await wait_for(pilot, lambda: app.main_screen is main and main.drill_ready, "the drill")
         await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
+        assert app.screen is main and isinstance(main.focused, StepTable)
+        assert "loading playbook" not in str(main.query_one("#header", Static).render())
+        attached = layout(main)
         await pilot.press("q", "y")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_value == 1
     assert [e.data["outcome"] for e in log_events(app.prepared) if e.type == "session.ended"] == ["aborted"]  # type: ignore[arg-type]
+    prepared = DrillApp(fast_drill(tmp_path / "again"))  # the same playbook, prepared before the app starts
+    async with prepared.run_test(size=SIZE) as pilot:
+        assert prepared.main_screen is not None
+        assert attached == layout(prepared.main_screen), "attached regions differ from a main screen composed whole"
+
+
+async def test_a_file_that_is_no_playbook_gets_the_loading_screen_then_its_problems(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("- just\n- a list\n")
+    load = HeldLoad(path, {"log_dir": tmp_path / "logs"})
+    app = DrillApp(load=load)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LoadingScreen)
+        assert "loading playbook… list.yaml" in str(app.screen.query_one("#loading-what", Static).render())
+        load.release.set()
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 2
+    assert app.load_problems and app.load_problems[0].startswith(f"{path}:1: ")
+    assert not (tmp_path / "logs").exists()
+
+
+async def test_an_outline_of_a_playbook_that_fails_validation_ends_in_its_problems(tmp_path: Path) -> None:
+    text = resources.bundled_playbook("demo").read_text()
+    path = tmp_path / "broken.yaml"
+    path.write_text(text.replace("owner: tech_lead", "owner: nobody_here", 1))
+    load = HeldLoad(path, {"log_dir": tmp_path / "logs"})
+    app = DrillApp(load=load)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, MainScreen) and not app.screen.drill_ready
+        load.release.set()
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 2
+    assert any("nobody_here" in line and line.startswith(f"{path}:") for line in app.load_problems), app.load_problems
+    assert not (tmp_path / "logs").exists()
+
+
+async def test_signal_panels_of_an_outline_that_differs_are_made_again_from_the_playbook(tmp_path: Path) -> None:
+    drill = fast_drill(tmp_path)
+
+    class Board(App[None]):
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return dict(VARIABLE_DEFAULTS)  # the console's own TCSS variables
+
+        def compose(self) -> ComposeResult:
+            yield SignalBoard(outline=[SignalOutline("precision", "Old title"), SignalOutline("gone", "Not there")])
+
+    app = Board()
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.query_one(SignalBoard)
+        await board.bind(drill.seat.state)
+        await pilot.pause()
+        ids = [s.id for s in drill.playbook.signals]
+        assert [p.signal_id for p in app.query(SignalPanel)] == ids and board.count == len(ids)
+        assert all(p.signal is not None for p in app.query(SignalPanel))
+        assert app.query_one(SignalPanel).text.startswith("Precision @ 0.5")
+    drill.log.close()
 
 
 async def test_a_production_drill_loaded_after_the_first_frame_still_asks_first(tmp_path: Path) -> None:

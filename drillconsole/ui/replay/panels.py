@@ -18,7 +18,7 @@ class ReplayHeader(DrillHeader):
     """DrillHeader whose clock is the replay position; `facts.paused` and `facts.speed` are the transport's."""
 
     def __init__(self, state: DrillState, log_name: str, **kwargs: object) -> None:
-        super().__init__(state, **kwargs)
+        super().__init__(state, **kwargs)  # type: ignore[arg-type]
         self._log_name = log_name
 
     def _markup(self, facts: HeaderFacts) -> str:

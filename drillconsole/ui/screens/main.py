@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
@@ -9,22 +11,24 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
-from drillconsole.drill import flow
 from drillconsole.log.events import Event
-from drillconsole.playbook.models import Step
 from drillconsole.ui.host import DrillHost
 from drillconsole.ui.keys import MAIN_KEYS
 from drillconsole.ui.messages import RoleViewChanged, StepHighlighted
 from drillconsole.ui.offering import Offering
 from drillconsole.ui.operator import Operator
-from drillconsole.ui.widgets.alerts import Alerts
-from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
 from drillconsole.ui.widgets.drill_header import DrillHeader, HeaderFacts
 from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
-from drillconsole.ui.widgets.step_detail import StepDetail
-from drillconsole.ui.widgets.step_table import StepTable
-from drillconsole.ui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:  # the regions besides header and signals are imported when the drill is prepared
+    from drillconsole.playbook.models import Step
+    from drillconsole.playbook.outline import Outline
+    from drillconsole.ui.widgets.alerts import Alerts
+    from drillconsole.ui.widgets.checklists import Checklists, ChecklistTable
+    from drillconsole.ui.widgets.step_detail import StepDetail
+    from drillconsole.ui.widgets.step_table import StepTable
+    from drillconsole.ui.widgets.timeline import Timeline
 
 NARROW = 100
 """Below this many columns the left column narrows, signals go compact and the step list drops columns."""
@@ -45,49 +49,121 @@ class MainScreen(Operator, Offering, Screen[None]):
     BINDINGS = [*MAIN_KEYS]
     app: DrillHost
 
-    def __init__(self, role: str | None) -> None:
+    def __init__(self, role: str | None, outline: Outline | None = None) -> None:
+        """The screen of the prepared drill; with an `outline`, first its header and signal panels until `attach`."""
         super().__init__(id="main")
+        self._outline = outline
         self.role_fixed = role
         self._role_view: str | None = role
         self._last_second = -1
         self._advance_from: str | None = None
         self._focus_before: Widget | None = None
 
+    @property
+    def drill_ready(self) -> bool:
+        """Whether the drill is prepared and every region shows it (not only the outline's header and panels)."""
+        return self._outline is None
+
     def compose(self) -> ComposeResult:
-        seat = self.app.seat
-        state, pb = seat.state, seat.playbook
-        yield DrillHeader(state, id="header")
-        if pb.drill.environment == "production":
+        outline = self._outline
+        environment: str
+        if outline is None:
+            state = self.app.seat.state
+            header, board = DrillHeader(state, id="header"), SignalBoard(state, id="signals")
+            environment = state.playbook.drill.environment
+        else:
+            header = DrillHeader(outline=outline, id="header")
+            board = SignalBoard(outline=outline.signals, id="signals")
+            environment = outline.environment
+        yield header
+        if environment == "production":
             yield Static("⚠ PRODUCTION — steps of this drill change live systems", id="production-banner")
-        roles = self.checklist_roles()
         yield Static("", id="too-small")
         with Container(id="body"):
             with Vertical(id="left"):
-                yield SignalBoard(state, id="signals")
+                yield board
                 with Vertical(id="checklists-box") as box:
-                    box.border_title = self._checklists_title(roles)
-                    yield Checklists(state, roles, id="checklists")
+                    box.border_title = "Checklists"
+                    if outline is None:
+                        checklists = self._checklists()
+                        box.border_title = self._checklists_title(checklists.roles)
+                        yield checklists
             with Vertical(id="right"):
-                yield Alerts(state, id="alerts")
+                if outline is None:
+                    yield self._alerts()
                 with Vertical(id="steps-box") as box:
                     box.border_title = "Steps"
-                    yield StepTable(state, id="steps")
-                    yield StepDetail(state, seat, id="step-detail")
-                yield Timeline(pb, id="timeline")
+                    if outline is None:
+                        yield from self._steps()
+                if outline is None:
+                    yield self._timeline()
         yield KeyFooter()
 
+    def _checklists(self) -> Checklists:
+        from drillconsole.ui.widgets.checklists import Checklists
+
+        return Checklists(self.app.seat.state, self.checklist_roles(), id="checklists")
+
+    def _alerts(self) -> Alerts:
+        from drillconsole.ui.widgets.alerts import Alerts
+
+        return Alerts(self.app.seat.state, id="alerts")
+
+    def _steps(self) -> list[Widget]:
+        from drillconsole.ui.widgets.step_detail import StepDetail
+        from drillconsole.ui.widgets.step_table import StepTable
+
+        seat = self.app.seat
+        return [StepTable(seat.state, id="steps"), StepDetail(seat.state, seat, id="step-detail")]
+
+    def _timeline(self) -> Timeline:
+        from drillconsole.ui.widgets.timeline import Timeline
+
+        return Timeline(self.app.seat.playbook, id="timeline")
+
+    async def attach(self) -> None:
+        """The drill is prepared: tie the header and panels to its fold, and mount the regions that show the rest."""
+        if self._outline is None:
+            return
+        state = self.app.seat.state
+        self.query_one(DrillHeader).bind(state)
+        await self.query_one(SignalBoard).bind(state)
+        checklists = self._checklists()
+        box = self.query_one("#checklists-box")
+        box.border_title = self._checklists_title(checklists.roles)
+        await box.mount(checklists)
+        right, steps = self.query_one("#right"), self.query_one("#steps-box")
+        await right.mount(self._alerts(), before=steps)
+        await steps.mount_all(self._steps())
+        await right.mount(self._timeline())
+        self._outline = None
+        self._ready()
+        self.refresh_bindings()
+
     def on_mount(self) -> None:
-        self.query_one(StepTable).focus()
+        if self._outline is None:
+            self._ready()
+        else:
+            self._size_class(self.app.size.width, self.app.size.height)
+
+    def _ready(self) -> None:
+        self.step_table.focus()
         first = self.app.seat.playbook.steps[0].id
-        self.query_one(StepDetail).step_id = first
+        self.step_detail.step_id = first
         self._size_class(self.app.size.width, self.app.size.height)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until the drill is prepared its keys show but do nothing; then the held roles decide (`Offering`)."""
+        if not self.drill_ready:
+            return None
+        return super().check_action(action, parameters)
 
     def on_resize(self, event: events.Resize) -> None:
         self._size_class(event.size.width, event.size.height)
 
     def _size_class(self, width: int, height: int) -> None:
         """Pick the layout for the terminal size (the TCSS does the rest)."""
-        signals = len(self.app.seat.playbook.signals)
+        signals = self.query_one(SignalBoard).count
         # Full signal panels (3 rows each) only when a usable checklist (12 rows) still fits below them.
         compact = width < NARROW or height < 3 * signals + 2 + 12 + 3
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
@@ -122,12 +198,12 @@ class MainScreen(Operator, Offering, Screen[None]):
         if samples or int(now) != self._last_second:
             self._last_second = int(now)
             self.query_one(SignalBoard).show(now)
-        self.query_one(StepTable).show(now)
-        self.query_one(StepDetail).show(now)
-        self.query_one(Checklists).show(now)
-        self.query_one(Alerts).show(now)
+        self.step_table.show(now)
+        self.step_detail.show(now)
+        self.checklists.show(now)
+        self.alerts.show(now)
         if events:
-            self.query_one(Timeline).add_events(events)
+            self.timeline.add_events(events)
         self._advance()
         self._tabs_follow_roles()
         self.offer_changed()
@@ -146,7 +222,7 @@ class MainScreen(Operator, Offering, Screen[None]):
 
     def _tabs_follow_roles(self) -> None:
         """A role handed to this console's person gets its checklist tab; one they give up loses it."""
-        checklists = self.query_one(Checklists)
+        checklists = self.checklists
         roles = self.checklist_roles()
         if roles != checklists.roles:
             checklists.set_roles(roles)
@@ -165,44 +241,80 @@ class MainScreen(Operator, Offering, Screen[None]):
         if status in ("pending", "running"):
             return  # still waiting for its gate, or running
         self._advance_from = None
-        table = self.query_one(StepTable)
+        table = self.step_table
         if status in ("succeeded", "skipped") and table.step_id == step_id:  # a failure stays in view
+            from drillconsole.drill import flow
+
             nxt = flow.next_step(state)
             if nxt is not None:
                 table.select(nxt.id)
 
     def repaint_all(self) -> None:
         """Re-render styled text that does not follow TCSS (after a theme change)."""
-        self.query_one(Timeline).rebuild()
+        self.timeline.rebuild()
+
+    # --- the regions (imported with the drill: the first frame needs only the header and the signals) ---------
+
+    @property
+    def step_table(self) -> StepTable:
+        from drillconsole.ui.widgets.step_table import StepTable
+
+        return self.query_one(StepTable)
+
+    @property
+    def step_detail(self) -> StepDetail:
+        from drillconsole.ui.widgets.step_detail import StepDetail
+
+        return self.query_one(StepDetail)
+
+    @property
+    def checklists(self) -> Checklists:
+        from drillconsole.ui.widgets.checklists import Checklists
+
+        return self.query_one(Checklists)
+
+    @property
+    def alerts(self) -> Alerts:
+        from drillconsole.ui.widgets.alerts import Alerts
+
+        return self.query_one(Alerts)
+
+    @property
+    def timeline(self) -> Timeline:
+        from drillconsole.ui.widgets.timeline import Timeline
+
+        return self.query_one(Timeline)
 
     # --- what the operator looks at ------------------------------------------------------
 
     def selected_step(self) -> Step | None:
-        step_id = self.query_one(StepTable).step_id
+        step_id = self.step_table.step_id
         return None if step_id is None else self.app.seat.playbook.step(step_id)
 
     def select_step(self, step_id: str) -> None:
-        self.query_one(StepTable).select(step_id)
+        self.step_table.select(step_id)
 
     def current_role(self) -> str:
         """The role the console acts as: `--role`, else the checklist tab shown."""
         if self._role_view is None:
-            self._role_view = self.query_one(Checklists).role
+            self._role_view = self.checklists.role
         return self._role_view
 
     def checklist_target(self) -> tuple[str, str | None]:
-        checklists = self.query_one(Checklists)
+        checklists = self.checklists
         role = checklists.role
         return role, checklists.table(role).item_id
 
     def cycle_role_view(self, delta: int) -> None:
-        checklists = self.query_one(Checklists)
+        checklists = self.checklists
         roles = checklists.roles
         self.show_role(roles[(roles.index(checklists.role) + delta) % len(roles)])
 
     def show_role(self, role: str) -> None:
         """Switch the checklist tab to a role; a checklist that had focus hands it to the new tab's list."""
-        checklists = self.query_one(Checklists)
+        checklists = self.checklists
+        from drillconsole.ui.widgets.checklists import ChecklistTable
+
         had_focus = isinstance(self.focused, ChecklistTable)
         checklists.show_role(role)
         if had_focus and role in checklists.roles:
@@ -218,27 +330,27 @@ class MainScreen(Operator, Offering, Screen[None]):
 
     def focus_checklist(self) -> ChecklistTable:
         """Move the focus to the current role's checklist and return it."""
-        checklists = self.query_one(Checklists)
+        checklists = self.checklists
         table = checklists.table(checklists.role)
         self.set_focus(table)  # now, not after the next refresh: a number key typed right after must find it
         return table
 
     def action_filter_checklist(self) -> None:
         """`/`: find an item of the shown role's checklist by typing part of its text (any number of items)."""
-        self.query_one(Checklists).open_filter()
+        self.checklists.open_filter()
 
     def timeline_filter(self) -> tuple[str | None, str | None]:
-        timeline = self.query_one(Timeline)
+        timeline = self.timeline
         return timeline.role, timeline.kind
 
     def set_timeline_filter(self, role: str | None, kind: str | None) -> None:
-        self.query_one(Timeline).set_filter(role, kind)
+        self.timeline.set_filter(role, kind)
 
     @on(StepHighlighted)
     def _step_highlighted(self, event: StepHighlighted) -> None:
         if event.step_id != self._advance_from:
             self._advance_from = None  # the operator moved on by hand
-        detail = self.query_one(StepDetail)
+        detail = self.step_detail
         detail.step_id = event.step_id
         detail.show(self.app.seat.now())
 
@@ -247,6 +359,8 @@ class MainScreen(Operator, Offering, Screen[None]):
         """Enter on a checklist row checks (or unchecks) it."""
         event.stop()
         table = event.data_table
+        from drillconsole.ui.widgets.checklists import ChecklistTable
+
         assert isinstance(table, ChecklistTable)
         self.action_check_item(table.role, str(event.row_key.value))
 

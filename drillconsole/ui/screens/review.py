@@ -14,8 +14,8 @@ from textual.widgets import Button, Input, Select, Static
 
 from drillconsole.drill import metrics
 from drillconsole.drill.wording import format_duration
-from drillconsole.engine.commands import CommandError
 from drillconsole.engine.seat import DrillSeat
+from drillconsole.errors import CommandError
 from drillconsole.report.history import Comparison, compare, earlier_drills
 from drillconsole.ui.screens.confirm import ChoiceScreen
 from drillconsole.ui.widgets.drill_picture import drill_picture

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.markup import escape
 
-from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_duration
 from drillconsole.ui.present import GATE_MARK, clock
 from drillconsole.ui.widgets.live_text import LiveText
+
+if TYPE_CHECKING:
+    from drillconsole.drill.state import DrillState
 
 GATE, DECISION, LATE, TRIGGER = range(4)
 """Urgency ranks: a gate expires on its own, a decision is the next move, someone late, then what fired."""

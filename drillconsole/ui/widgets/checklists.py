@@ -3,6 +3,8 @@ stand out; `/` finds an item."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual import events, on
@@ -13,11 +15,13 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
-from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_clock, format_duration
-from drillconsole.playbook.models import ChecklistItem
 from drillconsole.ui.messages import RoleViewChanged
 from drillconsole.ui.tones import tone
+
+if TYPE_CHECKING:
+    from drillconsole.drill.state import DrillState
+    from drillconsole.playbook.models import ChecklistItem
 
 DUE_SOON = 20.0
 """Drill seconds before its due time from which an unchecked item is marked due soon."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.markup import escape
 from textual.widgets import Static
 
-from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_clock
+
+if TYPE_CHECKING:
+    from drillconsole.drill.state import DrillState
+    from drillconsole.playbook.outline import Outline
 
 
 @dataclass(frozen=True)
@@ -36,26 +40,36 @@ class DrillHeader(Static):
     }
     """
 
-    def __init__(self, state: DrillState, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: DrillState | None = None, *, outline: Outline | None = None, **kwargs: object) -> None:
+        """The header of the drill's fold, or of the playbook's `outline` (title, environment) until `bind`."""
+        waiting = "" if outline is None else _title_line(outline.title, outline.environment)
+        if outline is not None:
+            waiting += f"\nloading playbook… {escape(outline.name)}"
+        super().__init__(waiting, **kwargs)  # type: ignore[arg-type]
         self._state = state
         self._shown = ""
 
+    def bind(self, state: DrillState) -> None:
+        """Show the drill's fold from the next refresh on."""
+        self._state = state
+
     def show(self, facts: HeaderFacts) -> None:
         """Repaint only when the text changed."""
+        if self._state is None:
+            return
         markup = self._markup(facts)
         if markup != self._shown:
             self._shown = markup
             self.update(markup, layout=False)  # two docked lines: the size never changes
 
     def _markup(self, facts: HeaderFacts) -> str:
-        s, drill = self._state, self._state.playbook.drill
-        env = drill.environment
-        env_badge = "[bold reverse $production] PRODUCTION [/]" if env == "production" else f"[$accent]{escape(env)}[/]"
+        s = self._state
+        assert s is not None
+        drill = s.playbook.drill
         versions = drill.versions
         live = s.live_version()
         live_text = f"live [b]v{escape(live)} [/b]" if live else "live — "
-        line1 = f"[b]{escape(drill.title)} [/b] {env_badge}"
+        line1 = _title_line(drill.title, drill.environment)
         # What changes comes first, so a narrow terminal cuts only the model line at the end.
         parts = [
             f"[b]{format_clock(facts.now)} [/b]",
@@ -75,3 +89,13 @@ class DrillHeader(Static):
             f"{escape(drill.model)} v{escape(versions.suspect)} suspect → v{escape(versions.known_safe)} known-safe "
         )
         return line1 + "\n" + "│ ".join(parts)
+
+
+def _title_line(title: str, environment: str) -> str:
+    """The first line: what is drilled, and where (production stands out)."""
+    badge = (
+        "[bold reverse $production] PRODUCTION [/]"
+        if environment == "production"
+        else f"[$accent]{escape(environment)}[/]"
+    )
+    return f"[b]{escape(title)} [/b] {badge}"

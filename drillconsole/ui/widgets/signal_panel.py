@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
@@ -15,9 +15,12 @@ from textual.style import Style
 from textual.visual import Visual
 from textual.widget import Widget
 
-from drillconsole.drill.views import SignalView
-from drillconsole.playbook.models import Signal
 from drillconsole.ui.present import band_look, format_value, spark, thresholds
+
+if TYPE_CHECKING:
+    from drillconsole.drill.views import SignalView
+    from drillconsole.playbook.models import Signal
+    from drillconsole.playbook.outline import SignalOutline
 
 SPARK_POINTS = 90
 """Samples the sparkline draws (it folds them into the cells it has)."""
@@ -51,18 +54,30 @@ class SignalPanel(Widget):
     }
     """
 
-    def __init__(self, signal: Signal, **kwargs: object) -> None:
+    def __init__(self, signal: Signal | SignalOutline, **kwargs: object) -> None:
+        """A panel of a validated signal, or of its outline (title and a dash) until `bind` gives the signal."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.signal = signal
+        self.signal_id = signal.id
+        self.signal: Signal | None = None
         self._last: tuple[object, ...] | None = None
         self._title = Content.styled(signal.title, "bold")
         self._reading = Content("—")
-        self._thresholds = thresholds(signal)
-        self._bounds_text = self._thresholds
+        self._thresholds = ""
+        self._bounds_text = ""
         self._state = "ok"
         self._spark_t: float | None = None
         self._spark_data: tuple[float, ...] = ()
         self._lines: dict[int, tuple[tuple[object, ...], Strip]] = {}
+
+    def bind(self, signal: Signal) -> None:
+        """The validated signal: its title, decimals, unit and bounds from now on."""
+        self.signal = signal
+        self._title = Content.styled(signal.title, "bold")
+        self._thresholds = thresholds(signal)
+        if self._last is None:
+            self._bounds_text = self._thresholds
+        self._lines.clear()
+        self.refresh()
 
     @property
     def shown(self) -> bool:
@@ -76,6 +91,7 @@ class SignalPanel(Widget):
         if key == self._last:
             return
         self._last = key
+        assert self.signal is not None, "bind the signal before showing its samples"
         look = band_look(state)
         reading = escape(format_value(self.signal, view.value))
         self._reading = Content.from_markup(f"[b]{reading} [/b] [b ${look.variable}]{look.symbol} {look.word}[/]")

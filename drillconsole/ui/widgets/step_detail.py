@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.markup import escape
 
-from drillconsole.actions.describe import describe, summary
-from drillconsole.drill import flow
-from drillconsole.drill.state import DrillState
 from drillconsole.drill.wording import format_duration
-from drillconsole.playbook.models import Action, Playbook, Step
 from drillconsole.ui.present import clock, step_status
 from drillconsole.ui.widgets.live_text import LiveText
+
+if TYPE_CHECKING:
+    from drillconsole.drill.state import DrillState
+    from drillconsole.playbook.models import Action, Playbook, Step
 
 GATE_WORDS = {
     "none": "not yet requested (running the step requests it)",
@@ -23,6 +23,8 @@ GATE_WORDS = {
 
 def action_lines(action: Action, playbook: Playbook) -> list[str]:
     """What an action will do: the summary line, then its exact fields (secrets masked)."""
+    from drillconsole.actions.describe import describe, summary  # with the playbook models
+
     d: dict[str, Any] = describe(action, playbook)
     lines = [f"[b]Will do: [/b]{escape(summary(action, playbook))}"]
     kind = d["type"]
@@ -100,6 +102,9 @@ class StepDetail(LiveText):
         self.show_markup("\n".join(self._lines(self._state.playbook.step(self.step_id), now)))
 
     def _lines(self, step: Step, now: float) -> list[str]:
+        from drillconsole.actions.describe import summary
+        from drillconsole.drill import flow
+
         s, pb = self._state, self._state.playbook
         view = s.steps[step.id]
         head = f"[b]{escape(step.title)} [/b] [dim]{escape(step.id)} · {step.kind} · {step.phase.value} · owner {escape(step.owner)}[/dim]"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import events, on
 from textual.widgets import DataTable
 
-from drillconsole.drill.state import DrillState
 from drillconsole.ui.messages import StepHighlighted
 from drillconsole.ui.present import gate_cell, step_duration, step_status
 from drillconsole.ui.tones import tone
+
+if TYPE_CHECKING:
+    from drillconsole.drill.state import DrillState
 
 _STATUS_TONE = {
     "running": "accent",

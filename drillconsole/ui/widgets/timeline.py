@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -12,8 +14,10 @@ from textual.strip import Strip
 
 from drillconsole.drill.wording import KINDS, TimelineLine, describe_event
 from drillconsole.log.events import Event
-from drillconsole.playbook.models import Playbook
 from drillconsole.ui.tones import tone
+
+if TYPE_CHECKING:
+    from drillconsole.playbook.models import Playbook
 
 MAX_LINES = 5000
 """Lines kept for re-filtering (the log on disk keeps everything)."""
