@@ -52,7 +52,8 @@ async def test_every_alert_is_counted_sorted_and_reachable_at_80x24(tmp_path: Pa
         late = [a for a in shown if a.rank == LATE]
         assert [a.t for a in late] == sorted((a.t for a in late), reverse=True), "newest first within a rank"
         assert "Brief the roles and confirm the drill's scope" in " ".join(a.markup for a in late)
-        assert alerts.max_scroll_y > 0 and "more below" in str(alerts.border_subtitle)
+        assert alerts.max_scroll_y > 0
+        await wait_for(pilot, lambda: "more below" in str(alerts.border_subtitle), "the alerts to say more are below")
         while app.focused is not alerts:  # Tab reaches the alerts, and ↓ scrolls to the last one
             await pilot.press("tab")
         await pilot.press("end")

@@ -156,6 +156,10 @@ class Alerts(VerticalScroll):
         title = f"Alerts · {len(lines)} open" if lines else "Alerts"
         if self.border_title != title:
             self.border_title = title
+        self._more_below()
+        self.call_after_refresh(self._more_below)  # new lines change the scroll range once laid out
+
+    def _more_below(self) -> None:
         subtitle = "more below ↓ (Tab here, then ↓)" if self.max_scroll_y > self.scroll_y else ""
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
