@@ -222,7 +222,9 @@ class DrillApp(DrillHost):
 
         Nothing else runs until that frame is written: the engine's first tick, the
         garbage collector's pass and the review screen's imports would each hold the
-        interpreter while the main screen is laid out and drawn.
+        interpreter while the main screen is laid out and drawn. The engine waits for
+        a second refresh: regions mounted into the waiting screen get their size in
+        the first one, and the step list fills its rows only then.
         """
         self.set_timer(SETTLE_S, self._settled)
         if self.seat.playbook.drill.environment == "production":  # a resumed production drill asks again
@@ -230,7 +232,7 @@ class DrillApp(DrillHost):
 
             self.push_screen(ProductionConfirm(self.seat.playbook.drill), self._production_answer)
         else:
-            self.call_after_refresh(self.start_engine)
+            self.call_after_refresh(self.call_after_refresh, self.start_engine)
 
     def _settled(self) -> None:
         """A moment after the drill started: freeze what start-up built, and import the review screen off the loop."""

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drillconsole.drill.views import GateView, StepView
 from drillconsole.drill.wording import format_clock, format_duration
 
 if TYPE_CHECKING:
+    from drillconsole.drill.views import GateView, StepView
     from drillconsole.playbook.models import Band, Signal, Step
 
 

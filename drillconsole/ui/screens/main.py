@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from drillconsole.log.events import Event
 from drillconsole.ui.host import DrillHost
@@ -22,6 +22,8 @@ from drillconsole.ui.widgets.key_footer import KeyFooter
 from drillconsole.ui.widgets.signal_board import SignalBoard
 
 if TYPE_CHECKING:  # the regions besides header and signals are imported when the drill is prepared
+    from textual.widgets import DataTable
+
     from drillconsole.playbook.models import Step
     from drillconsole.playbook.outline import Outline
     from drillconsole.ui.widgets.alerts import Alerts
@@ -354,15 +356,14 @@ class MainScreen(Operator, Offering, Screen[None]):
         detail.step_id = event.step_id
         detail.show(self.app.seat.now())
 
-    @on(DataTable.RowSelected, "ChecklistTable")
-    def _item_chosen(self, event: DataTable.RowSelected) -> None:
-        """Enter on a checklist row checks (or unchecks) it."""
-        event.stop()
-        table = event.data_table
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a checklist row checks (or unchecks) it (the step list's Enter is its own binding)."""
         from drillconsole.ui.widgets.checklists import ChecklistTable
 
-        assert isinstance(table, ChecklistTable)
-        self.action_check_item(table.role, str(event.row_key.value))
+        table = event.data_table
+        if isinstance(table, ChecklistTable):
+            event.stop()
+            self.action_check_item(table.role, str(event.row_key.value))
 
     @on(RoleViewChanged)
     def _role_changed(self, event: RoleViewChanged) -> None:
