@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from textual.widgets import Input
 from drillconsole import resources
 from drillconsole.launch import Prepared, prepare
 from drillconsole.ui.clocks import HeldClock, UntilHold
+from drillconsole.ui.launcher import ConsoleLoad, LaunchProblem
 
 
 def held_drill(hold_at: float, log_dir: Path, *, playbook: Path | None = None, auto: bool = True) -> Prepared:
@@ -20,6 +23,27 @@ def held_drill(hold_at: float, log_dir: Path, *, playbook: Path | None = None, a
     clock = HeldClock(hold_at)
     players = [UntilHold(AutoPlayer(), clock)] if auto else []
     return prepare(playbook or resources.bundled_playbook("demo"), log_dir=log_dir, clock=clock, players=players)
+
+
+@dataclass(frozen=True)
+class HeldLoad(ConsoleLoad):
+    """The console's load (validate, prepare), held until `release` is set: the screen before it is then certain."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    abandoned: threading.Event = field(default_factory=threading.Event)
+    limit: float = 300.0
+    """Seconds to wait for the release before preparing anyway (a test that never releases fails, not hangs)."""
+
+    def __call__(self) -> Prepared:
+        self.release.wait(self.limit)
+        if self.abandoned.is_set():
+            raise LaunchProblem(["drillconsole: the load was abandoned (the screen was all that was wanted)"])
+        return super().__call__()
+
+    def abandon(self) -> None:
+        """Let the held load go without preparing anything (no log is opened)."""
+        self.abandoned.set()
+        self.release.set()
 
 
 def steady_cursors() -> None:

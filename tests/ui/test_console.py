@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from drillconsole import resources
-from drillconsole.launch import Prepared
 from drillconsole.playbook.outline import SignalOutline
 from drillconsole.ui.app import DrillApp, run_console
 from drillconsole.ui.commands import DrillCommands
@@ -23,14 +20,14 @@ from drillconsole.ui.screens.loading import LoadingScreen
 from drillconsole.ui.screens.main import MainScreen
 from drillconsole.ui.screens.production import ProductionConfirm
 from drillconsole.ui.screens.prompt import TextPrompt
-from drillconsole.ui.staging import held_drill, settle
+from drillconsole.ui.staging import HeldLoad, held_drill, settle
 from drillconsole.ui.themes import VARIABLE_DEFAULTS, load_themes
 from drillconsole.ui.widgets.checklists import Checklists
 from drillconsole.ui.widgets.signal_board import SignalBoard
 from drillconsole.ui.widgets.signal_panel import SignalPanel
 from drillconsole.ui.widgets.step_table import StepTable
 
-from .conftest import SIZE, WAIT_LIMIT, fast_drill, log_events, palette, refreshes, type_text, wait_for
+from .conftest import SIZE, fast_drill, log_events, palette, refreshes, type_text, wait_for
 
 
 def production_playbook(tmp_path: Path) -> Path:
@@ -65,17 +62,6 @@ def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> No
     assert run_console(tmp_path / "missing.yaml", {"log_dir": tmp_path / "logs"}) == 2  # refused before any frame
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "logs").exists()
-
-
-@dataclass(frozen=True)
-class HeldLoad(ConsoleLoad):
-    """The console's load, held until the test lets it go: what the first frame shows is then certain."""
-
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def __call__(self) -> Prepared:
-        assert self.release.wait(WAIT_LIMIT), "the test never released the load"
-        return super().__call__()
 
 
 def layout(screen: Screen[Any]) -> list[tuple[str, str | None, str]]:

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from drillconsole import resources
+from drillconsole.ui import app as app_module
 from drillconsole.ui.app import DrillApp
-from drillconsole.ui.staging import held_drill, settle
+from drillconsole.ui.staging import HeldLoad, held_drill, settle
 from drillconsole.ui.widgets.step_table import StepTable
 
 SIZE = (120, 36)
@@ -35,6 +37,23 @@ def settled(app: DrillApp, select: str | None = None) -> Any:
 def test_main_screen_during_the_fault(snap_compare: Any, tmp_path: Path) -> None:
     app = console(tmp_path, DURING_FAULT)
     assert snap_compare(app, terminal_size=SIZE, run_before=settled(app))
+
+
+def test_main_screen_while_the_drill_is_prepared(snap_compare: Any, tmp_path: Path) -> None:
+    """The first frame: header and signal panels from the playbook's outline, the other regions waiting."""
+    load = HeldLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs"})
+
+    class Waiting(DrillApp):
+        CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")  # a subclass looks beside its own file
+
+        def on_unmount(self) -> None:
+            load.abandon()  # the shot is taken: let the load go without preparing a drill
+
+    try:
+        assert snap_compare(Waiting(load=load), terminal_size=SIZE)
+    finally:
+        load.abandon()
+    assert not (tmp_path / "logs").exists()
 
 
 def test_gate_modal(snap_compare: Any, tmp_path: Path) -> None:

@@ -41,6 +41,9 @@ WIDE = 160
 SHORT = 30
 """Below this many rows the step list and timeline share the height instead of the step list taking its fill."""
 
+WAITING = "[dim]validating the playbook and preparing the drill…[/dim]"
+"""What the regions that need the drill say until it is prepared."""
+
 MIN_SIZE = (72, 20)
 """Below this size the console shows what size it needs instead of panels nobody can read."""
 
@@ -86,7 +89,9 @@ class MainScreen(Operator, Offering, Screen[None]):
                 yield board
                 with Vertical(id="checklists-box") as box:
                     box.border_title = "Checklists"
-                    if outline is None:
+                    if outline is not None:
+                        yield Static(WAITING, classes="waiting")
+                    else:
                         checklists = self._checklists()
                         box.border_title = self._checklists_title(checklists.roles)
                         yield checklists
@@ -95,7 +100,9 @@ class MainScreen(Operator, Offering, Screen[None]):
                     yield self._alerts()
                 with Vertical(id="steps-box") as box:
                     box.border_title = "Steps"
-                    if outline is None:
+                    if outline is not None:
+                        yield Static(WAITING, classes="waiting")
+                    else:
                         yield from self._steps()
                 if outline is None:
                     yield self._timeline()
@@ -130,6 +137,7 @@ class MainScreen(Operator, Offering, Screen[None]):
         state = self.app.seat.state
         self.query_one(DrillHeader).bind(state)
         await self.query_one(SignalBoard).bind(state)
+        await self.query(".waiting").remove()
         checklists = self._checklists()
         box = self.query_one("#checklists-box")
         box.border_title = self._checklists_title(checklists.roles)

@@ -51,6 +51,7 @@ class SignalPanel(Widget):
         &.-warn { border-left: thick $band-warn; & > .signal-panel--spark-max { color: $band-warn; } }
         &.-critical { border-left: thick $band-critical; & > .signal-panel--spark-max { color: $band-critical; } }
         &.-stale, &.-error { border-left: thick $band-stale; & > .signal-panel--spark-max { color: $band-stale; } }
+        &.-waiting { border-left: thick $band-stale; }
     }
     """
 
@@ -64,7 +65,9 @@ class SignalPanel(Widget):
         self._reading = Content("—")
         self._thresholds = ""
         self._bounds_text = ""
-        self._state = "ok"
+        self._state = "waiting"
+        """`waiting` until the first sample (the edge is grey and the sparkline blank: no band is claimed yet)."""
+        self.add_class("-waiting")
         self._spark_t: float | None = None
         self._spark_data: tuple[float, ...] = ()
         self._lines: dict[int, tuple[tuple[object, ...], Strip]] = {}
@@ -110,6 +113,8 @@ class SignalPanel(Widget):
     def render_line(self, y: int) -> Strip:
         """One of the three lines, drawn again only when what it shows (or its width, or the theme) changed."""
         width, style = self.content_size.width, self.visual_style
+        if y == 1 and not self._spark_data:
+            return Strip.blank(width, style.rich_style)  # no samples yet: no sparkline, not a flat one
         if y == 1:
             low = self._component_color("signal-panel--spark-min")
             high = self._component_color("signal-panel--spark-max")
