@@ -16,6 +16,7 @@ from drillconsole.ui.app import DrillApp, run_console
 from drillconsole.ui.commands import DrillCommands
 from drillconsole.ui.launcher import ConsoleLoad
 from drillconsole.ui.screens.confirm import ConfirmScreen
+from drillconsole.ui.screens.help import HelpScreen
 from drillconsole.ui.screens.loading import LoadingScreen
 from drillconsole.ui.screens.main import MainScreen
 from drillconsole.ui.screens.production import ProductionConfirm
@@ -101,6 +102,19 @@ async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(
     async with prepared.run_test(size=SIZE) as pilot:
         assert prepared.main_screen is not None
         assert attached == layout(prepared.main_screen), "attached regions differ from a main screen composed whole"
+
+
+async def test_quitting_before_the_drill_is_prepared_leaves_no_log(tmp_path: Path) -> None:
+    load = HeldLoad(resources.bundled_playbook("demo"), {"log_dir": tmp_path / "logs"})
+    app = DrillApp(load=load)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")  # help needs no drill
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await pilot.press("escape", "q")
+        load.release.set()  # the load finishes after the quit: its drill is closed, its unused log removed
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_value == 1 and app.prepared is None
+    assert list((tmp_path / "logs").glob("*.jsonl")) == []
 
 
 async def test_a_file_that_is_no_playbook_gets_the_loading_screen_then_its_problems(tmp_path: Path) -> None:

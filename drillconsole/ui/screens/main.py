@@ -163,9 +163,9 @@ class MainScreen(Operator, Offering, Screen[None]):
         self._size_class(self.app.size.width, self.app.size.height)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Until the drill is prepared its keys show but do nothing; then the held roles decide (`Offering`)."""
+        """Until the drill is prepared its keys show but do nothing (help and quit work); then the held roles decide."""
         if not self.drill_ready:
-            return None
+            return True if action == "help" else None
         return super().check_action(action, parameters)
 
     def on_resize(self, event: events.Resize) -> None:
