@@ -86,7 +86,7 @@ async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(
         titles = ["Precision @ 0.5", "Scoring error rate", "Latency p95", "Throughput", "Policy violations"]
         assert [p.text.splitlines()[0].split("  ")[0].strip() for p in panels] == titles
         assert not main.query("StepTable, Checklists, Alerts, Timeline")  # those regions need the drill
-        await pilot.press("r", "c", "d", "e", "question_mark", "tab")  # keys wait for the drill: nothing breaks
+        await pilot.press("r", "c", "d", "e", "n", "tab")  # keys wait for the drill: nothing breaks
         assert app.is_running and app._seat is None and not (tmp_path / "logs").exists()
         load.release.set()
         await wait_for(pilot, lambda: app.main_screen is main and main.drill_ready, "the drill")
