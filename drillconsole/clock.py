@@ -16,7 +16,8 @@ def utc_now() -> datetime:
 def utc_stamp(moment: datetime | None = None) -> str:
     """ISO-8601 UTC with microseconds and a `Z` suffix."""
     moment = moment or utc_now()
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and every log line carries one of these.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class Clock(Protocol):

@@ -28,7 +28,6 @@ class Sampler:
         self.rec = recorder
         self.sources = sources
         self.tasks = tasks
-        self._next_poll: dict[str, float] = {}
         self._groups: dict[tuple[float, float], list[str]] = {}
         """Signals due together: (due, interval) -> ids; a tick touches groups, not every signal."""
         self._plans: dict[tuple[str, ...], tuple[Any, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
@@ -46,7 +45,6 @@ class Sampler:
             last = self.rec.state.signals[signal.id].last_t
             if last is not None and due <= last + 1e-9:  # a resumed drill never samples an instant twice
                 due = (math.floor(last / signal.interval + 1e-9) + 1) * signal.interval
-            self._next_poll[signal.id] = due
             self._groups.setdefault((due, signal.interval), []).append(signal.id)
         self._order = {signal.id: i for i, signal in enumerate(self.rec.playbook.signals)}
         for sid, source in self.sources.items():
@@ -80,7 +78,6 @@ class Sampler:
             ids = self._groups.pop(key)
             nxt = max(due + interval, math.floor(now / interval + 1e-9) * interval + interval)
             self._groups.setdefault((nxt, interval), []).extend(ids)
-            self._next_poll.update(dict.fromkeys(ids, nxt))
             bank, banked, others, remote = self._plan(tuple(ids))
             if bank is not None:  # every simulated signal due now in one vectorised draw
                 values.update(bank.sample(state, now, banked))
