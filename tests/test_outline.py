@@ -10,7 +10,7 @@ import yaml
 
 from drillconsole import resources
 from drillconsole.playbook.loader import load_playbook
-from drillconsole.playbook.outline import Outline, SignalOutline, outline_of, read_outline
+from drillconsole.playbook.outline import OUTLINE_MAX, Outline, SignalOutline, outline_of, read_outline
 
 BUNDLED = sorted(resources.playbooks_dir().glob("*.yaml"))
 
@@ -71,7 +71,7 @@ def test_no_outline_for_files_the_loader_refuses_to_read(tmp_path: Path) -> None
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00drill")
     big = tmp_path / "big.yaml"
-    big.write_text("drill: {title: x}\nsignals: []\n" + "# padding\n" * 200_000)
+    big.write_text("drill: {title: x}\nsignals: []\n" + "# padding\n" * 20_000)  # beyond OUTLINE_MAX
     broken = tmp_path / "broken.yaml"
     broken.write_text("drill: {title: [unclosed\n")
     bomb = tmp_path / "bomb.yaml"
@@ -81,5 +81,6 @@ def test_no_outline_for_files_the_loader_refuses_to_read(tmp_path: Path) -> None
             f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(12)
         )
     )
+    assert big.stat().st_size > OUTLINE_MAX
     for path in (fifo, binary, big, broken, bomb, tmp_path / "missing.yaml", tmp_path):
         assert read_outline(path) is None, path

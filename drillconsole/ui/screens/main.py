@@ -80,6 +80,8 @@ class MainScreen(Operator, Offering, Screen[None]):
             header = DrillHeader(outline=outline, id="header")
             board = SignalBoard(outline=outline.signals, id="signals")
             environment = outline.environment
+        # The layout classes before the widgets are styled: set after, they restyle every panel once more.
+        self._layout_classes(self.app.size.width, self.app.size.height, board.count)
         yield header
         if environment == "production":
             yield Static("⚠ PRODUCTION — steps of this drill change live systems", id="production-banner")
@@ -169,23 +171,22 @@ class MainScreen(Operator, Offering, Screen[None]):
         return super().check_action(action, parameters)
 
     def on_resize(self, event: events.Resize) -> None:
+        if self.is_attached and event.size == self.size:
+            # The terminal reports its size again (it does, more than once, as the console starts): the screen
+            # is laid out at that size already, and laying out two hundred panels again costs ~60 ms a time.
+            event.stop()
+            event.prevent_default()
+            return
         self._size_class(event.size.width, event.size.height)
 
     def _size_class(self, width: int, height: int) -> None:
         """Pick the layout for the terminal size (the TCSS does the rest)."""
-        signals = self.query_one(SignalBoard).count
-        # Full signal panels (3 rows each) only when a usable checklist (12 rows) still fits below them.
-        compact = width < NARROW or height < 3 * signals + 2 + 12 + 3
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.set_class(width < NARROW, "-narrow")
-        self.set_class(width >= WIDE, "-wide")
-        self.set_class(height < SHORT, "-short")
-        self.set_class(compact, "-compact")
         if too_small and not self.has_class("-too-small"):
             self._focus_before = self.focused  # hidden panels lose the focus; it comes back with the room
         elif not too_small and self.has_class("-too-small") and self._focus_before is not None:
             self.call_after_refresh(self._focus_before.focus)
-        self.set_class(too_small, "-too-small")
+        self._layout_classes(width, height, self.query_one(SignalBoard).count)
         footer = self.query_one(Footer)
         footer.compact = width < NARROW
         if too_small:
@@ -194,6 +195,15 @@ class MainScreen(Operator, Offering, Screen[None]):
                 f"[b]{MIN_SIZE[0]}×{MIN_SIZE[1]} [/b](columns × rows).\nEnlarge the window or make the font smaller."
                 "\n\nThe drill keeps running; q quits."
             )
+
+    def _layout_classes(self, width: int, height: int, signals: int) -> None:
+        # Full signal panels (3 rows each) only when a usable checklist (12 rows) still fits below them.
+        compact = width < NARROW or height < 3 * signals + 2 + 12 + 3
+        self.set_class(width < NARROW, "-narrow")
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(height < SHORT, "-short")
+        self.set_class(compact, "-compact")
+        self.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
 
     # --- refresh (called by the app's single interval, inside batch_update) ---------
 

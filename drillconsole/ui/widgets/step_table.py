@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from drillconsole.ui.messages import StepHighlighted
@@ -38,6 +39,13 @@ class StepTable(DataTable[object]):
         self._theme = ""
         self._layout: list[tuple[str, str, int]] = []
         self._now: float | None = None
+
+    def on_mount(self) -> None:
+        # Mounted into a box already laid out (the main screen attaching to a prepared drill): its width is known,
+        # so the rows are there for the first layout instead of a second one after the resize.
+        width = self.parent.content_size.width if isinstance(self.parent, Widget) else 0
+        if width > 0 and not self._layout:
+            self._build(self._columns(width - 1))
 
     def on_resize(self, event: events.Resize) -> None:
         columns = self._columns(event.size.width - 1)  # one column kept for the scrollbar
