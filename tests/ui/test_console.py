@@ -65,6 +65,14 @@ def test_bad_playbook_and_unknown_role_exit_2(tmp_path: Path, capsys: Any) -> No
     assert not (tmp_path / "logs").exists()
 
 
+def composed(screen: Screen[Any]) -> bool:
+    """Whether a main screen's regions are all composed (the checklist tabs are the last to fill in)."""
+    return len(screen.query("ChecklistTable")) == len(DEMO_ROLES) and bool(screen.query("StepTable"))
+
+
+DEMO_ROLES = ("commander", "tech_lead", "data_steward", "comms")
+
+
 def layout(screen: Screen[Any]) -> list[tuple[str, str | None, str]]:
     """Every widget of a screen, in order, as (type, id, border title); the footer's keys follow the bindings."""
     return [
@@ -93,6 +101,7 @@ async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(
         await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         assert app.screen is main and isinstance(main.focused, StepTable)
         assert "loading playbook" not in str(main.query_one("#header", Static).render())
+        await wait_for(pilot, lambda: composed(main), "the attached regions to compose")
         attached = layout(main)
         await pilot.press("q", "y")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
@@ -100,8 +109,10 @@ async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(
     assert [e.data["outcome"] for e in log_events(app.prepared) if e.type == "session.ended"] == ["aborted"]  # type: ignore[arg-type]
     prepared = DrillApp(fast_drill(tmp_path / "again"))  # the same playbook, prepared before the app starts
     async with prepared.run_test(size=SIZE) as pilot:
-        assert prepared.main_screen is not None
-        assert attached == layout(prepared.main_screen), "attached regions differ from a main screen composed whole"
+        whole = prepared.main_screen
+        assert whole is not None
+        await wait_for(pilot, lambda: composed(whole), "the main screen to compose")
+        assert attached == layout(whole), "attached regions differ from a main screen composed whole"
 
 
 async def test_quitting_before_the_drill_is_prepared_leaves_no_log(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -63,6 +64,8 @@ class MainScreen(Operator, Offering, Screen[None]):
         self._last_second = -1
         self._advance_from: str | None = None
         self._focus_before: Widget | None = None
+        self._sized: Size | None = None
+        """The terminal size the layout was last chosen for."""
 
     @property
     def drill_ready(self) -> bool:
@@ -171,7 +174,7 @@ class MainScreen(Operator, Offering, Screen[None]):
         return super().check_action(action, parameters)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.is_attached and event.size == self.size:
+        if event.size == self._sized:
             # The terminal reports its size again (it does, more than once, as the console starts): the screen
             # is laid out at that size already, and laying out two hundred panels again costs ~60 ms a time.
             event.stop()
@@ -186,6 +189,7 @@ class MainScreen(Operator, Offering, Screen[None]):
             self._focus_before = self.focused  # hidden panels lose the focus; it comes back with the room
         elif not too_small and self.has_class("-too-small") and self._focus_before is not None:
             self.call_after_refresh(self._focus_before.focus)
+        self._sized = Size(width, height)
         self._layout_classes(width, height, self.query_one(SignalBoard).count)
         footer = self.query_one(Footer)
         footer.compact = width < NARROW
