@@ -1,4 +1,11 @@
-"""The main screen: header, signals, checklists, alerts, steps with detail, timeline, footer."""
+"""The main screen: header, signals, checklists, alerts, steps with detail, timeline, footer.
+
+From the command line it is the console's first frame: made from the playbook's
+outline (`drillconsole.playbook.outline`), it shows the header and the signal
+panels while the playbook is validated and the drill prepared off the event
+loop; `attach` then ties them to the drill and mounts the other regions. Only
+the header, the panels and the footer are imported before that frame.
+"""
 
 from __future__ import annotations
 
