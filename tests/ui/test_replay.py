@@ -65,7 +65,7 @@ def log_lines(log: Path) -> list[bytes]:
 async def test_seek_keys_go_to_the_events_and_phases_the_session_names(session: ReplaySession) -> None:
     app = ReplayApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "phase " in header_text(app), "the header to show the drill")
         assert app.position == 0.0 and phase_shown(app) == "baseline"
         expected = 0.0
         for _ in range(4):
