@@ -12,7 +12,7 @@ from typing import Any
 
 from drillconsole import resources
 from drillconsole.ui.app import DrillApp
-from drillconsole.ui.staging import held_drill, settle, steady_cursors
+from drillconsole.ui.staging import HeldLoad, held_drill, settle, steady_cursors
 from drillconsole.ui.widgets.step_table import StepTable
 
 SIZE = (120, 36)
@@ -58,11 +58,26 @@ async def shoot(name: str, hold_at: float, scene: Scene, out: Path, logs: Path, 
     return Path(path)
 
 
+async def shoot_first_frame(out: Path, logs: Path) -> Path:
+    """The console's first frame: the main screen from the playbook's outline while the drill is prepared."""
+    load = HeldLoad(resources.bundled_playbook("demo"), {"log_dir": logs})
+    app = DrillApp(load=load)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            path = app.save_screenshot(filename="first-frame.svg", path=str(out))
+            load.abandon()  # nothing is prepared: the shot was all that was wanted
+    finally:
+        load.abandon()
+    return Path(path)
+
+
 async def shoot_all(out: Path) -> list[Path]:
     """Every screenshot of the README, in order."""
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any app runs)
     with tempfile.TemporaryDirectory() as logs:
-        return [await shoot(name, hold, scene, out, Path(logs), size) for name, hold, scene, size in SCENES]
+        shots = [await shoot(name, hold, scene, out, Path(logs), size) for name, hold, scene, size in SCENES]
+        return [*shots, await shoot_first_frame(out, Path(logs))]
 
 
 def main(argv: list[str]) -> int:
