@@ -205,6 +205,7 @@ class DrillApp(DrillHost):
         if self._waiting is not None:
             await self._waiting.attach()
             self.main_screen, self._waiting = self._waiting, None
+            self.refresh_now()  # the header and panels show the drill at once, not at the next interval
         else:
             self.main_screen = MainScreen(self.role)
             await self.push_screen(

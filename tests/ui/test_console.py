@@ -98,9 +98,9 @@ async def test_the_first_frame_is_the_main_screen_of_the_outline_then_the_drill(
         assert app.is_running and app._seat is None and not (tmp_path / "logs").exists()
         load.release.set()
         await wait_for(pilot, lambda: app.main_screen is main and main.drill_ready, "the drill")
+        assert "loading playbook" not in str(main.query_one("#header", Static).render())  # shown as attached
         await wait_for(pilot, lambda: app.seat.state.started, "the drill to start")
         assert app.screen is main and isinstance(main.focused, StepTable)
-        assert "loading playbook" not in str(main.query_one("#header", Static).render())
         await wait_for(pilot, lambda: composed(main), "the attached regions to compose")
         attached = layout(main)
         await pilot.press("q", "y")
