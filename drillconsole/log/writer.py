@@ -202,7 +202,10 @@ class SessionLog:
         sync_interval: float = SYNC_INTERVAL,
         sealer: Sealer | None = None,
     ) -> SessionLog:
-        """Reopen an intact log to resume a drill; raises LogError naming the first bad line otherwise."""
+        """Reopen an intact, unfinished log to resume a drill; raises LogError (naming the bad line) otherwise.
+
+        A log whose drill ended (`session.ended`) is left exactly as it is: there is nothing to resume.
+        """
         path = Path(path)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         _lock(fd, path)
@@ -210,6 +213,13 @@ class SessionLog:
             report = read_log(path)
             if not report.ok:
                 raise LogError(f"{path}:{report.bad_line}: {report.problem}; cannot resume")
+            ended = next((e for e in reversed(report.events) if e.type == EventType.SESSION_ENDED), None)
+            if ended is not None:
+                outcome = ended.data.get("outcome", "?")
+                raise LogError(
+                    f"{path}: this drill already ended (outcome {outcome}, at {ended.t:g} s); nothing to resume "
+                    "(read it with `drillconsole replay` or `drillconsole report`)"
+                )
             _end_cleanly(fd, path)
         except BaseException:
             os.close(fd)

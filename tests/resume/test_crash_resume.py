@@ -168,3 +168,21 @@ def test_a_drill_killed_before_its_first_whole_line_starts_again_from_the_beginn
     report = read_log(log)
     assert report.ok and report.events[0].type == "session.started"
     assert report.events[-2].data["outcome"] == "restored"
+
+
+def test_a_drill_that_already_ended_is_not_resumed_and_its_log_stays_as_it_was(tmp_path: Path) -> None:
+    """Found by trying it: `--resume` on a finished log used to append `session.resumed` after `session.ended`."""
+    full = prepare(DEMO, log_dir=tmp_path, virtual_clock=True, players=[AutoPlayer()])
+    try:
+        outcome = asyncio.run(full.engine.run())
+    finally:
+        full.log.close()
+    before = full.log_path.read_bytes()
+    done = _resume_cli(full.log_path)
+    assert done.returncode == 2 and done.stdout == ""
+    ended_t = read_log(full.log_path).events[-2].t
+    assert done.stderr.strip().splitlines() == [
+        f"{full.log_path}: this drill already ended (outcome {outcome}, at {ended_t:g} s); nothing to resume "
+        "(read it with `drillconsole replay` or `drillconsole report`)"
+    ]
+    assert full.log_path.read_bytes() == before
