@@ -76,7 +76,8 @@ async def test_checklists_by_keys_alone_and_the_focus_survives_role_tabs(tmp_pat
         assert app.focused.role == "tech_lead" and main.current_role() == "tech_lead"  # type: ignore[union-attr]
         await pilot.press("1", "enter")  # Enter checks the row, like c
         assert prepared.engine.state.checklist[("tech_lead", "dashboards")].by == "tech_lead"
-        assert "as tech_lead" in str(main.query_one("#header", Static).render())
+        header = main.query_one("#header", Static)
+        await wait_for(pilot, lambda: "as tech_lead" in str(header.render()), "the header to name the role acted as")
 
 
 async def test_deciding_before_any_trigger_says_why(tmp_path: Path) -> None:
