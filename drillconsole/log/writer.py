@@ -213,8 +213,8 @@ class SessionLog:
             report = read_log(path)
             if not report.ok:
                 raise LogError(f"{path}:{report.bad_line}: {report.problem}; cannot resume")
-            ended = next((e for e in reversed(report.events) if e.type == EventType.SESSION_ENDED), None)
-            if ended is not None:
+            if report.complete:  # the chain holds `session.ended`
+                ended = next(e for e in reversed(report.events) if e.type == EventType.SESSION_ENDED)
                 outcome = ended.data.get("outcome", "?")
                 raise LogError(
                     f"{path}: this drill already ended (outcome {outcome}, at {ended.t:g} s); nothing to resume "
